@@ -1,0 +1,5 @@
+"""Placeholder: written by the compat helper."""
+
+
+def install() -> None:
+    """Install compatibility shims."""

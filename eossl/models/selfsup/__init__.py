@@ -1,0 +1,2 @@
+from .base import BaseEOSelfSupervisor
+__all__ = ['BaseEOSelfSupervisor']

@@ -1,0 +1,2 @@
+"""eossl version."""
+__version__ = '0.1.0'
