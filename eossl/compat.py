@@ -1,5 +1,0 @@
-"""Placeholder: written by the compat helper."""
-
-
-def install() -> None:
-    """Install compatibility shims."""

@@ -1,0 +1,55 @@
+"""A DistributedDataParallel model wrapper that mmengine's Runner can also use on CPU (gloo).
+
+Why: mmengine's ``Runner.wrap_model`` (up to 0.10.7 at least) always passes
+``device_ids=[LOCAL_RANK]`` to DDP, both for its default wrapper and as a default argument for
+any DDP subclass named in ``model_wrapper_cfg``, while torch's DistributedDataParallel requires
+``device_ids=None`` for a CPU module. Remove once mmengine passes ``device_ids`` only for
+accelerator modules.
+"""
+from typing import Any
+
+import torch
+import torch.distributed as dist
+import torch.nn as nn
+from mmengine.model import MMDistributedDataParallel
+
+from eossl.registry import MODEL_WRAPPERS
+
+
+@MODEL_WRAPPERS.register_module()
+class DeviceAgnosticDDP(MMDistributedDataParallel):
+    """``MMDistributedDataParallel`` that drops ``device_ids``/``output_device`` for CPU modules.
+
+    Select it with ``model_wrapper_cfg=dict(type='eossl.DeviceAgnosticDDP')``; with parameters
+    on an accelerator it behaves exactly like ``MMDistributedDataParallel``.
+
+    Args:
+        module: the model to replicate; its parameters decide the placement.
+        detect_anomalous_params: as in ``MMDistributedDataParallel``.
+        **kwargs: DistributedDataParallel options (``broadcast_buffers``,
+            ``find_unused_parameters``, ``device_ids``...).
+    """
+
+    def __init__(self, module: nn.Module, detect_anomalous_params: bool = False,
+                 **kwargs: Any) -> None:
+        parameters = list(module.parameters())
+        if parameters and all(p.device.type == 'cpu' for p in parameters):
+            kwargs.pop('device_ids', None)
+            kwargs.pop('output_device', None)
+        super().__init__(module=module, detect_anomalous_params=detect_anomalous_params,
+                         **kwargs)
+
+
+def init_cpu_process_group(launcher: str) -> bool:
+    """Start a gloo process group for a CPU-only distributed run; True when one was started.
+
+    Why: mmengine's ``_init_dist_pytorch`` calls ``torch.cuda.set_device(local_rank)`` before
+    creating the process group, which fails on a machine without CUDA. The Runner skips its own
+    setup when a group already exists, so starting it here (from torchrun's ``RANK``,
+    ``WORLD_SIZE``, ``MASTER_ADDR``, ``MASTER_PORT``) is enough. Only the ``pytorch`` launcher
+    (torchrun) is handled; slurm and mpi runs are GPU jobs.
+    """
+    if launcher != 'pytorch' or torch.cuda.is_available() or dist.is_initialized():
+        return False
+    dist.init_process_group(backend='gloo')
+    return True

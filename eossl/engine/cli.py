@@ -1,0 +1,93 @@
+"""Turn a recipe plus command-line options into the config a Runner is built from.
+
+Shared by ``tools/train.py`` and ``tools/test.py`` so that both apply the same rules, and
+importable so that the rules are unit-tested.
+"""
+import difflib
+import inspect
+import os.path as osp
+
+import torch
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+from eossl.compat import init_cpu_process_group
+
+# Top-level names a recipe may set besides the Runner's own arguments.
+_CONFIG_ONLY_KEYS = {'_base_', 'default_scope', 'launcher', 'auto_scale_lr', 'sync_bn',
+                     'find_unused_parameters', 'runner_type', 'custom_imports', 'model_wrapper'}
+
+
+def runner_keys() -> set[str]:
+    """Names the mmengine Runner reads from a config."""
+    return set(inspect.signature(Runner.__init__).parameters) - {'self'} | _CONFIG_ONLY_KEYS
+
+
+def check_top_level_keys(cfg: Config) -> None:
+    """Fail on a top-level key that looks like a misspelt Runner key.
+
+    Recipes may define their own variables (``data_root``, ``crop_size``), so an unknown key is
+    only an error when it is close to, but not equal to, a key the Runner reads: the Runner would
+    silently ignore ``trian_dataloader`` and train with no data.
+    """
+    known = runner_keys()
+    for key in cfg.keys():
+        if key in known:
+            continue
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.85)
+        if close:
+            raise KeyError(f'{cfg.filename}: top-level key "{key}" is not a Runner setting; '
+                           f'did you mean "{close[0]}"?')
+
+
+def merge_cli_args(cfg: Config, *, config_path: str, work_dir: str | None = None,
+                   resume: str | None = None, amp: bool = False, launcher: str = 'none',
+                   cfg_options: dict | None = None) -> Config:
+    """Apply the command-line options of ``tools/train.py`` to ``cfg`` (in place) and return it.
+
+    ``resume='auto'`` resumes from the latest checkpoint in the work dir, a path resumes from
+    that checkpoint. ``--amp`` switches the optimizer wrapper to mmengine's AMP wrapper.
+    """
+    cfg.launcher = launcher
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('work_dirs', osp.splitext(osp.basename(config_path))[0])
+    if amp:
+        if not torch.cuda.is_available():
+            raise RuntimeError('--amp needs a CUDA device (mmengine AmpOptimWrapper); '
+                               'none is available on this machine')
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('dtype', 'bfloat16' if torch.cuda.is_bf16_supported()
+                                     else 'float16')
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if resume == 'auto':
+        cfg.resume, cfg.load_from = True, None
+    elif resume is not None:
+        if not osp.isfile(resume):
+            raise FileNotFoundError(f'--resume {resume}: no such checkpoint file')
+        cfg.resume, cfg.load_from = True, resume
+    if cfg_options:  # last, so an explicit override always wins
+        cfg.merge_from_dict(cfg_options)
+    check_top_level_keys(cfg)
+    return cfg
+
+
+def adapt_to_device(cfg: Config) -> Config:
+    """Make a distributed recipe run on CPU-only machines (gloo, a CPU-capable DDP wrapper).
+
+    Recipes default to NCCL, which needs CUDA; mmengine's default DDP wrapper passes
+    ``device_ids``, which torch rejects for CPU modules; and mmengine's launcher selects a CUDA
+    device before creating the process group, so the group is started here (see
+    :mod:`eossl.compat.distributed`).
+    """
+    if cfg.launcher == 'none' or torch.cuda.is_available():
+        return cfg
+    cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
+    if cfg.get('model_wrapper_cfg') is None:
+        # naming a wrapper drops the Runner's own defaults, so restate them
+        cfg.model_wrapper_cfg = dict(
+            type='eossl.DeviceAgnosticDDP', broadcast_buffers=False,
+            find_unused_parameters=cfg.get('find_unused_parameters', False))
+    init_cpu_process_group(cfg.launcher)
+    return cfg
