@@ -1,3 +1,9 @@
 from . import transforms  # noqa: F401
+from .base import EODataset
+from .bigearthnet import BigEarthNet
 from .errors import InvalidSampleError
-__all__ = ['InvalidSampleError']
+from .geotiff_folder import GeoTiffFolder
+from .sen12ms import SEN12MS
+from .mmearth import MMEarth
+__all__ = ['InvalidSampleError', 'MMEarth']
+__all__ += ['EODataset', 'BigEarthNet', 'SEN12MS', 'GeoTiffFolder']

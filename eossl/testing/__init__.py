@@ -1,0 +1,23 @@
+"""Seeded generators of tiny fake datasets in each dataset's exact on-disk layout (for tests).
+
+Each generator is also a script: ``python -m eossl.testing.<name> OUT_DIR``.
+"""
+import importlib
+
+# Exported lazily: importing the generator modules here would make ``python -m
+# eossl.testing.<name>`` warn that the module was imported before being run as __main__.
+_EXPORTS = {
+    'make_fake_bigearthnet': 'bigearthnet',
+    'make_fake_sen12ms': 'sen12ms',
+    'make_fake_geotiff_folder': 'geotiff_folder',
+    'write_geotiff': 'geotiff_folder',
+    'make_fake_mmearth': 'mmearth',
+}
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str):
+    """Import the generator module that defines ``name`` on first access."""
+    if name not in _EXPORTS:
+        raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+    return getattr(importlib.import_module(f'.{_EXPORTS[name]}', __name__), name)

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 from mmengine.config import Config, DictAction
+from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 
 from eossl.datasets.errors import InvalidSampleError
@@ -57,7 +58,7 @@ class RunningBandStats:
                                 where=self.count > 0))
         mean = np.where(self.count > 0, self.mean, np.nan)
         return {b: {'mean': float(m), 'std': float(s), 'count': int(c)}
-                for b, m, s, c in zip(self.bands, mean, std, self.count)}
+                for b, m, s, c in zip(self.bands, mean, std, self.count, strict=True)}
 
 
 def output_keys(results: dict) -> list[str]:
@@ -127,7 +128,7 @@ def loading_steps(cfg: Config, dataset_cfg: dict, modality: str | None,
     return steps
 
 
-def iter_samples(dataset, steps: list[dict], skip_invalid: bool,
+def iter_samples(dataset: BaseDataset, steps: list[dict], skip_invalid: bool,
                  max_samples: int | None) -> Iterator[dict]:
     """Loaded results of the dataset's items in index order (invalid ones skipped if asked)."""
     transforms = [TRANSFORMS.build(step) for step in steps]

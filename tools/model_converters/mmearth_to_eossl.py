@@ -57,9 +57,15 @@ def _encoder(key: str, value: torch.Tensor) -> tuple[str, torch.Tensor]:
     name = 'backbone.' + _block_key(key[len('encoder.'):])
     if name.endswith('.kernel'):
         return name[:-len('kernel')] + 'weight', minkowski_to_dense(value)
-    if value.dim() == 2 and value.shape[0] == 1 and name.endswith(('.bias', '.gamma', '.beta')):
-        return name, value.reshape(-1)
-    return name, value
+    return name, _flat_if_vector(name, value)
+
+
+def _flat_if_vector(name: str, value: torch.Tensor) -> torch.Tensor:
+    """GRN ``gamma``/``beta`` (``(1, C)`` sparse, ``(1, 1, 1, C)`` dense) and Minkowski biases
+    ``(1, C)`` → ``(C,)``."""
+    if name.endswith(('.gamma', '.beta')) or (name.endswith('.bias') and value.dim() > 1):
+        return value.reshape(-1)
+    return value
 
 
 def _permute_s2(weight: torch.Tensor, dim: int, group: int, order: list[int]) -> torch.Tensor:
@@ -71,17 +77,17 @@ def _permute_s2(weight: torch.Tensor, dim: int, group: int, order: list[int]) ->
 
 
 def _decoder_and_heads(state: dict) -> OrderedDict:
-    """``proj``, ``mask_token``, the shared decoder block, the heads and the log-variances."""
+    """``proj``, ``mask_token``, the shared decoder block and the heads."""
     out = OrderedDict()
     modalities = list(dict.fromkeys(k.split('.')[1] for k in state if k.startswith('pred_dict.')))
     blocks = [k for k in state if k.startswith('decoder_dict.')]
     for key in blocks:
-        modality, rest = key.split('.', 2)[1:]
-        reference = f'decoder_dict.{modalities[0]}.{rest}' if modalities else key
-        if not torch.equal(state[key], state.get(reference, state[key])):
+        rest = key.split('.', 2)[2]
+        reference = f"decoder_dict.{blocks[0].split('.')[1]}.{rest}"
+        if reference not in state or not torch.equal(state[key], state[reference]):
             raise ValueError(f'{key} differs from {reference}: MMEarth shares one decoder block')
         name = 'neck.blocks.' + _block_key('.' + rest)[1:]
-        out[name] = state[key].reshape(-1) if name.endswith(('.gamma', '.beta')) else state[key]
+        out[name] = _flat_if_vector(name, state[key])
     for key, value in state.items():
         if key.startswith(('proj.', 'mask_token')):
             out['neck.' + key] = value

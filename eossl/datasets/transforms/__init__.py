@@ -1,0 +1,17 @@
+from .formatting import PackEOInputs
+from .geometric import (EOCenterCrop, EORandomCrop, EORandomFlip, EORandomResizedCrop, EOResize,
+                        RandomRot90)
+from .loading import LoadMultiBandImage, LoadPairedModalities
+from .photometric import (ClipValues, PerSampleMaxNormalize, RandomBandBrightnessContrast,
+                          RandomBandDropout, RandomGaussianBlur, RandomGrayscaleEO)
+from .aligned_views import AlignedMultiViews
+from .masking import DisjointMaskGenerator
+from .mmearth_loading import LoadMMEarthSample
+
+__all__ = [
+    'LoadMultiBandImage', 'LoadPairedModalities', 'EORandomResizedCrop', 'EORandomCrop',
+    'EOCenterCrop', 'EOResize', 'EORandomFlip', 'RandomRot90', 'RandomBandBrightnessContrast',
+    'RandomGaussianBlur', 'RandomBandDropout', 'RandomGrayscaleEO', 'ClipValues',
+    'PerSampleMaxNormalize', 'PackEOInputs', 'AlignedMultiViews', 'DisjointMaskGenerator',
+    'LoadMMEarthSample'
+]

@@ -1,0 +1,6 @@
+from .eo_resnet import EOResNet
+from .eo_vit import EOVisionTransformer
+from .convnextv2_fcmae import ConvNeXtV2FCMAE
+from .convnextv2_masked_block import MaskedConvNeXtV2Block
+
+__all__ = ['EOResNet', 'EOVisionTransformer', 'ConvNeXtV2FCMAE', 'MaskedConvNeXtV2Block']

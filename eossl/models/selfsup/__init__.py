@@ -1,2 +1,7 @@
 from .base import BaseEOSelfSupervisor
-__all__ = ['BaseEOSelfSupervisor']
+from .dual_simclr import DualSimCLR
+from .mpmae import MPMAE
+from .pera import PerA
+from .softcon import SoftCon
+
+__all__ = ['BaseEOSelfSupervisor', 'DualSimCLR', 'MPMAE', 'PerA', 'SoftCon']

@@ -1,0 +1,13 @@
+from .gather import all_gather_with_grad
+from .patch_grid import patchify, unpatchify, upsample_grid
+from .ema import EMATeacher
+from .channel_inflation import (RGBInflatedPretrainedInit, inflate_rgb_weight,
+                                load_rgb_checkpoint_inflated, resize_pos_embed)
+from .softcon_checkpoint import eossl_to_softcon, softcon_to_eossl
+
+__all__ = [
+    'all_gather_with_grad', 'patchify', 'unpatchify', 'upsample_grid', 'EMATeacher',
+    'RGBInflatedPretrainedInit', 'inflate_rgb_weight',
+    'load_rgb_checkpoint_inflated', 'resize_pos_embed',
+    'eossl_to_softcon', 'softcon_to_eossl'
+]

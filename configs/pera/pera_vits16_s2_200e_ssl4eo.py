@@ -1,0 +1,59 @@
+# PerA (arXiv 2505.19447, official SathShen/PerA) with a ViT-S/16 on SSL4EO-S12 S2 L1C, 13 bands.
+# Each crop slot yields a student and a teacher view of the same pixels (strong vs weak per-band
+# jitter); the student encodes 20 % of the patches, the EMA teacher a disjoint 60 %, and the
+# student predicts the pixels of the 20 % in between from mask tokens joined at block depth // 2.
+#
+# Data (from the base): LoadMultiBandImage (13 L1C bands) → AlignedMultiViews (2 global 224 px,
+# scale 0.4–1; 8 local 96 px, scale 0.05–0.4; h/v flips; RandomBandBrightnessContrast p=0.8
+# student / p=0.1 teacher) → DisjointMaskGenerator (patch 16, 0.2 / 0.6) → PackEOInputs.
+_base_ = [
+    '../_base_/datasets/ssl4eo_s12_s2_pera.py',
+    '../_base_/default_runtime.py',
+]
+
+S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B10', 'B11', 'B12')
+arch, embed_dims = 'small', 384
+patch_size = 16
+
+model = dict(
+    type='PerA',
+    num_global=2,
+    num_local=8,
+    teacher_temp=0.05,  # warmed up from 0.03 by TeacherTempWarmupHook below
+    data_preprocessor=dict(type='eossl.EODataPreprocessor', stats='ssl4eo_s12:s2_l1c',
+                           bands=S2_BANDS),
+    backbone=dict(type='EOVisionTransformer', arch=arch, bands=S2_BANDS, img_size=224,
+                  patch_size=patch_size, layer_scale_init_value=1e-5, drop_path_rate=0.3,
+                  drop_path_uniform=True),
+    head=dict(type='DINOProjectionHead', in_channels=embed_dims, num_prototypes=131072,
+              hidden_channels=2048, bottleneck_channels=384, num_layers=3,
+              loss=dict(type='CenteredCrossEntropyLoss', student_temp=0.1, center_momentum=0.9),
+              koleo_loss=dict(type='KoLeoLoss', loss_weight=0.1)),
+    pixel_head=dict(type='PixelPredictionHead', in_channels=embed_dims, patch_size=patch_size,
+                    out_channels=len(S2_BANDS), hidden_channels=2048, bottleneck_channels=384,
+                    num_layers=3, sum_over_pixels=True,
+                    loss=dict(type='MaskedMSELoss', norm_per_patch=True, loss_weight=0.01)),
+)
+
+# schedule (official): AdamW, lr warm-up 20 epochs to 1e-3 then cosine to 1e-6, weight decay
+# cosine 0.04 → 0.2, grad clip 3.0, 200 epochs; add --amp for mixed precision
+max_epochs, warmup_epochs = 200, 20
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='AdamW', lr=1e-3, betas=(0.9, 0.999), eps=2e-5, weight_decay=0.04),
+    clip_grad=dict(max_norm=3.0))
+param_scheduler = [
+    # the official warm-up starts at 0; mmengine's LinearLR needs a positive start factor
+    dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=warmup_epochs,
+         convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', T_max=max_epochs - warmup_epochs, eta_min=1e-6,
+         by_epoch=True, begin=warmup_epochs, end=max_epochs, convert_to_iter_based=True),
+]
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
+custom_hooks = [
+    dict(type='TeacherEMAHook', momentum=0.992, end_momentum=1.0),
+    dict(type='TeacherTempWarmupHook', start=0.03, end=0.05, warmup=30, by_epoch=True),
+    dict(type='WeightDecayCosineHook', start=0.04, end=0.2),
+]
+default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3))
+randomness = dict(seed=10, deterministic=False)

@@ -1,0 +1,49 @@
+"""ResNet whose stem takes any number of Earth-observation bands."""
+from collections.abc import Sequence
+
+from mmpretrain.models import ResNet
+
+from eossl.registry import MODELS
+
+
+@MODELS.register_module()
+class EOResNet(ResNet):
+    """mmpretrain's ResNet with a C-band stem, C given as ``in_channels`` or by band names.
+
+    A recipe names its bands once (``bands=('VV', 'VH')``) and the stem width follows, so the
+    backbone and the data pipeline cannot disagree silently. Everything else (``depth`` 18/34/50/
+    101/152, ``out_indices``, ``norm_cfg``, ``frozen_stages``, ...) is mmpretrain's ``ResNet``.
+
+    Input ``(B, C, H, W)``; output a tuple with one ``(B, C_i, H / s_i, W / s_i)`` map per entry
+    of ``out_indices`` (``C_3`` = 2048 for depth 50, 512 for depth 18; ``s_3`` = 32).
+
+    Args:
+        depth: ResNet depth.
+        bands: band names in input channel order, stored as ``self.bands``.
+        in_channels: number of input bands; must equal ``len(bands)`` when both are given.
+        **kwargs: any other ``mmpretrain.models.ResNet`` argument.
+    """
+
+    def __init__(self, depth: int, bands: Sequence[str] | None = None,
+                 in_channels: int | None = None, **kwargs) -> None:
+        self.bands = _check_bands(bands, in_channels)
+        in_channels = len(self.bands) if self.bands is not None else in_channels
+        super().__init__(depth=depth, in_channels=in_channels, **kwargs)
+
+
+def _check_bands(bands: Sequence[str] | None, in_channels: int | None) -> tuple[str, ...] | None:
+    """Validate the two ways of giving the channel count; returns the bands as a tuple."""
+    if bands is None:
+        if not isinstance(in_channels, int) or in_channels < 1:
+            raise ValueError('EOResNet: give `bands` (band names) or `in_channels` (a positive '
+                             f'int); got bands=None, in_channels={in_channels!r}')
+        return None
+    if isinstance(bands, str) or not all(isinstance(b, str) for b in bands) or not bands:
+        raise ValueError(f'EOResNet: `bands` must be a non-empty sequence of band names, '
+                         f'e.g. ("VV", "VH"); got {bands!r}')
+    if len(set(bands)) != len(bands):
+        raise ValueError(f'EOResNet: `bands` has duplicates: {tuple(bands)}')
+    if in_channels is not None and in_channels != len(bands):
+        raise ValueError(f'EOResNet: in_channels={in_channels} but {len(bands)} bands were '
+                         f'named {tuple(bands)}')
+    return tuple(bands)

@@ -1,0 +1,129 @@
+"""Transformer block of the DINOv2-style ViT, with DINOv2's module and parameter names.
+
+Names matter: ``norm1``, ``attn.qkv``, ``attn.proj``, ``ls1.gamma``, ``norm2``, ``mlp.fc1``,
+``mlp.fc2``, ``ls2.gamma`` are the keys of the official DINOv2 / SoftCon checkpoints, so those
+load into :class:`~eossl.models.backbones.EOVisionTransformer` without renaming.
+"""
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class DropPath(nn.Module):
+    """Stochastic depth: drop the whole residual branch of a sample with probability ``p``."""
+
+    def __init__(self, p: float = 0.0) -> None:
+        super().__init__()
+        self.p = p
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, ...) → (B, ...); kept samples are rescaled by 1/(1-p) so the expectation holds."""
+        if self.p == 0.0 or not self.training:
+            return x
+        keep = x.new_empty((x.shape[0],) + (1,) * (x.ndim - 1)).bernoulli_(1 - self.p)
+        return x * keep / (1 - self.p)
+
+
+class LayerScale(nn.Module):
+    """Per-channel learnable scale of a residual branch (CaiT); ``gamma`` has shape (D,)."""
+
+    def __init__(self, dim: int, init_value: float) -> None:
+        super().__init__()
+        self.gamma = nn.Parameter(torch.full((dim,), float(init_value)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(..., D) → (..., D)."""
+        return x * self.gamma
+
+
+class Attention(nn.Module):
+    """Multi-head self-attention through ``F.scaled_dot_product_attention``.
+
+    SDPA picks the flash / memory-efficient kernel when the device and dtype allow, so a
+    shorter (sparse) sequence directly costs less time and memory.
+    """
+
+    def __init__(self, dim: int, num_heads: int, qkv_bias: bool = True,
+                 attn_drop: float = 0.0, proj_drop: float = 0.0) -> None:
+        super().__init__()
+        if dim % num_heads:
+            raise ValueError(f'Attention: embed dim {dim} is not divisible by {num_heads} heads')
+        self.num_heads = num_heads
+        self.attn_drop = attn_drop
+        self.qkv = nn.Linear(dim, dim * 3, bias=qkv_bias)
+        self.proj = nn.Linear(dim, dim)
+        self.proj_drop = nn.Dropout(proj_drop)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, L, D) → (B, L, D)."""
+        b, n, d = x.shape
+        qkv = self.qkv(x).reshape(b, n, 3, self.num_heads, d // self.num_heads)
+        q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)  # each (B, heads, L, D/heads)
+        x = F.scaled_dot_product_attention(
+            q, k, v, dropout_p=self.attn_drop if self.training else 0.0)
+        return self.proj_drop(self.proj(x.transpose(1, 2).reshape(b, n, d)))
+
+
+class Mlp(nn.Module):
+    """Two-layer feed-forward network ``fc1 → GELU → fc2``."""
+
+    def __init__(self, dim: int, hidden_dim: int, drop: float = 0.0) -> None:
+        super().__init__()
+        self.fc1 = nn.Linear(dim, hidden_dim)
+        self.act = nn.GELU()
+        self.fc2 = nn.Linear(hidden_dim, dim)
+        self.drop = nn.Dropout(drop)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(..., D) → (..., D)."""
+        return self.drop(self.fc2(self.drop(self.act(self.fc1(x)))))
+
+
+class Block(nn.Module):
+    """Pre-norm transformer block: ``x + ls1(attn(norm1(x)))`` then ``x + ls2(mlp(norm2(x)))``.
+
+    Args:
+        dim: token width D.
+        num_heads: attention heads.
+        mlp_ratio: hidden width of the MLP as a multiple of D.
+        qkv_bias: bias in the qkv projection (DINOv2: True).
+        layer_scale_init_value: initial LayerScale value; ``None`` or 0 disables LayerScale
+            (then the checkpoint has no ``ls1``/``ls2`` keys, as in DINOv2).
+        drop_path: stochastic-depth probability of this block.
+        drop: dropout after the MLP and the attention projection.
+        attn_drop: dropout on attention weights.
+    """
+
+    def __init__(self, dim: int, num_heads: int, mlp_ratio: float = 4.0, qkv_bias: bool = True,
+                 layer_scale_init_value: float | None = 1e-5, drop_path: float = 0.0,
+                 drop: float = 0.0, attn_drop: float = 0.0) -> None:
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim, eps=1e-6)
+        self.attn = Attention(dim, num_heads, qkv_bias, attn_drop, drop)
+        self.norm2 = nn.LayerNorm(dim, eps=1e-6)
+        self.mlp = Mlp(dim, int(dim * mlp_ratio), drop)
+        use_ls = bool(layer_scale_init_value)
+        self.ls1 = LayerScale(dim, layer_scale_init_value) if use_ls else nn.Identity()
+        self.ls2 = LayerScale(dim, layer_scale_init_value) if use_ls else nn.Identity()
+        self.drop_path = DropPath(drop_path)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, L, D) → (B, L, D) for any sequence length L."""
+        x = x + self.drop_path(self.ls1(self.attn(self.norm1(x))))
+        return x + self.drop_path(self.ls2(self.mlp(self.norm2(x))))
+
+
+class PatchEmbed(nn.Module):
+    """Non-overlapping patch projection ``proj`` (a strided conv) for any band count.
+
+    (B, C, H, W) → (B, N, D) with N = (H / p) · (W / p), row-major over the patch grid.
+    """
+
+    def __init__(self, in_channels: int, dim: int, patch_size: int) -> None:
+        super().__init__()
+        self.patch_size = patch_size
+        self.proj = nn.Conv2d(in_channels, dim, kernel_size=patch_size, stride=patch_size)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, C, H, W) → (B, N, D)."""
+        return self.proj(x).flatten(2).transpose(1, 2)

@@ -1,0 +1,3 @@
+from .eo_data_preprocessor import EODataPreprocessor
+
+__all__ = ['EODataPreprocessor']

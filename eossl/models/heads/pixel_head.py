@@ -1,0 +1,57 @@
+"""PerA's pixel head: regress the pixels of the patches the student predicts."""
+import torch
+from mmengine.model import BaseModule
+
+from eossl.models.utils.patch_grid import patchify
+from eossl.registry import MODELS
+from .bottleneck_projector import BottleneckProjector
+
+
+@MODELS.register_module()
+class PixelPredictionHead(BaseModule):
+    """Maps predicted-position tokens to patch pixels and scores them against the image.
+
+    ``forward``: tokens (B, M, D) → MLP → L2 norm → weight-normed linear → (B, M, p²·C), the
+    patch layout of :func:`eossl.models.utils.patch_grid.patchify`.
+
+    Args:
+        in_channels: backbone width D.
+        patch_size: patch side p.
+        out_channels: image bands C.
+        hidden_channels / bottleneck_channels / num_layers: projector MLP (2048 / 384 / 3).
+        loss: cfg of a row-wise loss ``loss(pred (N, P), target (N, P))``; default
+            ``MaskedMSELoss(norm_per_patch=True, loss_weight=0.01)``, i.e. targets are
+            per-patch standardised pixels.
+        sum_over_pixels: multiply the per-patch mean error by P = p²·C, i.e. sum the squared
+            error over a patch's values before averaging over patches (the official PerA
+            reduction that its weight 0.01 is tuned for).
+    """
+
+    def __init__(self, in_channels: int, patch_size: int, out_channels: int,
+                 hidden_channels: int = 2048, bottleneck_channels: int = 384,
+                 num_layers: int = 3, loss: dict | None = None, sum_over_pixels: bool = True,
+                 init_cfg: dict | None = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        self.patch_size, self.out_channels = patch_size, out_channels
+        self.projector = BottleneckProjector(in_channels, patch_size ** 2 * out_channels,
+                                             hidden_channels, bottleneck_channels, num_layers)
+        self.loss_module = MODELS.build(
+            loss or dict(type='MaskedMSELoss', norm_per_patch=True, loss_weight=0.01))
+        self.sum_over_pixels = sum_over_pixels
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, M, D) → (B, M, p²·C)."""
+        return self.projector(x)
+
+    def target(self, images: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
+        """Pixels of patches ``idx`` (B, M) of ``images`` (B, C, H, W) → (B, M, p²·C)."""
+        if images.shape[1] != self.out_channels:
+            raise ValueError(f'PixelPredictionHead: images have {images.shape[1]} bands, '
+                             f'out_channels is {self.out_channels}')
+        patches = patchify(images, self.patch_size)
+        return patches.gather(1, idx.long().unsqueeze(-1).expand(-1, -1, patches.shape[-1]))
+
+    def loss(self, pred: torch.Tensor, target: torch.Tensor) -> dict[str, torch.Tensor]:
+        """``loss_pixel`` of predicted rows (N, P) against target rows (N, P)."""
+        loss = self.loss_module(pred.float(), target.float())
+        return dict(loss_pixel=loss * pred.shape[-1] if self.sum_over_pixels else loss)

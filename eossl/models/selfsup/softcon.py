@@ -1,0 +1,115 @@
+"""SoftCon: multi-label guided soft contrastive learning (Wang, Albrecht, Zhu; arXiv 2405.20462)."""
+from collections.abc import Sequence
+
+import torch
+from mmpretrain.structures import DataSample
+
+from eossl.models.backbones import EOVisionTransformer
+from eossl.registry import MODELS
+from .base import BaseEOSelfSupervisor, EOInputs
+from .siamese_masking import random_keep_indices, visible_cls_token
+
+
+@MODELS.register_module()
+class SoftCon(BaseEOSelfSupervisor):
+    """Two augmented views per scene → backbone → projection neck → soft contrastive head.
+
+    The head's target for a pair of scenes is the similarity of their multi-hot land-cover
+    labels, so scenes sharing classes are not pushed apart as hard negatives.
+
+    Inputs: a list of two view batches ``[(B, C, H, W), (B, C, H, W)]`` (mmpretrain's
+    ``MultiView`` + ``PackEOInputs``). Labels: each DataSample's ``gt_label`` class indices
+    (multi-label) become a multi-hot ``(B, num_classes)`` vector; a sample without ``gt_label``
+    or with an empty one is unlabeled (all zeros), handled by the loss's ``unlabeled`` option.
+
+    Features: a ViT gives its final-normed CLS token (384-d ViT-S, 768-d ViT-B), a ResNet its
+    globally average-pooled last stage (2048-d for ResNet-50). The two views are batched
+    together (2B) through the backbone and the neck.
+
+    Siamese masking (ViT only, training only): each view of each scene keeps its own random
+    ``1 − mask_ratio`` of the patches and only those tokens enter the encoder.
+
+    Args:
+        backbone: ``EOVisionTransformer`` (``out_type='cls_token'``) or ``EOResNet`` config.
+        neck: projection config taking ``((2B, D),)``, e.g. ``mmpretrain.NonLinearNeck`` with
+            ``with_avg_pool=False``.
+        head: :class:`~eossl.models.heads.SoftContrastiveHead` config (owns the loss).
+        num_classes: classes of the multi-hot labels (9 Dynamic World, 19 BigEarthNet);
+            ``None`` ignores labels (plain InfoNCE).
+        mask_ratio: fraction of patches each ViT view drops (0 = dense).
+        data_preprocessor: normally ``eossl.EODataPreprocessor``.
+        init_cfg: mmengine initialization config.
+    """
+
+    def __init__(self, backbone: dict, neck: dict, head: dict, num_classes: int | None = None,
+                 mask_ratio: float = 0.0, data_preprocessor: dict | None = None,
+                 init_cfg: dict | list[dict] | None = None) -> None:
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.backbone = MODELS.build(backbone)
+        self.neck = MODELS.build(neck)
+        self.head = MODELS.build(head)
+        self.is_vit = isinstance(self.backbone, EOVisionTransformer)
+        if not 0.0 <= mask_ratio < 1.0 or (mask_ratio and not self.is_vit):
+            raise ValueError(f'SoftCon: mask_ratio must be in [0, 1) and needs an '
+                             f'EOVisionTransformer backbone, got {mask_ratio} with '
+                             f'{type(self.backbone).__name__}')
+        if self.is_vit:
+            if self.backbone.out_type != 'cls_token':
+                raise ValueError("SoftCon: the ViT backbone must use out_type='cls_token', got "
+                                 f'{self.backbone.out_type!r}')
+            # never used by SoftCon; frozen so that DDP does not wait for its gradient
+            self.backbone.mask_token.requires_grad_(False)
+        if num_classes is not None and num_classes < 1:
+            raise ValueError(f'SoftCon: num_classes must be positive or None, got {num_classes}')
+        self.num_classes, self.mask_ratio = num_classes, mask_ratio
+
+    def features(self, images: torch.Tensor, mask_ratio: float = 0.0) -> torch.Tensor:
+        """Backbone features ``(B, D)`` of ``(B, C, H, W)``, dropping patches when masked."""
+        if self.is_vit and mask_ratio > 0:
+            grid = self.backbone.grid_size(images)
+            keep = random_keep_indices(images.shape[0], grid[0] * grid[1], mask_ratio,
+                                       images.device)
+            return visible_cls_token(self.backbone, images, keep)
+        out = self.backbone(images)[-1]
+        return out.mean(dim=(2, 3)) if out.dim() == 4 else out
+
+    def extract_feat(self, inputs: EOInputs) -> torch.Tensor:
+        """Dense features ``(B, D)`` of a batch, or of the first view of a list of views."""
+        return self.features(inputs[0] if isinstance(inputs, (list, tuple)) else inputs)
+
+    def multi_hot(self, data_samples: Sequence[DataSample] | None,
+                  batch: int, device: torch.device) -> torch.Tensor | None:
+        """``(B, num_classes)`` multi-hot labels from ``gt_label`` indices; None without classes."""
+        if self.num_classes is None:
+            return None
+        labels = torch.zeros(batch, self.num_classes, device=device)
+        if data_samples is None:
+            return labels
+        if len(data_samples) != batch:
+            raise ValueError(f'SoftCon: {len(data_samples)} data samples for a batch of {batch}')
+        for row, sample in enumerate(data_samples):
+            index = sample.get('gt_label')
+            if index is None or not len(index):
+                continue
+            index = torch.as_tensor(index, device=device).long().flatten()
+            if index.min() < 0 or index.max() >= self.num_classes:
+                raise ValueError(f"SoftCon: sample {sample.metainfo.get('sample_id', row)!r} has "
+                                 f'gt_label {index.tolist()}, expected class indices in '
+                                 f'[0, {self.num_classes})')
+            labels[row, index] = 1.0
+        return labels
+
+    def loss(self, inputs: EOInputs, data_samples: list[DataSample] | None = None,
+             **kwargs) -> dict[str, torch.Tensor]:
+        """``{'loss': scalar}``: the soft contrastive loss of the two views' projections."""
+        if not isinstance(inputs, (list, tuple)) or len(inputs) != 2 or \
+                inputs[0].shape != inputs[1].shape:
+            found = ([tuple(v.shape) for v in inputs] if isinstance(inputs, (list, tuple))
+                     else type(inputs).__name__)
+            raise ValueError('SoftCon: inputs must be a list of two view batches of one shape '
+                             f"(MultiView(num_views=2) + PackEOInputs), got {found}")
+        batch = inputs[0].shape[0]
+        feats = self.features(torch.cat(list(inputs)), self.mask_ratio)
+        z1, z2 = self.neck((feats,))[0].chunk(2)
+        labels = self.multi_hot(data_samples, batch, z1.device)
+        return {'loss': self.head.loss(z1, z2, labels)}

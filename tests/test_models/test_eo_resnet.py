@@ -1,0 +1,31 @@
+"""EOResNet: the stem width follows the named bands; inconsistent configs fail early."""
+import pytest
+import torch
+
+import eossl  # noqa: F401
+from eossl.registry import MODELS
+
+
+def test_bands_set_the_stem_width():
+    model = MODELS.build(dict(type='EOResNet', depth=18, bands=('VV', 'VH'), out_indices=(0, 3)))
+    assert model.bands == ('VV', 'VH')
+    assert model.conv1.in_channels == 2
+    feats = model(torch.rand(1, 2, 64, 64))
+    assert [f.shape for f in feats] == [(1, 64, 16, 16), (1, 512, 2, 2)]
+
+
+def test_in_channels_alone_and_consistent_with_bands():
+    assert MODELS.build(dict(type='EOResNet', depth=18, in_channels=13)).conv1.in_channels == 13
+    both = MODELS.build(dict(type='EOResNet', depth=18, in_channels=2, bands=['VV', 'VH']))
+    assert both.bands == ('VV', 'VH')
+
+
+@pytest.mark.parametrize('kwargs, message', [
+    (dict(), 'give `bands`'),
+    (dict(in_channels=3, bands=('VV', 'VH')), 'in_channels=3 but 2 bands'),
+    (dict(bands='VV'), 'sequence of band names'),
+    (dict(bands=('VV', 'VV')), 'duplicates'),
+])
+def test_bad_band_configs_raise(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        MODELS.build(dict(type='EOResNet', depth=18, **kwargs))

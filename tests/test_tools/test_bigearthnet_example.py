@@ -1,0 +1,73 @@
+"""tools/dataset_converters/bigearthnet_example.py: a safe, idempotent copy of the real example."""
+import filecmp
+import importlib.util
+import io
+import subprocess
+import sys
+import tarfile
+
+import pytest
+
+
+@pytest.fixture(scope='module')
+def tool(repo_root):
+    path = repo_root / 'tools' / 'dataset_converters' / 'bigearthnet_example.py'
+    spec = importlib.util.spec_from_file_location('bigearthnet_example', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def relative_files(root):
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob('*'))
+
+
+def test_extracts_exactly_the_shared_example_and_is_idempotent(tool, tmp_path,
+                                                               bigearthnet_example):
+    out = tmp_path / 'example'
+    counts = tool.extract_bigearthnet_example(out)
+    assert relative_files(out) == relative_files(bigearthnet_example)
+    files = [p for p in relative_files(out) if (out / p).is_file()]
+    assert counts == {'extracted': len(files), 'kept': 0} and len(files) == 6 * 3 + 6 * 13
+    match, mismatch, errors = filecmp.cmpfiles(out, bigearthnet_example, files, shallow=False)
+    assert mismatch == [] and errors == []
+
+    damaged = out / files[0]
+    damaged.write_bytes(b'truncated')
+    assert tool.extract_bigearthnet_example(out) == {'extracted': 1, 'kept': len(files) - 1}
+    assert filecmp.cmp(damaged, bigearthnet_example / files[0], shallow=False)
+    assert tool.extract_bigearthnet_example(out) == {'extracted': 0, 'kept': len(files)}
+
+
+@pytest.mark.parametrize('name, kind', [
+    ('BigEarthNet-S1-Example/../../escaped.txt', tarfile.REGTYPE),
+    ('/tmp/absolute.txt', tarfile.REGTYPE),
+    ('elsewhere/file.txt', tarfile.REGTYPE),
+    ('BigEarthNet-S1-Example/link', tarfile.SYMTYPE),
+])
+def test_refuses_unsafe_archive_members(tool, tmp_path, name, kind):
+    archives = tmp_path / 'archives'
+    archives.mkdir()
+    for archive in tool.ARCHIVES:
+        with tarfile.open(archives / archive, 'w:bz2') as tar:
+            top = archive.removesuffix('.tar.bz2')
+            good = tarfile.TarInfo(f'{top}/ok.txt')
+            good.size = 2
+            tar.addfile(good, io.BytesIO(b'ok'))
+            bad = tarfile.TarInfo(name)
+            bad.type = kind
+            bad.linkname = '/etc/passwd' if kind == tarfile.SYMTYPE else ''
+            tar.addfile(bad, io.BytesIO(b'') if kind == tarfile.REGTYPE else None)
+    out = tmp_path / 'out'
+    with pytest.raises(ValueError, match='refusing member'):
+        tool.extract_bigearthnet_example(out, archive_dir=archives)
+    assert not out.exists() or relative_files(out) == []
+    assert not (tmp_path / 'escaped.txt').exists()
+
+
+def test_command_line_reports_what_it_did(repo_root, tmp_path):
+    script = repo_root / 'tools' / 'dataset_converters' / 'bigearthnet_example.py'
+    run = subprocess.run([sys.executable, str(script), str(tmp_path / 'out')], check=True,
+                         capture_output=True, text=True)
+    assert 'extracted 96 files, kept 0 already present' in run.stdout
+    assert (tmp_path / 'out' / 'BigEarthNet-S2-Example').is_dir()
