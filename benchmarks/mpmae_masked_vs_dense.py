@@ -2,12 +2,12 @@
 
 ``python benchmarks/mpmae_masked_vs_dense.py [--device cpu --archs atto tiny --batch 8]``
 
-For each arch, two cases run in a fresh process each: ``masked`` (``ConvNeXtV2FCMAE(x, mask)``,
-mask ratio 0.6 on the 7×7 grid, MMEarth settings) and ``dense`` (the same network without a
-mask, i.e. a plain ConvNeXt V2). Reported: forward-only and forward+backward (a training step
-of the encoder) throughput in images/s, and the peak memory of a training step — on CPU the
-growth of the process's max RSS over the steps, on CUDA ``max_memory_allocated``. Results go
-to ``benchmarks/results/mpmae_masked_vs_dense_<device>.json``.
+For each arch, two cases: ``masked`` (``ConvNeXtV2FCMAE(x, mask)``, mask ratio 0.6 on the
+7×7 grid, MMEarth settings) and ``dense`` (the same network without a mask, i.e. a plain
+ConvNeXt V2). Reported: median forward-only and forward+backward (an encoder training step)
+throughput in images/s, timed with the two cases interleaved, and the peak memory of one
+training step measured in a fresh process — on CPU the growth of the max RSS, on CUDA
+``max_memory_allocated``. Results go to ``benchmarks/results/mpmae_masked_vs_dense_<device>.json``.
 
 Dense masking does the full dense work plus the mask multiplications, so the masked encoder is
 expected to be a little *slower* than the dense one: eossl trades MinkowskiEngine's sparse
@@ -18,6 +18,7 @@ import json
 import multiprocessing as mp
 import platform
 import resource
+import statistics
 import time
 from pathlib import Path
 
@@ -26,8 +27,8 @@ import torch
 RESULTS = Path(__file__).resolve().parent / 'results'
 
 
-def _step_stats(arch: str, masked: bool, args: dict) -> dict:
-    """Build the encoder, time forward and forward+backward, measure a step's peak memory."""
+def _setup(arch: str, args: dict):
+    """The encoder, an input batch and an MMEarth mask (ratio 0.6 on the patch grid)."""
     from eossl.models.backbones import ConvNeXtV2FCMAE
 
     torch.set_num_threads(args['threads'])
@@ -38,47 +39,73 @@ def _step_stats(arch: str, masked: bool, args: dict) -> dict:
     x = torch.randn(args['batch'], 12, args['size'], args['size'], device=device)
     grid = args['size'] // 16
     ranks = torch.rand(args['batch'], grid * grid, device=device).argsort(1).argsort(1)
-    mask = (ranks < round(0.6 * grid * grid)).reshape(-1, grid, grid) if masked else None
-
-    def forward() -> torch.Tensor:
-        return model(x, mask)[-1] if masked else model(x)[-1]
-
-    def train_step() -> None:
-        forward().square().mean().backward()
-        model.zero_grad(set_to_none=True)
-
-    def timed(fn, iters: int) -> float:
-        for _ in range(args['warmup']):
-            fn()
-        if device.type == 'cuda':
-            torch.cuda.synchronize()
-        start = time.perf_counter()
-        for _ in range(iters):
-            fn()
-        if device.type == 'cuda':
-            torch.cuda.synchronize()
-        return args['batch'] * iters / (time.perf_counter() - start)
-
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    if device.type == 'cuda':
-        torch.cuda.reset_peak_memory_stats(device)
-    with torch.no_grad():
-        forward_ips = timed(forward, args['iters'])
-    step_ips = timed(train_step, args['iters'])
-    if device.type == 'cuda':
-        peak_mib = torch.cuda.max_memory_allocated(device) / 2 ** 20
-    else:  # ru_maxrss is in KiB on Linux
-        peak_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024
-    return dict(arch=arch, case='masked' if masked else 'dense',
-                forward_images_per_s=round(forward_ips, 2),
-                train_step_images_per_s=round(step_ips, 2), step_peak_memory_mib=round(peak_mib, 1),
-                params_m=round(sum(p.numel() for p in model.parameters()) / 1e6, 2))
+    mask = (ranks < round(0.6 * grid * grid)).reshape(-1, grid, grid)
+    return model, x, mask
 
 
-def _in_fresh_process(arch: str, masked: bool, args: dict) -> dict:
-    """Run :func:`_step_stats` in a spawned process so each case's peak RSS is its own."""
+def _train_step(model, x: torch.Tensor, mask: torch.Tensor | None) -> None:
+    model(x, mask)[-1].square().mean().backward()
+    model.zero_grad(set_to_none=True)
+
+
+def _seconds(fn) -> float:
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    fn()
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+    return time.perf_counter() - start
+
+
+def _throughput(arch: str, args: dict) -> dict:
+    """Median images/s of forward and train step, masked and dense calls interleaved so that
+    both cases see the same machine load."""
+    model, x, mask = _setup(arch, args)
+    calls = {}
+    for case, m in (('masked', mask), ('dense', None)):
+        calls[(case, 'forward')] = lambda m=m: torch.no_grad()(model)(x, m)
+        calls[(case, 'train_step')] = lambda m=m: _train_step(model, x, m)
+    times = {key: [] for key in calls}
+    for i in range(args['warmup'] + args['iters']):
+        for key, call in calls.items():
+            elapsed = _seconds(call)
+            if i >= args['warmup']:
+                times[key].append(elapsed)
+    return {key: args['batch'] / statistics.median(values) for key, values in times.items()}
+
+
+def _peak_memory_mib(arch: str, masked: bool, args: dict) -> float:
+    """Peak memory of one training step: CUDA ``max_memory_allocated``, or on CPU the growth of
+    the process's max RSS (run in a fresh process so it is this step's own)."""
+    model, x, mask = _setup(arch, args)
+    mask = mask if masked else None
+    if x.is_cuda:
+        torch.cuda.reset_peak_memory_stats(x.device)
+        _train_step(model, x, mask)
+        return torch.cuda.max_memory_allocated(x.device) / 2 ** 20
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    _train_step(model, x, mask)
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024  # KiB → MiB
+
+
+def _in_fresh_process(fn, *args):
+    """Run ``fn(*args)`` in a spawned process (clean memory accounting, no shared threads)."""
     with mp.get_context('spawn').Pool(1) as pool:
-        return pool.apply(_step_stats, (arch, masked, args))
+        return pool.apply(fn, args)
+
+
+def _rows(arch: str, args: dict) -> list[dict]:
+    speed = _in_fresh_process(_throughput, arch, args)
+    rows = []
+    for case in ('masked', 'dense'):
+        rows.append(dict(
+            arch=arch, case=case,
+            forward_images_per_s=round(speed[(case, 'forward')], 2),
+            train_step_images_per_s=round(speed[(case, 'train_step')], 2),
+            step_peak_memory_mib=round(_in_fresh_process(
+                _peak_memory_mib, arch, case == 'masked', args), 1)))
+    return rows
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -94,8 +121,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument('--out', type=Path, default=None)
     args = vars(parser.parse_args(argv))
     out = args.pop('out') or RESULTS / f"mpmae_masked_vs_dense_{args['device']}.json"
-    rows = [_in_fresh_process(arch, masked, args)
-            for arch in args['archs'] for masked in (True, False)]
+    rows = [row for arch in args['archs'] for row in _rows(arch, args)]
     device_name = (torch.cuda.get_device_name(0) if args['device'].startswith('cuda')
                    else platform.processor() or platform.machine())
     report = dict(settings=args, torch=torch.__version__, device_name=device_name, results=rows)

@@ -21,3 +21,18 @@ def bigearthnet_example() -> Path:
         pytest.fail(f'{BIGEARTHNET_EXAMPLE} is missing: the real sample data must sit in '
                     '../shared/data (see its README)')
     return BIGEARTHNET_EXAMPLE
+
+
+@pytest.fixture(autouse=True)
+def eossl_default_scope():
+    """Run every test under the ``eossl`` default scope and undo any scope a test creates.
+
+    mmengine keeps the default scope in a process-wide registry of instances (a Runner built in
+    one test would otherwise decide which registry an unprefixed ``type=`` resolves in for every
+    later test).
+    """
+    from mmengine.registry import DefaultScope
+
+    import eossl  # noqa: F401  (registers every component, installs eossl.compat)
+    with DefaultScope.overwrite_default_scope('eossl'):
+        yield

@@ -29,6 +29,8 @@ model = dict(
               hidden_channels=2048, bottleneck_channels=384, num_layers=3,
               loss=dict(type='CenteredCrossEntropyLoss', student_temp=0.1, center_momentum=0.9),
               koleo_loss=dict(type='KoLeoLoss', loss_weight=0.1)),
+    # official reduction: squared error summed over a patch's p²·C values, weight 0.01; with 13
+    # bands this term is 13/3 times its RGB size (loss_weight=0.01 * 3 / 13 keeps the RGB balance)
     pixel_head=dict(type='PixelPredictionHead', in_channels=embed_dims, patch_size=patch_size,
                     out_channels=len(S2_BANDS), hidden_channels=2048, bottleneck_channels=384,
                     num_layers=3, sum_over_pixels=True,

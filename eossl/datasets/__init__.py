@@ -5,5 +5,6 @@ from .errors import InvalidSampleError
 from .geotiff_folder import GeoTiffFolder
 from .sen12ms import SEN12MS
 from .mmearth import MMEarth
+from .ssl4eo_s12 import SSL4EOS12
 __all__ = ['InvalidSampleError', 'MMEarth']
-__all__ += ['EODataset', 'BigEarthNet', 'SEN12MS', 'GeoTiffFolder']
+__all__ += ['EODataset', 'BigEarthNet', 'SEN12MS', 'GeoTiffFolder', 'SSL4EOS12']

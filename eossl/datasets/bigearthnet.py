@@ -65,8 +65,10 @@ def read_labels_json(path: Path) -> dict:
             meta = json.load(f)
     except (OSError, ValueError) as err:
         raise InvalidSampleError(f'{path}: cannot read the labels JSON ({err})') from err
-    if not isinstance(meta, dict) or not isinstance(meta.get('labels'), list):
-        raise InvalidSampleError(f'{path}: expected a JSON object with a "labels" list')
+    labels = meta.get('labels') if isinstance(meta, dict) else None
+    if not isinstance(labels, list) or not all(isinstance(name, str) for name in labels):
+        raise InvalidSampleError(f'{path}: expected a JSON object with a "labels" list of '
+                                 'CORINE class names')
     return meta
 
 
@@ -170,16 +172,15 @@ class BigEarthNet(EODataset):
             else:
                 unlabeled += 1
         where = ' and '.join(str(d) for d in (s2_dir, s1_dir) if d)
+        selection = self.split or self.split_file or 'every patch'
+        left_out = (f'{len(candidates)} selected; left out {len(candidates) - len(kept)} '
+                    f'cloudy/snowy, {unlabeled} without a {self.num_classes}-class label, '
+                    f'{len(self.invalid_samples)} invalid')
         if not items:
-            raise FileNotFoundError(
-                f'BigEarthNet: no patch left under {where} (split={self.split!r}, '
-                f'split_file={self.split_file!r}; {len(candidates)} selected, '
-                f'{len(candidates) - len(kept)} cloudy/snowy, {unlabeled} unlabeled, '
-                f'{len(self.invalid_samples)} invalid)')
-        print_log(f'BigEarthNet: {len(items)} patches from {where} (split={self.split!r}); left '
-                  f'out {len(candidates) - len(kept)} cloudy/snowy, {unlabeled} without a '
-                  f'{self.num_classes}-class label, {len(self.invalid_samples)} invalid',
-                  logger='current', level=logging.INFO)
+            raise FileNotFoundError(f'BigEarthNet: no patch left under {where} '
+                                    f'(split: {selection}; {left_out})')
+        print_log(f'BigEarthNet: {len(items)} patches from {where} (split: {selection}; '
+                  f'{left_out})', logger='current', level=logging.INFO)
         return items
 
     def _read_s1_twins(self, s1_dir: Path) -> dict[str, S1Twin]:

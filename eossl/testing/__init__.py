@@ -12,6 +12,7 @@ _EXPORTS = {
     'make_fake_geotiff_folder': 'geotiff_folder',
     'write_geotiff': 'geotiff_folder',
     'make_fake_mmearth': 'mmearth',
+    'make_fake_ssl4eo_s12': 'ssl4eo_s12',
 }
 __all__ = list(_EXPORTS)
 

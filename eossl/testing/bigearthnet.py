@@ -47,10 +47,6 @@ def _fake_names(rng: np.random.Generator, cell: int, s2_name: str | None) -> dic
                      f'{when:%Y%m%dT%H%M%S}.SAFE'))
 
 
-def _write_json(path: Path, content: dict) -> None:
-    path.write_text(json.dumps(content))
-
-
 def make_fake_bigearthnet(root: str | Path,
                           num_patches: int = 4,
                           seed: int = 0,
@@ -96,11 +92,11 @@ def make_fake_bigearthnet(root: str | Path,
             write_geotiff(s2_folder / f'{names["s2"]}_{band}.tif',
                           pixels.clip(1, 10000).astype(np.uint16), epsg=epsg,
                           origin=(float(ulx), float(uly)), resolution=resolution)
-        _write_json(s2_folder / f'{names["s2"]}_labels_metadata.json', {
+        (s2_folder / f'{names["s2"]}_labels_metadata.json').write_text(json.dumps({
             'labels': patch_labels,
             'coordinates': {'ulx': ulx, 'uly': uly, 'lrx': ulx + extent, 'lry': uly - extent},
             'projection': projection, 'tile_source': names['tile_source'],
-            'acquisition_date': f'{names["s2_when"]:%Y-%m-%d %H:%M:%S}'})
+            'acquisition_date': f'{names["s2_when"]:%Y-%m-%d %H:%M:%S}'}))
         pairs[names['s2']] = names['s1']
         if s1_dir is None:
             continue
@@ -110,12 +106,12 @@ def make_fake_bigearthnet(root: str | Path,
             write_geotiff(s1_folder / f'{names["s1"]}_{band}.tif',
                           rng.normal(mean_db, 3.0, (size, size)).astype(np.float32), epsg=epsg,
                           origin=(float(ulx), float(uly)), resolution=10)
-        _write_json(s1_folder / f'{names["s1"]}_labels_metadata.json', {
+        (s1_folder / f'{names["s1"]}_labels_metadata.json').write_text(json.dumps({
             'labels': patch_labels,
             'coordinates': {'ulx': ulx, 'uly': uly, 'lrx': ulx + extent, 'lly': uly - extent},
             'projection': projection, 'corresponding_s2_patch': names['s2'],
             'scene_source': f'{names["s1"].rsplit("_", 3)[0]}_{stop:%Y%m%dT%H%M%S}',
-            'acquisition_time': f'{names["s1_when"]:%Y-%m-%dT%H:%M:%S}'})
+            'acquisition_time': f'{names["s1_when"]:%Y-%m-%dT%H:%M:%S}'}))
     return pairs
 
 

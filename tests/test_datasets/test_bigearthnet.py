@@ -82,7 +82,7 @@ def test_official_splits_and_snow_exclusion(bigearthnet_example, split, expected
 
 
 def test_official_split_with_no_patch_on_disk(bigearthnet_example):
-    with pytest.raises(FileNotFoundError, match="no patch left.*split='val'"):
+    with pytest.raises(FileNotFoundError, match='no patch left.*split: val; 0 selected'):
         BigEarthNet(bigearthnet_example, split='val', **EXAMPLE_ROOTS)
 
 
@@ -139,6 +139,7 @@ def test_mismatching_pair(fake):
 @pytest.mark.parametrize('content, message', [
     ('{"labels": ["Pastures"', 'cannot read the labels JSON'),
     ('{"coordinates": {}}', 'expected a JSON object with a "labels" list'),
+    ('{"labels": [["Pastures"]]}', 'expected a JSON object with a "labels" list'),
     ('{"labels": ["Pastures", "Lava fields"]}', r"unknown CORINE label\(s\) \['Lava fields'\]"),
 ])
 def test_bad_labels_json(fake, content, message):

@@ -1,7 +1,9 @@
 """SEN12MS: triplet matching, band names, split lists, the corrupt patch, and bad input."""
 from pathlib import Path
 
+import numpy as np
 import pytest
+import rasterio
 
 from eossl.datasets import SEN12MS, InvalidSampleError
 from eossl.datasets.bands import band_names
@@ -114,3 +116,16 @@ def test_empty_or_missing_root(tmp_path):
 def test_bad_arguments(tmp_path, kwargs, message):
     with pytest.raises(ValueError, match=message):
         SEN12MS(tmp_path, **kwargs)
+
+
+def test_end_to_end_with_the_loader(fake):
+    """Runs once ``eossl.datasets.transforms.loading`` exists (written in parallel); the loader
+    selects bands of the multi-band files by the names the items record."""
+    loading = pytest.importorskip('eossl.datasets.transforms.loading')
+    dataset = SEN12MS(fake, pipeline=[loading.LoadPairedModalities(
+        modalities=dict(s1=dict(bands=('VH', )), s2=dict(bands=('B4', 'B3', 'B2'))))])
+    sample = dataset[0]
+    assert sample['s1'].shape == (1, 4, 4) and sample['s2'].shape == (3, 4, 4)
+    assert sample['s2_bands'] == ('B4', 'B3', 'B2')
+    with rasterio.open(sample['paths']['s2']) as src:  # B4 is the file's 4th band (L1C order)
+        np.testing.assert_array_equal(sample['s2'][0], src.read(4).astype(np.float32))

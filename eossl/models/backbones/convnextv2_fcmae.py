@@ -8,6 +8,7 @@ from mmpretrain.models.backbones.convnext import ConvNeXt
 from mmpretrain.models.utils import LayerNorm2d
 from torch import nn
 
+from eossl.models.utils.patch_grid import upsample_grid
 from eossl.registry import MODELS
 from .convnextv2_masked_block import MaskedConvNeXtV2Block, pool_active
 
@@ -112,14 +113,13 @@ class ConvNeXtV2FCMAE(BaseBackbone):
         if h % self.patch_size or w % self.patch_size or tuple(mask.shape) != (b, *grid):
             raise ValueError(f'mask must be (B, H/{self.patch_size}, W/{self.patch_size}) = '
                              f'{(b, *grid)} for input {tuple(x.shape)}, got {tuple(mask.shape)}')
-        visible = ~mask.bool()
-        active = visible.repeat_interleave(self.patch_size, 1).repeat_interleave(
-            self.patch_size, 2).unsqueeze(1)
+        active = upsample_grid(~mask.bool(), self.patch_size).unsqueeze(1)
         if self.drop_zero_pixels:
             active = active & (x != 0).any(dim=1, keepdim=True)
         return active.to(x.dtype)
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> tuple[torch.Tensor]:
+    def forward(self, x: torch.Tensor,
+                mask: torch.Tensor | None = None) -> tuple[torch.Tensor, ...]:
         """Dense: ``x`` ``(B, C, H, W)`` → stage outputs at ``out_indices`` (normed when
         ``out_norm``; ``(B, C_i)`` with ``gap_before_final_norm``).
 

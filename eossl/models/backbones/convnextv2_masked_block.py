@@ -44,7 +44,8 @@ def masked_grn(x: torch.Tensor, grn: GRN, active: torch.Tensor | None, stats: st
         stats: ``'sample'`` — one norm per sample over its active sites (the dense GRN restricted
             to visible sites); ``'batch'`` — one norm over the active sites of the whole batch,
             which is what MinkowskiGRN computes (``torch.norm(x.F, dim=0)`` over the batch's
-            feature matrix, ConvNeXt-V2 issue #86). Only used when ``active`` is given.
+            feature matrix, ConvNeXt-V2 issue #86) — per process under DDP, as there. Only used
+            when ``active`` is given.
     """
     if active is None or stats == 'sample':
         return grn(x, data_format='channel_last')

@@ -1,0 +1,26 @@
+# The six real BigEarthNet v1 example patches (S2 L2A, 12 bands, 120 px; 19-class labels), two
+# views each for the SoftCon CPU demo. Put them in place with
+#   python tools/dataset_converters/bigearthnet_example.py data/bigearthnet_example
+# The snowy patch is kept (exclude_cloudy_snowy=False) so that one batch holds all six.
+dataset_type = 'BigEarthNet'
+data_root = 'data/bigearthnet_example'
+S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B11', 'B12')
+crop_size = 112  # 8 x 8 patches of 14 px
+
+view_pipeline = [
+    dict(type='EORandomResizedCrop', size=crop_size, scale=(0.4, 1.0)),
+    dict(type='EORandomFlip', prob=0.5, direction=('horizontal', 'vertical')),
+    dict(type='RandomBandBrightnessContrast', brightness=0.4, contrast=0.4, prob=0.8),
+]
+train_pipeline = [
+    dict(type='LoadMultiBandImage', modality='s2', bands=S2_BANDS, target_size=120),
+    dict(type='mmpretrain.MultiView', num_views=2, transforms=[view_pipeline]),
+    dict(type='PackEOInputs', keys=('img', )),
+]
+train_dataloader = dict(
+    batch_size=6,
+    num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(type=dataset_type, data_root=data_root, s2_root='BigEarthNet-S2-Example',
+                 modalities=('s2', ), num_classes=19, exclude_cloudy_snowy=False,
+                 pipeline=train_pipeline))

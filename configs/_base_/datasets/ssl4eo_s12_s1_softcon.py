@@ -1,0 +1,29 @@
+# SSL4EO-S12 S1 GRD (VV, VH in dB) with SSL4EO-S12-ML labels, two views per scene for SoftCon.
+# The labels JSON is keyed by S2 seasons; SSL4EOS12 pairs them with the S1 seasons by date order.
+# 0 is SSL4EO-S12's missing value -> NaN -> 0 after normalization. No blur: speckle is signal.
+dataset_type = 'SSL4EOS12'
+data_root = 'data/ssl4eo-s12'
+labels_file = 'ssl4eo_s12_ml_labels.json'
+S1_BANDS = ('VV', 'VH')
+crop_size = 224
+
+view_pipeline = [
+    dict(type='EORandomResizedCrop', size=crop_size, scale=(0.2, 1.0)),
+    dict(type='EORandomFlip', prob=0.5, direction=('horizontal', 'vertical')),
+    dict(type='RandomBandBrightnessContrast', brightness=0.2, contrast=0.2, prob=0.8),
+]
+train_pipeline = [
+    dict(type='LoadMultiBandImage', modality='s1', bands=S1_BANDS, target_size=264, nodata=0),
+    dict(type='mmpretrain.MultiView', num_views=2, transforms=[view_pipeline]),
+    dict(type='PackEOInputs', keys=('img', ), meta_keys=('sample_id', 'season')),
+]
+train_dataloader = dict(
+    batch_size=64,  # per GPU; 4 GPUs -> 256
+    num_workers=8,
+    persistent_workers=True,
+    pin_memory=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(type=dataset_type, data_root=data_root, modality='s1', bands=S1_BANDS,
+                 seasons='random', labels_file=labels_file, num_classes=9,
+                 unlabeled='exclude', check_files=False, skip_invalid=True,
+                 pipeline=train_pipeline))

@@ -1,0 +1,37 @@
+# SSL4EO-S12 S2 L1C (13 bands) for PerA: per crop slot one geometric transform shared by the
+# student and teacher views (2 global 224 px + 8 local 96 px), strong band-safe jitter for the
+# student (p=0.8), weak for the teacher (p=0.1); disjoint student / predicted / teacher patch sets.
+data_root = 'data/ssl4eo-s12'
+
+S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B10', 'B11', 'B12')
+
+train_pipeline = [
+    dict(type='LoadMultiBandImage', modality='s2', bands=S2_BANDS, out_key='img',
+         target_size=264),
+    dict(type='AlignedMultiViews', num_global=2, num_local=8,
+         global_crop=dict(type='EORandomResizedCrop', size=224, scale=(0.4, 1.0),
+                          ratio=(0.75, 1.33)),
+         local_crop=dict(type='EORandomResizedCrop', size=96, scale=(0.05, 0.4),
+                         ratio=(0.75, 1.33)),
+         flip=dict(type='EORandomFlip', prob=0.5, direction=('horizontal', 'vertical')),
+         student_pipeline=[dict(type='RandomBandBrightnessContrast', brightness=0.4,
+                                contrast=0.4, prob=0.8)],
+         teacher_pipeline=[dict(type='RandomBandBrightnessContrast', brightness=0.4,
+                                contrast=0.4, prob=0.1)]),
+    dict(type='DisjointMaskGenerator', patch_size=16, num_global=2, student_ratio=0.2,
+         teacher_ratio=0.6),
+    dict(type='PackEOInputs', keys='img', algorithm_keys=('disjoint_masks', ),
+         meta_keys=('sample_id', )),
+]
+
+train_dataloader = dict(
+    batch_size=64,  # per GPU; the official global batch is not published
+    num_workers=8,
+    persistent_workers=True,
+    pin_memory=True,
+    drop_last=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(type='SSL4EOS12', data_root=data_root, modality='s2c', seasons='random',
+                 check_files=False, skip_invalid=True, pipeline=train_pipeline),
+)
