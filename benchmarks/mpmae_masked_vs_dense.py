@@ -1,13 +1,14 @@
 """Masked FCMAE encoder vs the all-visible ConvNeXt V2 at the same size: speed and memory.
 
-``python benchmarks/mpmae_masked_vs_dense.py [--device cpu --archs atto tiny --batch 8]``
+``python benchmarks/mpmae_masked_vs_dense.py [--device cpu --archs atto tiny --batch 4]``
 
 For each arch, two cases: ``masked`` (``ConvNeXtV2FCMAE(x, mask)``, mask ratio 0.6 on the
 7×7 grid, MMEarth settings) and ``dense`` (the same network without a mask, i.e. a plain
 ConvNeXt V2). Reported: median forward-only and forward+backward (an encoder training step)
-throughput in images/s, timed with the two cases interleaved, and the peak memory of one
-training step measured in a fresh process — on CPU the growth of the max RSS, on CUDA
-``max_memory_allocated``. Results go to ``benchmarks/results/mpmae_masked_vs_dense_<device>.json``.
+throughput in images/s, timed with the two cases interleaved, and the memory of one training
+step measured in a fresh process: its peak (on CPU the growth of the max RSS, on CUDA
+``max_memory_allocated``) and the activations autograd saves for the backward. Results go to
+``benchmarks/results/mpmae_masked_vs_dense_<device>.json``.
 
 Dense masking does the full dense work plus the mask multiplications, so the masked encoder is
 expected to be a little *slower* than the dense one: eossl trades MinkowskiEngine's sparse
@@ -75,18 +76,32 @@ def _throughput(arch: str, args: dict) -> dict:
     return {key: args['batch'] / statistics.median(values) for key, values in times.items()}
 
 
-def _peak_memory_mib(arch: str, masked: bool, args: dict) -> float:
-    """Peak memory of one training step: CUDA ``max_memory_allocated``, or on CPU the growth of
-    the process's max RSS (run in a fresh process so it is this step's own)."""
+def _memory_mib(arch: str, masked: bool, args: dict) -> tuple[float, float]:
+    """(peak memory of one training step, activations saved for its backward) in MiB.
+
+    The peak is CUDA ``max_memory_allocated``, or on CPU the growth of the process's max RSS
+    (run in a fresh process so it is this step's own); it includes temporaries and allocator
+    effects. The saved activations (unique storages autograd keeps) are exact on any device.
+    """
     model, x, mask = _setup(arch, args)
     mask = mask if masked else None
+    saved = {}
+
+    def keep(tensor: torch.Tensor) -> torch.Tensor:
+        storage = tensor.untyped_storage()
+        saved[storage.data_ptr()] = storage.nbytes()
+        return tensor
+
     if x.is_cuda:
         torch.cuda.reset_peak_memory_stats(x.device)
-        _train_step(model, x, mask)
-        return torch.cuda.max_memory_allocated(x.device) / 2 ** 20
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    _train_step(model, x, mask)
-    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024  # KiB → MiB
+    with torch.autograd.graph.saved_tensors_hooks(keep, lambda tensor: tensor):
+        _train_step(model, x, mask)
+    if x.is_cuda:
+        peak = torch.cuda.max_memory_allocated(x.device) / 2 ** 20
+    else:  # ru_maxrss is in KiB on Linux
+        peak = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    return peak, sum(saved.values()) / 2 ** 20
 
 
 def _in_fresh_process(fn, *args):
@@ -99,12 +114,12 @@ def _rows(arch: str, args: dict) -> list[dict]:
     speed = _in_fresh_process(_throughput, arch, args)
     rows = []
     for case in ('masked', 'dense'):
-        rows.append(dict(
-            arch=arch, case=case,
-            forward_images_per_s=round(speed[(case, 'forward')], 2),
-            train_step_images_per_s=round(speed[(case, 'train_step')], 2),
-            step_peak_memory_mib=round(_in_fresh_process(
-                _peak_memory_mib, arch, case == 'masked', args), 1)))
+        peak, saved = _in_fresh_process(_memory_mib, arch, case == 'masked', args)
+        rows.append(dict(arch=arch, case=case,
+                         forward_images_per_s=round(speed[(case, 'forward')], 2),
+                         train_step_images_per_s=round(speed[(case, 'train_step')], 2),
+                         step_peak_memory_mib=round(peak, 1),
+                         saved_activations_mib=round(saved, 1)))
     return rows
 
 
@@ -113,11 +128,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--archs', nargs='+', default=['atto', 'tiny'])
-    parser.add_argument('--batch', type=int, default=8)
+    parser.add_argument('--batch', type=int, default=4)
     parser.add_argument('--size', type=int, default=112)
     parser.add_argument('--iters', type=int, default=5)
     parser.add_argument('--warmup', type=int, default=2)
-    parser.add_argument('--threads', type=int, default=2)
+    parser.add_argument('--threads', type=int, default=1)
     parser.add_argument('--out', type=Path, default=None)
     args = vars(parser.parse_args(argv))
     out = args.pop('out') or RESULTS / f"mpmae_masked_vs_dense_{args['device']}.json"
@@ -130,7 +145,8 @@ def main(argv: list[str] | None = None) -> None:
     for row in rows:
         print(f"{row['arch']:>5} {row['case']:>6}: forward {row['forward_images_per_s']:8.1f} "
               f"img/s, train step {row['train_step_images_per_s']:8.1f} img/s, step peak "
-              f"{row['step_peak_memory_mib']:8.1f} MiB")
+              f"{row['step_peak_memory_mib']:7.1f} MiB, saved activations "
+              f"{row['saved_activations_mib']:7.1f} MiB")
     print(f'wrote {out}')
 
 

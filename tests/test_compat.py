@@ -1,21 +1,16 @@
 """Tests for eossl.compat: mmcv.ops fallbacks, weights-only checkpoints, CPU DDP."""
 import math
-import multiprocessing as mp
-import os
 import pickle
-import socket
 import sys
 import types
 import zipfile
 from collections.abc import Callable
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import mmcv
 import pytest
 import torch
-import torch.distributed as dist
 import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.logging import HistoryBuffer
@@ -32,6 +27,8 @@ from mmengine.utils.dl_utils import mmcv_full_available
 import eossl  # noqa: F401  (installs the shims)
 from eossl.compat import UnsafeCheckpointError, install
 from eossl.compat.mmcv_ops import CompiledOpsFallback, point_sample, sigmoid_focal_loss
+
+from .gloo import run_on_ranks
 
 lite_mmcv_only = pytest.mark.skipif(mmcv_full_available(),
                                     reason='mmcv has compiled ops: the fallback stays inactive')
@@ -317,31 +314,19 @@ def test_load_from_plain_state_dict(tmp_path: Path) -> None:
 
 # --- DDP on CPU ----------------------------------------------------------------------------
 
-def _ddp_worker(rank: int, world_size: int, port: int) -> None:
+def _ddp_worker(rank: int, world_size: int) -> None:
     """One gloo rank: wrap a Linear as mmengine's Runner would, backprop a rank-specific input."""
-    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
-    dist.init_process_group('gloo', rank=rank, world_size=world_size,
-                            timeout=timedelta(seconds=30))
-    try:
-        with pytest.raises(ValueError, match='device_ids'):  # the gap: plain wrapper refuses CPU
-            MMDistributedDataParallel(module=nn.Linear(2, 1), device_ids=[rank])
-        model = nn.Linear(2, 1, bias=False)
-        wrapped = MMENGINE_MODEL_WRAPPERS.build(
-            dict(type='eossl.DeviceAgnosticDDP', broadcast_buffers=False),
-            default_args=dict(module=model, device_ids=[rank]))  # what Runner.wrap_model passes
-        assert is_model_wrapper(wrapped)
-        wrapped(torch.full((1, 2), float(rank + 1))).sum().backward()
-        # d(w·x)/dw = x per rank; DDP all-reduces the mean over ranks: (1 + 2) / 2.
-        torch.testing.assert_close(model.weight.grad, torch.full((1, 2), 1.5))
-    finally:
-        dist.destroy_process_group()
+    with pytest.raises(ValueError, match='device_ids'):  # the gap: plain wrapper refuses CPU
+        MMDistributedDataParallel(module=nn.Linear(2, 1), device_ids=[rank])
+    model = nn.Linear(2, 1, bias=False)
+    wrapped = MMENGINE_MODEL_WRAPPERS.build(
+        dict(type='eossl.DeviceAgnosticDDP', broadcast_buffers=False),
+        default_args=dict(module=model, device_ids=[rank]))  # what Runner.wrap_model passes
+    assert is_model_wrapper(wrapped)
+    wrapped(torch.full((1, 2), float(rank + 1))).sum().backward()
+    # d(w·x)/dw = x per rank; DDP all-reduces the mean over ranks: (1 + 2) / 2.
+    torch.testing.assert_close(model.weight.grad, torch.full((1, 2), 1.5))
 
 
 def test_device_agnostic_ddp_averages_gradients_on_cpu() -> None:
-    with socket.socket() as probe:
-        probe.bind(('127.0.0.1', 0))
-        port = probe.getsockname()[1]
-    # fork skips re-importing this module (and so mmengine/mmseg) in every worker: seconds saved.
-    start_method = 'fork' if 'fork' in mp.get_all_start_methods() else 'spawn'
-    torch.multiprocessing.start_processes(_ddp_worker, args=(2, port), nprocs=2, join=True,
-                                          start_method=start_method)
+    run_on_ranks(_ddp_worker, 2)

@@ -118,16 +118,9 @@ class SSL4EOS12(EODataset):
             if season_labels is not None and self.unlabeled == 'exclude':
                 kept = [i for i, lab in enumerate(season_labels) if lab]
                 unlabeled += len(seasons) - len(kept)
-                seasons, season_labels = [seasons[i] for i in kept], [season_labels[i] for i in kept]
-            groups = [[i] for i in range(len(seasons))] if self.seasons == 'all' else \
-                [list(range(len(seasons)))] if seasons else []
-            for group in groups:
-                item = dict(location=location, seasons=[seasons[i] for i in group])
-                item['sample_id'] = location if self.seasons == 'random' else \
-                    f'{location}/{seasons[group[0]]}'
-                if season_labels is not None:
-                    item['season_labels'] = [season_labels[i] for i in group]
-                items.append(item)
+                seasons = [seasons[i] for i in kept]
+                season_labels = [season_labels[i] for i in kept]
+            items += self._items(location, seasons, season_labels)
         if not items:
             raise FileNotFoundError(f'SSL4EOS12: no sample left under {root} ({len(locations)} '
                                     f'locations, {unlabeled} unlabeled seasons excluded, '
@@ -135,6 +128,23 @@ class SSL4EOS12(EODataset):
         print_log(f'SSL4EOS12: {len(items)} samples of {self.modality} from {root}; excluded '
                   f'{unlabeled} unlabeled seasons, {len(self.invalid_samples)} invalid',
                   logger='current', level=logging.INFO)
+        return items
+
+    def _items(self, location: str, seasons: list[str],
+               season_labels: list[list[int]] | None) -> list[dict]:
+        """One item holding every season (``'random'``) or one item per season (``'all'``)."""
+        if not seasons:
+            return []
+        every = list(range(len(seasons)))
+        groups = [[i] for i in every] if self.seasons == 'all' else [every]
+        items = []
+        for group in groups:
+            item = dict(location=location, seasons=[seasons[i] for i in group])
+            item['sample_id'] = location if self.seasons == 'random' else \
+                f'{location}/{seasons[group[0]]}'
+            if season_labels is not None:
+                item['season_labels'] = [season_labels[i] for i in group]
+            items.append(item)
         return items
 
     def get_data_info(self, idx: int) -> dict:

@@ -36,7 +36,7 @@ def check_top_level_keys(cfg: Config) -> None:
             continue
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.85)
         if close:
-            raise KeyError(f'{cfg.filename}: top-level key "{key}" is not a Runner setting; '
+            raise KeyError(f'{cfg.filename or "recipe"}: top-level key "{key}" is not a Runner setting; '
                            f'did you mean "{close[0]}"?')
 
 

@@ -1,14 +1,13 @@
 """CrossModalNTXentLoss: hand-computed case, invariances, single- vs two-process equality."""
 import math
-import socket
 
 import pytest
 import torch
-import torch.distributed as dist
-import torch.multiprocessing as mp
 
 from eossl.models.losses import CrossModalNTXentLoss
 from eossl.models.utils import all_gather_with_grad
+
+from ..gloo import run_on_ranks
 
 
 def test_hand_computed_two_pairs():
@@ -62,17 +61,9 @@ def test_rejects_bad_shapes_and_temperature():
         CrossModalNTXentLoss(temperature=0.0)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
-def _rank_worker(rank: int, world: int, port: int, z1: torch.Tensor, z2: torch.Tensor,
-                 tau: float, out: str) -> None:
+def _rank_worker(rank: int, world: int, z1: torch.Tensor, z2: torch.Tensor, tau: float,
+                 out: str) -> None:
     """One rank: loss and gradients on its slice of the global batch; saved to ``out``."""
-    dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank,
-                            world_size=world)
     rows = z1.size(0) // world
     local1 = z1[rank * rows:(rank + 1) * rows].clone().requires_grad_()
     local2 = z2[rank * rows:(rank + 1) * rows].clone().requires_grad_()
@@ -85,7 +76,6 @@ def _rank_worker(rank: int, world: int, port: int, z1: torch.Tensor, z2: torch.T
         uneven_error = str(error)
     torch.save(dict(loss=loss.detach(), grad1=local1.grad, grad2=local2.grad,
                     uneven_error=uneven_error), f'{out}/rank{rank}.pt')
-    dist.destroy_process_group()
 
 
 def test_two_gloo_ranks_match_single_process(tmp_path):
@@ -99,9 +89,7 @@ def test_two_gloo_ranks_match_single_process(tmp_path):
     single = CrossModalNTXentLoss(temperature=tau)(single1, single2)
     single.backward()
 
-    # fork: the workers inherit the imported modules instead of re-importing eossl (seconds each)
-    mp.start_processes(_rank_worker, args=(world, _free_port(), z1, z2, tau, str(tmp_path)),
-                       nprocs=world, start_method='fork')
+    run_on_ranks(_rank_worker, world, z1, z2, tau, str(tmp_path))
     ranks = [torch.load(tmp_path / f'rank{r}.pt') for r in range(world)]
 
     mean_loss = sum(r['loss'] for r in ranks) / world

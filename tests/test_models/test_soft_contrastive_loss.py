@@ -1,14 +1,13 @@
 """SoftContrastiveLoss: hand-computed case, InfoNCE limits, unlabeled handling, 2 ranks = 1."""
 import math
-import socket
 
 import pytest
 import torch
-import torch.distributed as dist
-import torch.multiprocessing as mp
 import torch.nn.functional as F
 
 from eossl.models.losses import SoftContrastiveLoss
+
+from ..gloo import run_on_ranks
 
 
 def _info_nce(z1: torch.Tensor, z2: torch.Tensor, tau: float) -> torch.Tensor:
@@ -122,10 +121,6 @@ def test_rejects_bad_arguments():
         SoftContrastiveLoss(target='jaccard')
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 def _losses(z1: torch.Tensor, z2: torch.Tensor, labels: torch.Tensor) -> list[torch.Tensor]:
@@ -134,11 +129,9 @@ def _losses(z1: torch.Tensor, z2: torch.Tensor, labels: torch.Tensor) -> list[to
             SoftContrastiveLoss(temperature=0.1, unlabeled='ignore')(z1, z2, labels)]
 
 
-def _rank_worker(rank: int, world: int, port: int, z1: torch.Tensor, z2: torch.Tensor,
+def _rank_worker(rank: int, world: int, z1: torch.Tensor, z2: torch.Tensor,
                  labels: torch.Tensor, out: str) -> None:
     """One rank: each loss and its gradients on this rank's slice; saved to ``out``."""
-    dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank,
-                            world_size=world)
     rows = z1.size(0) // world
     part = slice(rank * rows, (rank + 1) * rows)
     results = []
@@ -149,7 +142,6 @@ def _rank_worker(rank: int, world: int, port: int, z1: torch.Tensor, z2: torch.T
         loss.backward()
         results.append(dict(loss=loss.detach(), grad1=local1.grad, grad2=local2.grad))
     torch.save(results, f'{out}/rank{rank}.pt')
-    dist.destroy_process_group()
 
 
 def test_two_gloo_ranks_match_single_process(tmp_path):
@@ -161,8 +153,7 @@ def test_two_gloo_ranks_match_single_process(tmp_path):
     labels = (torch.rand(6, 9, generator=gen) > 0.6).double()
     labels[[1, 4]] = 0  # unlabeled scenes on both ranks, unequal labeled counts per rank
     labels[0, :] = 0
-    mp.start_processes(_rank_worker, args=(world, _free_port(), z1, z2, labels, str(tmp_path)),
-                       nprocs=world, start_method='fork')
+    run_on_ranks(_rank_worker, world, z1, z2, labels, str(tmp_path))
     ranks = [torch.load(tmp_path / f'rank{r}.pt') for r in range(world)]
     for index in range(2):
         single1, single2 = z1.clone().requires_grad_(), z2.clone().requires_grad_()

@@ -29,7 +29,7 @@ def official_vit_state(chunked: bool = False) -> OrderedDict:
     for i in range(DEPTH):
         block = f'blocks.0.{i}.' if chunked else f'blocks.{i}.'
         for norm in ('norm1', 'norm2'):
-            state[block + norm + '.weight'], state[block + norm + '.bias'] = 1 + rand(DIM), rand(DIM)
+            state[f'{block}{norm}.weight'], state[f'{block}{norm}.bias'] = 1 + rand(DIM), rand(DIM)
         for name, (out, inp) in {'attn.qkv': (3 * DIM, DIM), 'attn.proj': (DIM, DIM),
                                  'mlp.fc1': (4 * DIM, DIM), 'mlp.fc2': (DIM, 4 * DIM)}.items():
             state[f'{block}{name}.weight'], state[f'{block}{name}.bias'] = rand(out, inp), rand(out)

@@ -22,6 +22,7 @@ train_dataloader = dict(
     num_workers=8,
     persistent_workers=True,
     pin_memory=True,
+    drop_last=True,  # a last batch of a few scenes gives a poor contrastive loss
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(type=dataset_type, data_root=data_root, modality='s1', bands=S1_BANDS,
                  seasons='random', labels_file=labels_file, num_classes=9,

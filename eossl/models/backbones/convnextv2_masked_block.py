@@ -58,7 +58,8 @@ class MaskedConvNeXtV2Block(ConvNeXtBlock):
     """mmpretrain's ConvNeXt block (V2: GRN, no layer scale) that can run on an active map.
 
     The parameters and their names are mmpretrain's (``depthwise_conv``, ``norm``,
-    ``pointwise_conv1``, ``grn``, ``pointwise_conv2``), so dense ConvNeXt V2 weights load as they are.
+    ``pointwise_conv1``, ``grn``, ``pointwise_conv2``), so dense ConvNeXt V2 weights load
+    as they are.
 
     Args:
         in_channels: channels ``C``.

@@ -36,7 +36,8 @@ class MaskedMSELoss(nn.Module):
 
     def forward(self, pred: torch.Tensor, target: torch.Tensor,
                 mask: torch.Tensor | None = None) -> torch.Tensor:
-        """``pred``/``target`` ``(..., D)``, ``mask`` ``(...)`` (1 = counts) or ``None`` → scalar."""
+        """``pred``/``target`` ``(..., D)``, ``mask`` ``(...)`` (1 = counts) or ``None``
+        → scalar."""
         if pred.shape != target.shape:
             raise ValueError(f'pred {tuple(pred.shape)} and target {tuple(target.shape)} differ')
         valid = ~torch.isnan(target)

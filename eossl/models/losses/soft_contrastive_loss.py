@@ -32,7 +32,8 @@ class SoftContrastiveLoss(nn.Module):
       scenes has orthogonal labels, ``t`` is the identity and the loss IS InfoNCE.
     - ``'cosine_softmax'``: ``t_i = softmax(s_i / label_temperature)``, a sharper target that
       only approaches InfoNCE as ``label_temperature → 0``.
-    - ``'onehot'``: ``t_ij = [i = j]``, plain InfoNCE (labels ignored), the SoftCon ablation.
+    - ``'onehot'``: ``t_ij = [i = j]``, plain InfoNCE (labels ignored): the hard contrastive
+      baseline.
 
     Why this default: design/METHODS.md §1 fixes the target as the cosine of the multi-hot
     vectors with ``t_ii = 1``; the official pretraining code is unreleased (zhu-xlab/softcon
@@ -41,8 +42,9 @@ class SoftContrastiveLoss(nn.Module):
     exactly to InfoNCE on label-disjoint batches.
 
     Unlabeled scenes (an all-zero label vector): ``s_ij = 0`` for ``j ≠ i``. With
-    ``unlabeled='infonce'`` their rows are InfoNCE rows and they act as negatives for the
-    others; with ``'ignore'`` they take no part at all (neither rows nor columns).
+    ``unlabeled='infonce'`` their only positive is their own other view (an InfoNCE row under
+    the row-normalized target) and they act as negatives for the others; with ``'ignore'`` they
+    take no part at all (neither rows nor columns).
 
     Distributed: embeddings are gathered with gradient, labels without; each rank returns the
     sum of its rows' losses divided by the global number of counted rows over the world size,

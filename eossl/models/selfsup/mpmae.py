@@ -86,7 +86,7 @@ class MPMAE(BaseEOSelfSupervisor):
         return {name: head(decoded) for name, head in self.heads.items()}
 
     def stack_targets(self, data_samples: list[DataSample] | None,
-                 device: torch.device) -> dict[str, torch.Tensor]:
+                      device: torch.device) -> dict[str, torch.Tensor]:
         """``{target: batch}`` stacked from the data samples' fields named like the heads."""
         if not data_samples:
             raise ValueError('MPMAE.loss needs data_samples carrying the pretext targets')

@@ -28,6 +28,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from mmengine.logging import print_log
+from mmengine.model.weight_init import update_init_info
 from torch import nn
 
 from eossl.datasets.bands import normalize_band_name
@@ -211,6 +212,8 @@ class RGBInflatedPretrainedInit:
                              f'{type(module).__name__}, otherwise its init_weights zeroes the '
                              'loaded norm3 weights after this initializer has run')
         load_rgb_checkpoint_inflated(module, self.checkpoint, **self.kwargs)
+        if hasattr(module, '_params_init_info'):  # mmengine's record of how each weight began
+            update_init_info(module, init_info=f'RGBInflatedPretrained: {self.checkpoint}')
         print_log(f'RGBInflatedPretrained: loaded {self.checkpoint} into '
                   f'{type(module).__name__} (first layer: {self.kwargs["strategy"]}, '
                   f'fill {self.kwargs["fill"]})', logger='current')

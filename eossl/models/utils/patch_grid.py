@@ -18,7 +18,8 @@ def patchify(images: torch.Tensor, patch_size: int) -> torch.Tensor:
 
 
 def unpatchify(patches: torch.Tensor, patch_size: int, grid: tuple[int, int]) -> torch.Tensor:
-    """``(B, L, p·p·C)`` → ``(B, C, h·p, w·p)`` for ``grid = (h, w)``; inverse of :func:`patchify`."""
+    """``(B, L, p·p·C)`` → ``(B, C, h·p, w·p)`` for ``grid = (h, w)``; inverse of
+    :func:`patchify`."""
     b, n, d = patches.shape
     h, w = grid
     p = patch_size
