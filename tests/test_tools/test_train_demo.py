@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from .training_runs import REPO_ROOT, logged_losses, run_train, train_command
+from .training_runs import REPO_ROOT, logged_losses, run_train, train_command, train_env
 
 DEMO = 'configs/dual_simclr/dual_simclr_rn18_s1s2_demo_bigearthnet.py'
 
@@ -51,7 +51,8 @@ def test_kill_and_resume_continues_the_loss_curve_exactly(tmp_path, demo_options
 
     killed_dir = tmp_path / 'killed'
     proc = subprocess.Popen(train_command(DEMO, killed_dir, demo_options, nproc=1),
-                            cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            cwd=REPO_ROOT, env=train_env(), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
     _wait_for_step(killed_dir, 3, proc)  # past the epoch-2 checkpoint
     proc.send_signal(signal.SIGKILL)
     proc.wait()

@@ -25,12 +25,17 @@ def train_command(config: str, work_dir: Path, options: list[str], nproc: int) -
             '--work-dir', str(work_dir), *options]
 
 
+def train_env() -> dict[str, str]:
+    """The environment of every run: one thread (runs compared bit for bit must sum in the same
+    order) and a free rendezvous port for torchrun."""
+    return dict(os.environ, OMP_NUM_THREADS='1', PORT=str(free_port()))
+
+
 def run_train(config: str, work_dir: Path, *options: str, nproc: int = 1,
               timeout: int = 600) -> subprocess.CompletedProcess:
     """Train and fail with the captured log when the run does not exit 0."""
-    env = dict(os.environ, OMP_NUM_THREADS='1', PORT=str(free_port()))
     proc = subprocess.run(train_command(config, work_dir, list(options), nproc), cwd=REPO_ROOT,
-                          env=env, capture_output=True, text=True, timeout=timeout)
+                          env=train_env(), capture_output=True, text=True, timeout=timeout)
     if proc.returncode != 0:
         raise AssertionError(f'training failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n'
                              f'{proc.stderr[-6000:]}')
