@@ -1,71 +1,8 @@
-# MP-MAE (MMEarth): ConvNeXt V2-tiny, all 12 modalities, uncertainty weighting,
-# 112 px crops, patch 16.
-# Other variants by --cfg-options, e.g. femto / pico / nano:
-#   model.backbone.arch=pico model.neck.in_channels=512   (femto 384, nano 640)
-# the original ConvNeXt V2 stem: model.backbone.stem_type=convnextv2
-# per-sample GRN statistics (dense-model semantics): model.backbone.grn_stats=sample
-_base_ = [
-    '../_base_/datasets/mmearth_all_112.py',
-    '../_base_/default_runtime.py',
-]
-
-# pretext heads: regression heads use the NaN-aware MaskedMSELoss (default) on masked patches,
-# classification heads skip label -1 (nodata); S2 targets are normalized per patch
-heads = dict(
-    sentinel2=dict(type='PixelRegressionHead', in_channels=512, out_channels=12, patch_size=16,
-                   loss=dict(type='MaskedMSELoss', norm_per_patch=True)),
-    sentinel1=dict(type='PixelRegressionHead', in_channels=512, out_channels=8, patch_size=16),
-    aster=dict(type='PixelRegressionHead', in_channels=512, out_channels=2, patch_size=16),
-    canopy_height_eth=dict(type='PixelRegressionHead', in_channels=512, out_channels=2,
-                           patch_size=16),
-    dynamic_world=dict(type='PixelClassificationHead', in_channels=512, num_classes=9,
-                       patch_size=16),
-    esa_worldcover=dict(type='PixelClassificationHead', in_channels=512, num_classes=11,
-                        patch_size=16),
-    biome=dict(type='ImageLevelHead', in_channels=512, out_channels=14,
-               loss=dict(type='MaskedCrossEntropyLoss')),
-    eco_region=dict(type='ImageLevelHead', in_channels=512, out_channels=846,
-                    loss=dict(type='MaskedCrossEntropyLoss')),
-    lat=dict(type='ImageLevelHead', in_channels=512, out_channels=2),
-    lon=dict(type='ImageLevelHead', in_channels=512, out_channels=2),
-    month=dict(type='ImageLevelHead', in_channels=512, out_channels=2),
-    era5=dict(type='ImageLevelHead', in_channels=512, out_channels=12),
-)
+# MP-MAE (MMEarth): ConvNeXt V2-tiny, all 12 modalities, uncertainty weighting, 112 px crops,
+# patch 16; everything else as the atto recipe.
+_base_ = ['mpmae_convnextv2-atto_all-uncertainty_200e_mmearth-112.py']
 
 model = dict(
-    type='MPMAE',
-    data_preprocessor=dict(type='EODataPreprocessor'),  # data already z-scored by the dataset
-    backbone=dict(
-        type='ConvNeXtV2FCMAE',
-        arch='tiny',
-        in_channels=12,  # S2 L1C/L2A without B10, in L1C order
-        patch_size=16,  # 112 px / 16 px patches -> 7x7 mask grid = last-stage grid
-        stem_type='mmearth',  # 3x3 conv + LN + GELU, then depthwise stride 2 + LN
-        drop_zero_pixels=True,  # all-zero (nodata) pixels inactive, as MinkowskiEngine's to_sparse
-        grn_stats='batch',  # GRN norm over the active sites of the whole batch, as MinkowskiGRN
-        out_indices=(3, ),
-        out_norm=False),
-    neck=dict(type='FCMAEDecoder', in_channels=768, embed_dim=512, depth=1),
-    heads=heads,
-    mask_ratio=0.6,
-    input_key='sentinel2',
-    # learned uncertainty weighting: sum_k exp(-s_k) L_k + s_k, s_k init 0
-    loss_weighting=dict(type='UncertaintyWeighting'),
+    backbone=dict(arch='tiny'),
+    neck=dict(in_channels=768),
 )
-
-# schedule (MMEarth): AdamW (0.9, 0.95), wd 0.05 except biases, norms and log-variances (1-D
-# parameters; GRN keeps decay as in the official code), lr 1.5e-4 x batch / 256, 40 warm-up
-# epochs then cosine to 0, 200 epochs
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=1.5e-4, betas=(0.9, 0.95), weight_decay=0.05),
-    paramwise_cfg=dict(flat_decay_mult=0.0, custom_keys={'.grn.': dict(decay_mult=1.0)}))
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=40,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=160, eta_min=0.0, by_epoch=True, begin=40, end=200,
-         convert_to_iter_based=True),
-]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=200)
-# lr = 1.5e-4 x (GPUs x batch_size) / 256 = 2.4e-3 at the global batch 4096
-auto_scale_lr = dict(base_batch_size=256, enable=True)
