@@ -10,6 +10,7 @@
 # its R, G, B kernels go to B4, B3, B2, the other bands get their mean (all scaled by 3/13).
 _base_ = [
     '../_base_/datasets/ssl4eo_s12_s2_softcon.py',
+    '../_base_/schedules/softcon_vit_adamw_100e.py',
     '../_base_/default_runtime.py',
 ]
 
@@ -37,19 +38,4 @@ model = dict(
                         target='cosine_rownorm', unlabeled='infonce')),
 )
 
-max_epochs, warmup_epochs = 100, 10
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=1.5e-4, betas=(0.9, 0.95), weight_decay=0.1),
-    paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0,
-                       custom_keys={'pos_embed': dict(decay_mult=0.0),
-                                    'cls_token': dict(decay_mult=0.0)}))
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=warmup_epochs,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=max_epochs - warmup_epochs, eta_min=1e-6,
-         by_epoch=True, begin=warmup_epochs, end=max_epochs, convert_to_iter_based=True),
-]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
-auto_scale_lr = dict(base_batch_size=256, enable=False)
-default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3))
+default_hooks = dict(checkpoint=dict(type='ResumableCheckpointHook', interval=10, max_keep_ckpts=3))

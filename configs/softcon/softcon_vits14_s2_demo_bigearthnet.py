@@ -32,5 +32,5 @@ model = dict(
 optim_wrapper = dict(type='OptimWrapper',
                      optimizer=dict(type='AdamW', lr=5e-4, weight_decay=0.05))
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=10)
-default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=5, max_keep_ckpts=1),
+default_hooks = dict(checkpoint=dict(type='ResumableCheckpointHook', interval=5, max_keep_ckpts=1),
                      logger=dict(type='LoggerHook', interval=1))
