@@ -7,6 +7,7 @@ eossl recipe; importing ``eossl`` alone is enough to register every eossl compon
 from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import EVALUATOR as MMENGINE_EVALUATOR
+from mmengine.registry import FUNCTIONS as MMENGINE_FUNCTIONS
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import LOOPS as MMENGINE_LOOPS
 from mmengine.registry import METRICS as MMENGINE_METRICS
@@ -26,7 +27,7 @@ from mmengine.registry import Registry
 __all__ = [
     'RUNNERS', 'LOOPS', 'HOOKS', 'OPTIMIZERS', 'OPTIM_WRAPPERS', 'OPTIM_WRAPPER_CONSTRUCTORS',
     'PARAM_SCHEDULERS', 'DATASETS', 'DATA_SAMPLERS', 'TRANSFORMS', 'MODELS', 'MODEL_WRAPPERS',
-    'WEIGHT_INITIALIZERS', 'METRICS', 'EVALUATOR', 'VISUALIZERS', 'VISBACKENDS'
+    'WEIGHT_INITIALIZERS', 'METRICS', 'EVALUATOR', 'VISUALIZERS', 'VISBACKENDS', 'FUNCTIONS'
 ]
 
 
@@ -53,3 +54,5 @@ METRICS = _child('metric', MMENGINE_METRICS, 'eossl.evaluation')
 EVALUATOR = _child('evaluator', MMENGINE_EVALUATOR, 'eossl.evaluation')
 VISUALIZERS = _child('visualizer', MMENGINE_VISUALIZERS, 'eossl.visualization')
 VISBACKENDS = _child('vis_backend', MMENGINE_VISBACKENDS, 'eossl.visualization')
+# callables named in configs, e.g. FSDP wrap policies: type='eossl.transformer_block_wrap_policy'
+FUNCTIONS = _child('function', MMENGINE_FUNCTIONS, 'eossl.engine')

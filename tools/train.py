@@ -7,10 +7,9 @@ import argparse
 import os
 
 from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
 
 import eossl
-from eossl.engine.cli import adapt_to_device, merge_cli_args
+from eossl.engine.cli import adapt_to_device, build_runner, merge_cli_args
 
 
 def parse_args() -> argparse.Namespace:
@@ -22,6 +21,9 @@ def parse_args() -> argparse.Namespace:
                         help='resume from CKPT, or from the latest checkpoint in the work dir '
                         'when no path is given')
     parser.add_argument('--amp', action='store_true', help='automatic mixed precision (CUDA)')
+    parser.add_argument('--auto-scale-lr', action='store_true',
+                        help='scale the learning rate by (processes x batch per process) / the '
+                        "recipe's auto_scale_lr.base_batch_size")
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override recipe fields, e.g. train_cfg.max_iters=10')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -39,9 +41,9 @@ def main() -> None:
     cfg = Config.fromfile(args.config)
     cfg = merge_cli_args(cfg, config_path=args.config, work_dir=args.work_dir,
                          resume=args.resume, amp=args.amp, launcher=args.launcher,
-                         cfg_options=args.cfg_options)
+                         cfg_options=args.cfg_options, auto_scale_lr=args.auto_scale_lr)
     cfg = adapt_to_device(cfg)
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     runner.train()
 
 

@@ -6,8 +6,15 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=10),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3),
-    sampler_seed=dict(type='DistSamplerSeedHook'),
+    # atomic files + every rank's random states, so a killed run resumes exactly
+    checkpoint=dict(type='ResumableCheckpointHook', interval=1, max_keep_ckpts=3),
+    # DistSamplerSeedHook + epoch and mid-epoch position of streaming datasets (ShardedDataset)
+    sampler_seed=dict(type='DataStateHook'),
+    # eossl reliability hooks live here, not in custom_hooks: a recipe's own custom_hooks list
+    # replaces the base list, while this dict merges. Both are free per iteration (the
+    # non-finite check reads the floats the RuntimeInfoHook already synced for logging).
+    non_finite_loss=dict(type='NonFiniteLossHook'),
+    checkpoint_layout=dict(type='CheckpointLayoutHook'),
 )
 
 env_cfg = dict(

@@ -29,5 +29,5 @@ train_dataloader = dict(batch_size=6)
 optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3, weight_decay=1e-4))
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=30)
 
-default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=2),
+default_hooks = dict(checkpoint=dict(type='ResumableCheckpointHook', interval=10, max_keep_ckpts=2),
                      logger=dict(type='LoggerHook', interval=1))

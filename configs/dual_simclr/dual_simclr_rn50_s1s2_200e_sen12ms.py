@@ -41,4 +41,4 @@ param_scheduler = [
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=200)
 auto_scale_lr = dict(base_batch_size=200, enable=False)
 
-default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=25, max_keep_ckpts=3))
+default_hooks = dict(checkpoint=dict(type='ResumableCheckpointHook', interval=25, max_keep_ckpts=3))

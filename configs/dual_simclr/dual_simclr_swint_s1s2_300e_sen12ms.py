@@ -50,4 +50,4 @@ param_scheduler = [
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=300)
 auto_scale_lr = dict(base_batch_size=50, enable=False)
 
-default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=50, max_keep_ckpts=3))
+default_hooks = dict(checkpoint=dict(type='ResumableCheckpointHook', interval=50, max_keep_ckpts=3))

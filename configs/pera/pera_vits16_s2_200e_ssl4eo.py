@@ -57,5 +57,5 @@ custom_hooks = [
     dict(type='TeacherTempWarmupHook', start=0.03, end=0.05, warmup=30, by_epoch=True),
     dict(type='WeightDecayCosineHook', start=0.04, end=0.2),
 ]
-default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3))
+default_hooks = dict(checkpoint=dict(type='ResumableCheckpointHook', interval=10, max_keep_ckpts=3))
 randomness = dict(seed=10, deterministic=False)

@@ -10,15 +10,21 @@ One module per gap, each saying why the gap exists and from which versions it ca
   DistributedDataParallel on CPU (gloo). It is registered in ``eossl.registry.MODEL_WRAPPERS``,
   whose lazy location is this package, and :func:`init_cpu_process_group`, which starts the
   gloo process group that mmengine's launcher cannot start without CUDA.
+- :mod:`.fsdp`: :func:`adapt_fsdp_to_cpu`, so that mmengine's ``FSDPStrategy`` shards CPU
+  modules instead of moving them to ``cuda:<LOCAL_RANK>``, and a fix of its optimizer loading
+  on resume (mmengine uses torch 2.0's argument order).
 """
 from .checkpoint import UnsafeCheckpointError, install_checkpoint_safety
 from .distributed import DeviceAgnosticDDP, init_cpu_process_group
+from .fsdp import adapt_fsdp_to_cpu, install_fsdp_resume_fix
 from .mmcv_ops import install_mmcv_ops_fallback
 
-__all__ = ['install', 'DeviceAgnosticDDP', 'UnsafeCheckpointError', 'init_cpu_process_group']
+__all__ = ['install', 'DeviceAgnosticDDP', 'UnsafeCheckpointError', 'init_cpu_process_group',
+           'adapt_fsdp_to_cpu']
 
 
 def install() -> None:
     """Install every shim; safe to call more than once (each step is idempotent)."""
     install_mmcv_ops_fallback()
     install_checkpoint_safety()
+    install_fsdp_resume_fix()

@@ -1,10 +1,16 @@
+"""EO datasets (one file per dataset family), band metadata and transforms."""
 from . import transforms  # noqa: F401
+from .array_raster import ArrayRaster
 from .base import EODataset
 from .bigearthnet import BigEarthNet
+from .dfc2020 import DFC2020
 from .errors import InvalidSampleError
+from .eurosat import EuroSAT
 from .geotiff_folder import GeoTiffFolder
-from .sen12ms import SEN12MS
 from .mmearth import MMEarth
+from .sen12ms import SEN12MS
+from .shards import ShardedDataset
 from .ssl4eo_s12 import SSL4EOS12
-__all__ = ['InvalidSampleError', 'MMEarth']
-__all__ += ['EODataset', 'BigEarthNet', 'SEN12MS', 'GeoTiffFolder', 'SSL4EOS12']
+
+__all__ = ['ArrayRaster', 'EODataset', 'BigEarthNet', 'DFC2020', 'InvalidSampleError', 'EuroSAT',
+           'GeoTiffFolder', 'MMEarth', 'SEN12MS', 'ShardedDataset', 'SSL4EOS12']

@@ -18,6 +18,7 @@ from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 
 from .errors import InvalidSampleError
+from .label_fraction import select_label_fraction
 
 
 class EODataset(BaseDataset):
@@ -34,6 +35,10 @@ class EODataset(BaseDataset):
             the sample id and reason go into ``invalid_samples`` and a warning is logged. When
             False the error propagates. In ``test_mode`` a pipeline error is recorded and then
             raised anyway, because an evaluation must see every sample exactly once.
+        label_fraction: keep a seeded, class-stratified fraction (0, 1] of the indexed items,
+            e.g. 0.01 or 0.1 for low-label benchmarks (see
+            :func:`eossl.datasets.label_fraction.select_label_fraction`); 1.0 keeps all.
+        label_fraction_seed: the seed of that draw.
         metainfo, pipeline, test_mode, lazy_init, serialize_data, indices, max_refetch:
             as in :class:`mmengine.dataset.BaseDataset`.
 
@@ -45,6 +50,8 @@ class EODataset(BaseDataset):
                  data_root: str | Path,
                  *,
                  skip_invalid: bool = False,
+                 label_fraction: float = 1.0,
+                 label_fraction_seed: int = 0,
                  metainfo: Mapping | None = None,
                  pipeline: Sequence[dict | Callable] = (),
                  test_mode: bool = False,
@@ -54,6 +61,11 @@ class EODataset(BaseDataset):
                  max_refetch: int = 1000) -> None:
         self.skip_invalid = skip_invalid
         self.invalid_samples: dict[str, str] = {}
+        if not 0 < label_fraction <= 1:
+            raise ValueError(f'{type(self).__name__}: label_fraction must be in (0, 1], got '
+                             f'{label_fraction!r}')
+        self.label_fraction = label_fraction
+        self.label_fraction_seed = label_fraction_seed
         super().__init__(
             ann_file='',
             metainfo=metainfo,
@@ -65,6 +77,17 @@ class EODataset(BaseDataset):
             test_mode=test_mode,
             lazy_init=lazy_init,
             max_refetch=max_refetch)
+
+    def filter_data(self) -> list[dict]:
+        """The indexed items, reduced to ``label_fraction`` of them (stratified by ``gt_label``)."""
+        if self.label_fraction == 1:
+            return self.data_list
+        keep = select_label_fraction([item.get('gt_label', []) for item in self.data_list],
+                                     self.label_fraction, self.label_fraction_seed)
+        print_log(f'{type(self).__name__}: label_fraction={self.label_fraction} (seed '
+                  f'{self.label_fraction_seed}) keeps {len(keep)} of {len(self.data_list)} items',
+                  logger='current', level=logging.INFO)
+        return [self.data_list[i] for i in keep]
 
     def resolve(self, path: str | Path) -> Path:
         """``path`` itself when absolute, else ``data_root / path``."""

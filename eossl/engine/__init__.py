@@ -1,4 +1,2 @@
-from . import hooks  # noqa: F401
-from .hooks import TeacherEMAHook, TeacherTempWarmupHook, WeightDecayCosineHook
-
-__all__ = ['TeacherEMAHook', 'TeacherTempWarmupHook', 'WeightDecayCosineHook']
+"""Engine parts: hooks, the FSDP wrap policy and the command-line rules of tools/."""
+from . import fsdp, hooks  # noqa: F401  (importing registers the hooks and the wrap policy)

@@ -9,13 +9,15 @@ import os.path as osp
 
 import torch
 from mmengine.config import Config
-from mmengine.runner import Runner
+from mmengine.runner import FlexibleRunner, Runner
 
-from eossl.compat import init_cpu_process_group
+from eossl.compat import adapt_fsdp_to_cpu, init_cpu_process_group
+from eossl.registry import RUNNERS
 
 # Top-level names a recipe may set besides the Runner's own arguments.
 _CONFIG_ONLY_KEYS = {'_base_', 'default_scope', 'launcher', 'auto_scale_lr', 'sync_bn',
-                     'find_unused_parameters', 'runner_type', 'custom_imports', 'model_wrapper'}
+                     'find_unused_parameters', 'runner_type', 'custom_imports', 'model_wrapper',
+                     'strategy'}
 
 
 def runner_keys() -> set[str]:
@@ -42,11 +44,13 @@ def check_top_level_keys(cfg: Config) -> None:
 
 def merge_cli_args(cfg: Config, *, config_path: str, work_dir: str | None = None,
                    resume: str | None = None, amp: bool = False, launcher: str = 'none',
-                   cfg_options: dict | None = None) -> Config:
+                   cfg_options: dict | None = None, auto_scale_lr: bool = False) -> Config:
     """Apply the command-line options of ``tools/train.py`` to ``cfg`` (in place) and return it.
 
     ``resume='auto'`` resumes from the latest checkpoint in the work dir, a path resumes from
     that checkpoint. ``--amp`` switches the optimizer wrapper to mmengine's AMP wrapper.
+    ``--auto-scale-lr`` turns on the recipe's ``auto_scale_lr``: mmengine multiplies every
+    learning rate by (processes × batch per process) / ``base_batch_size``.
     """
     cfg.launcher = launcher
     if work_dir is not None:
@@ -67,10 +71,23 @@ def merge_cli_args(cfg: Config, *, config_path: str, work_dir: str | None = None
         if not osp.isfile(resume):
             raise FileNotFoundError(f'--resume {resume}: no such checkpoint file')
         cfg.resume, cfg.load_from = True, resume
+    if auto_scale_lr:
+        if 'base_batch_size' not in (cfg.get('auto_scale_lr') or {}):
+            raise KeyError(f'--auto-scale-lr: {config_path} has no auto_scale_lr = dict('
+                           'base_batch_size=...), the global batch its learning rate is set for')
+        cfg.auto_scale_lr.enable = True
     if cfg_options:  # last, so an explicit override always wins
         cfg.merge_from_dict(cfg_options)
     check_top_level_keys(cfg)
     return cfg
+
+
+def build_runner(cfg: Config) -> Runner | FlexibleRunner:
+    """The runner a recipe asks for: ``runner_type`` when set, else mmengine's
+    ``FlexibleRunner`` for a recipe with a ``strategy`` (FSDP, DeepSpeed, ...), else ``Runner``."""
+    if cfg.get('runner_type'):
+        return RUNNERS.build(cfg)
+    return FlexibleRunner.from_cfg(cfg) if cfg.get('strategy') else Runner.from_cfg(cfg)
 
 
 def adapt_to_device(cfg: Config) -> Config:
@@ -84,6 +101,7 @@ def adapt_to_device(cfg: Config) -> Config:
     if cfg.launcher == 'none' or torch.cuda.is_available():
         return cfg
     cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
+    adapt_fsdp_to_cpu(cfg)
     if cfg.get('model_wrapper_cfg') is None:
         # naming a wrapper drops the Runner's own defaults, so restate them
         cfg.model_wrapper_cfg = dict(

@@ -1,0 +1,3 @@
+from .knn import extract_features, knn_metrics, knn_scores, label_matrix
+
+__all__ = ['extract_features', 'knn_metrics', 'knn_scores', 'label_matrix']

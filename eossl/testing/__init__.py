@@ -13,6 +13,8 @@ _EXPORTS = {
     'write_geotiff': 'geotiff_folder',
     'make_fake_mmearth': 'mmearth',
     'make_fake_ssl4eo_s12': 'ssl4eo_s12',
+    'make_fake_eurosat': 'eurosat',
+    'make_fake_dfc2020': 'dfc2020',
 }
 __all__ = list(_EXPORTS)
 

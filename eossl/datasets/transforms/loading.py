@@ -11,6 +11,7 @@ from mmcv.transforms import BaseTransform
 from rasterio.io import DatasetReader
 from rasterio.windows import Window
 
+from eossl.datasets.array_raster import ArrayRaster
 from eossl.datasets.bands import canonical_band_order, normalize_band_name, resolve_band_order
 from eossl.datasets.errors import InvalidSampleError
 from eossl.registry import TRANSFORMS
@@ -22,10 +23,11 @@ Size = int | Sequence[int]
 
 @dataclass
 class _BandRead:
-    """Where one requested band lives: file path and 1-based band index in that file."""
+    """Where one requested band lives: file path (or in-memory raster) and 1-based band index
+    in that file."""
 
     name: str
-    path: str
+    path: str | ArrayRaster
     index: int
     single_band_file: bool = False
 
@@ -45,8 +47,16 @@ def describe_source(source: str | dict) -> str:
     return str(source)
 
 
-def _open(path: str) -> DatasetReader:
-    """Open a raster, turning a missing or unreadable file into :class:`InvalidSampleError`."""
+def _as_source(value: object) -> str | ArrayRaster:
+    """A path as ``str``; an :class:`ArrayRaster` (a sample streamed from a shard) as itself."""
+    return value if isinstance(value, ArrayRaster) else str(value)
+
+
+def _open(path: str | ArrayRaster) -> DatasetReader | ArrayRaster:
+    """Open a raster, turning a missing or unreadable file into :class:`InvalidSampleError`;
+    an in-memory :class:`ArrayRaster` is already open."""
+    if isinstance(path, ArrayRaster):
+        return path
     if not os.path.isfile(path):
         raise InvalidSampleError(f'{path}: file not found (expected a GeoTIFF)')
     try:
@@ -70,7 +80,9 @@ class LoadMultiBandImage(BaseTransform):
     """Read ``results['paths'][modality]`` into ``results[out_key]``: float32 ``(C, H, W)``.
 
     The source is either one multi-band file or a ``{band name: single-band file}`` dict (names
-    normalized, so ``'B01'`` keys match ``bands=['B1']``). Bands of mixed resolution (10/20/60 m)
+    normalized, so ``'B01'`` keys match ``bands=['B1']``); an in-memory
+    :class:`~eossl.datasets.array_raster.ArrayRaster` (a sample streamed from a shard) may stand
+    wherever a file path does, and is read the same way. Bands of mixed resolution (10/20/60 m)
     are resampled onto one target grid: ``target_size`` or, by default, the grid of the band with
     the most pixels; resampling is NaN-aware (:mod:`.resampling`).
 
@@ -129,7 +141,7 @@ class LoadMultiBandImage(BaseTransform):
         source = paths[self.modality]
         declared = results.get('bands', {}).get(self.modality)
         reads = (self._plan_dict(source) if isinstance(source, dict)
-                 else self._plan_file(str(source), declared))
+                 else self._plan_file(_as_source(source), declared))
         results[self.out_key] = self._read(reads, describe_source(source))
         results[self.out_key + '_bands'] = tuple(r.name for r in reads)
         results[self.out_key + '_shape'] = results[self.out_key].shape[1:]
@@ -137,7 +149,7 @@ class LoadMultiBandImage(BaseTransform):
 
     def _plan_dict(self, source: dict) -> list[_BandRead]:
         """One read per ``{band: file}`` entry asked for; each file must hold one band."""
-        files = {normalize_band_name(k): str(v) for k, v in source.items()}
+        files = {normalize_band_name(k): _as_source(v) for k, v in source.items()}
         names = self.bands if self.bands is not None else canonical_band_order(list(files))
         missing = [n for n in names if n not in files]
         if missing:
@@ -145,7 +157,8 @@ class LoadMultiBandImage(BaseTransform):
                                      f"'{self.modality}' but only {sorted(files)} have files")
         return [_BandRead(n, files[n], 1, single_band_file=True) for n in names]
 
-    def _plan_file(self, path: str, declared: Sequence[str] | None) -> list[_BandRead]:
+    def _plan_file(self, path: str | ArrayRaster,
+                   declared: Sequence[str] | None) -> list[_BandRead]:
         """Band indexes of one multi-band file, named by ``file_bands``, the dataset's
         ``results['bands']`` or the file's descriptions (in that priority)."""
         with _open(path) as src:
@@ -172,7 +185,7 @@ class LoadMultiBandImage(BaseTransform):
 
     def _read(self, reads: list[_BandRead], label: str) -> np.ndarray:
         """Read every band onto the target grid and stack them ``(C, H, W)``."""
-        by_path: dict[str, list[int]] = {}
+        by_path: dict[str | ArrayRaster, list[int]] = {}
         for i, r in enumerate(reads):
             by_path.setdefault(r.path, []).append(i)
         with ExitStack() as stack:
@@ -204,7 +217,8 @@ class LoadMultiBandImage(BaseTransform):
                                          f'{largest[0]}x{largest[1]} grid of the other bands')
         return self.target_size or largest
 
-    def _read_file(self, src: DatasetReader, path: str, indexes: list[int], target: tuple[int, int],
+    def _read_file(self, src: DatasetReader | ArrayRaster, path: str | ArrayRaster,
+                   indexes: list[int], target: tuple[int, int],
                    window: tuple[int, ...]) -> np.ndarray:
         """Read ``indexes`` of one file over ``window`` (target pixels) → ``(n, h, w)``."""
         height, width = src.shape

@@ -1,5 +1,16 @@
+"""Training hooks: teacher schedules (PerA), reliability (atomic checkpoints, non-finite loss,
+checkpoint layout), data position for resume, and downstream pre-flight checks."""
+from .checkpoint_layout_hook import CheckpointLayoutHook, ForeignCheckpointError
+from .data_state_hook import DataStateHook
+from .non_finite_loss_hook import NonFiniteLossError, NonFiniteLossHook
+from .num_classes_check_hook import NumClassesCheckHook
+from .pretrained_check_hook import PretrainedCheckHook
+from .resumable_checkpoint_hook import ResumableCheckpointHook
 from .teacher_ema_hook import TeacherEMAHook
 from .teacher_temp_hook import TeacherTempWarmupHook
 from .weight_decay_hook import WeightDecayCosineHook
 
-__all__ = ['TeacherEMAHook', 'TeacherTempWarmupHook', 'WeightDecayCosineHook']
+__all__ = ['CheckpointLayoutHook', 'ForeignCheckpointError', 'DataStateHook',
+           'NonFiniteLossError', 'NonFiniteLossHook', 'NumClassesCheckHook',
+           'PretrainedCheckHook', 'ResumableCheckpointHook', 'TeacherEMAHook',
+           'TeacherTempWarmupHook', 'WeightDecayCosineHook']

@@ -1,6 +1,7 @@
 """Moves the EMA teacher after every optimizer step, with a cosine momentum schedule."""
 from mmengine.hooks import Hook
 
+from eossl.engine.fsdp import full_params
 from eossl.registry import HOOKS
 from .schedule import cosine, unwrap
 
@@ -37,5 +38,6 @@ class TeacherEMAHook(Hook):
             raise AttributeError(f'TeacherEMAHook: {type(model).__name__} has no '
                                  'update_teacher(momentum) method')
         momentum = self.value(runner.iter, runner.max_iters)
-        model.update_teacher(momentum)
+        with full_params(runner.model):  # FSDP: student and teacher slices need not line up
+            model.update_teacher(momentum)
         runner.message_hub.update_scalar('train/teacher_momentum', momentum)

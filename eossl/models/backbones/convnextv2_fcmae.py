@@ -50,6 +50,9 @@ class ConvNeXtV2FCMAE(BaseBackbone):
             no parameter goes unused).
         gap_before_final_norm: global-average-pool before the output norm (classification).
         frozen_stages: stem + this many stages are frozen.
+        channels_last: store the convolution weights in ``torch.channels_last`` (NHWC) memory
+            format from construction on (pair with ``EODataPreprocessor(channels_last=True)``);
+            the blocks already compute LayerNorm / GRN / pointwise layers channel-last.
     """
 
     def __init__(self, arch: str | dict = 'atto', in_channels: int = 12, patch_size: int = 16,
@@ -57,7 +60,7 @@ class ConvNeXtV2FCMAE(BaseBackbone):
                  grn_stats: str = 'sample', drop_path_rate: float = 0.,
                  out_indices: int | Sequence[int] = -1, out_norm: bool = True,
                  gap_before_final_norm: bool = False, frozen_stages: int = 0,
-                 init_cfg: dict | list[dict] | None = None):
+                 channels_last: bool = False, init_cfg: dict | list[dict] | None = None):
         init_cfg = init_cfg or [dict(type='TruncNormal', layer=['Conv2d', 'Linear'], std=.02,
                                      bias=0.),
                                 dict(type='Constant', layer=['LayerNorm'], val=1., bias=0.)]
@@ -100,6 +103,8 @@ class ConvNeXtV2FCMAE(BaseBackbone):
             for i in self.out_indices:
                 self.add_module(f'norm{i}', _ln(channels[i]))
         self._freeze_stages()
+        if channels_last:
+            self.to(memory_format=torch.channels_last)
 
     def input_active_map(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """Pixel-level active map ``(B, 1, H, W)`` (1 = visible) from the patch mask.

@@ -1,6 +1,7 @@
 """ResNet whose stem takes any number of Earth-observation bands."""
 from collections.abc import Sequence
 
+import torch
 from mmpretrain.models import ResNet
 
 from eossl.registry import MODELS
@@ -21,14 +22,20 @@ class EOResNet(ResNet):
         depth: ResNet depth.
         bands: band names in input channel order, stored as ``self.bands``.
         in_channels: number of input bands; must equal ``len(bands)`` when both are given.
+        channels_last: store the convolution weights in ``torch.channels_last`` (NHWC) memory
+            format, set at construction so DDP and the optimizer see the final layout; pair it
+            with ``EODataPreprocessor(channels_last=True)`` so the inputs match (cuDNN runs
+            NHWC convolutions faster, notably under bf16 autocast).
         **kwargs: any other ``mmpretrain.models.ResNet`` argument.
     """
 
     def __init__(self, depth: int, bands: Sequence[str] | None = None,
-                 in_channels: int | None = None, **kwargs) -> None:
+                 in_channels: int | None = None, channels_last: bool = False, **kwargs) -> None:
         self.bands = _check_bands(bands, in_channels)
         in_channels = len(self.bands) if self.bands is not None else in_channels
         super().__init__(depth=depth, in_channels=in_channels, **kwargs)
+        if channels_last:
+            self.to(memory_format=torch.channels_last)
 
 
 def _check_bands(bands: Sequence[str] | None, in_channels: int | None) -> tuple[str, ...] | None:

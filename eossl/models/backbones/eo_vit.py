@@ -6,6 +6,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 from torch import nn
 from torch.nn.init import trunc_normal_
+from torch.utils.checkpoint import checkpoint
 
 from eossl.registry import MODELS
 from .vit_blocks import Block, PatchEmbed
@@ -55,6 +56,12 @@ class EOVisionTransformer(BaseModule):
         out_indices: block indices (negative from the end) whose outputs :meth:`forward` returns.
         final_norm: apply the final LayerNorm ``norm`` to returned tokens.
         interpolate_mode: mode of ``F.interpolate`` for the position-embedding grid.
+        fused_attention: attention through ``F.scaled_dot_product_attention`` (flash /
+            memory-efficient kernels); False selects the explicit-matmul reference path (same
+            numbers, more memory) for benchmarks.
+        with_cp: activation checkpointing: in training, each block's activations are recomputed
+            in the backward pass instead of stored (same outputs and gradients, less memory,
+            about one more forward of compute); for ViT-L/G pretraining.
     """
 
     def __init__(self, arch: str | dict = 'base', in_channels: int | None = None,
@@ -64,7 +71,8 @@ class EOVisionTransformer(BaseModule):
                  attn_drop_rate: float = 0.0, drop_path_rate: float = 0.0,
                  drop_path_uniform: bool = False, out_type: str = 'cls_token',
                  out_indices: int | Sequence[int] = -1, final_norm: bool = True,
-                 interpolate_mode: str = 'bicubic', init_cfg: dict | None = None) -> None:
+                 interpolate_mode: str = 'bicubic', with_cp: bool = False,
+                 fused_attention: bool = True, init_cfg: dict | None = None) -> None:
         super().__init__(init_cfg=init_cfg)
         cfg = self._arch_settings(arch)
         self.bands = tuple(bands) if bands is not None else None
@@ -79,6 +87,7 @@ class EOVisionTransformer(BaseModule):
         self.num_register_tokens = num_register_tokens
         self.out_type, self.final_norm = out_type, final_norm
         self.interpolate_mode = interpolate_mode
+        self.with_cp = with_cp
         indices = [out_indices] if isinstance(out_indices, int) else list(out_indices)
         self.out_indices = sorted(i % self.num_layers for i in indices)
 
@@ -93,7 +102,7 @@ class EOVisionTransformer(BaseModule):
                  torch.linspace(0, drop_path_rate, self.num_layers).tolist())
         self.blocks = nn.ModuleList(
             Block(dim, cfg['num_heads'], cfg['mlp_ratio'], qkv_bias, layer_scale_init_value,
-                  rate, drop_rate, attn_drop_rate) for rate in rates)
+                  rate, drop_rate, attn_drop_rate, fused_attn=fused_attention) for rate in rates)
         self.norm = nn.LayerNorm(dim, eps=1e-6)
         self._init_parameters()
 
@@ -199,8 +208,18 @@ class EOVisionTransformer(BaseModule):
         for i, block in enumerate(self.blocks):
             if extra_tokens is not None and i == insert_at:
                 x = torch.cat([x, extra_tokens], dim=1)
-            x = block(x)
+            x = self._run_block(block, x)
         return self.norm(x)
+
+    def _run_block(self, block: nn.Module, x: torch.Tensor) -> torch.Tensor:
+        """One block on (B, L, D) tokens, checkpointed when ``with_cp`` and gradients flow.
+
+        Non-reentrant checkpointing replays the block's RNG state, so drop-path draws the same
+        masks in the recomputation.
+        """
+        if self.with_cp and self.training and torch.is_grad_enabled():
+            return checkpoint(block, x, use_reentrant=False)
+        return block(x)
 
     def _format(self, x: torch.Tensor, grid: tuple[int, int]) -> torch.Tensor:
         """One block output (B, 1 + R + N, D) in the configured ``out_type``."""
@@ -221,7 +240,7 @@ class EOVisionTransformer(BaseModule):
         tokens = self._with_registers(self.embed(x))
         outs = []
         for i, block in enumerate(self.blocks):
-            tokens = block(tokens)
+            tokens = self._run_block(block, tokens)
             if i in self.out_indices:
                 outs.append(self._format(tokens, grid))
         return tuple(outs)

@@ -40,16 +40,19 @@ class Attention(nn.Module):
     """Multi-head self-attention through ``F.scaled_dot_product_attention``.
 
     SDPA picks the flash / memory-efficient kernel when the device and dtype allow, so a
-    shorter (sparse) sequence directly costs less time and memory.
+    shorter (sparse) sequence directly costs less time and memory. ``fused=False`` computes
+    ``softmax(q kᵀ / √d) v`` with explicit matmuls instead, materializing the (B, heads, L, L)
+    attention matrix: the reference that benchmarks compare the fused kernels against.
     """
 
     def __init__(self, dim: int, num_heads: int, qkv_bias: bool = True,
-                 attn_drop: float = 0.0, proj_drop: float = 0.0) -> None:
+                 attn_drop: float = 0.0, proj_drop: float = 0.0, fused: bool = True) -> None:
         super().__init__()
         if dim % num_heads:
             raise ValueError(f'Attention: embed dim {dim} is not divisible by {num_heads} heads')
         self.num_heads = num_heads
         self.attn_drop = attn_drop
+        self.fused = fused
         self.qkv = nn.Linear(dim, dim * 3, bias=qkv_bias)
         self.proj = nn.Linear(dim, dim)
         self.proj_drop = nn.Dropout(proj_drop)
@@ -59,8 +62,12 @@ class Attention(nn.Module):
         b, n, d = x.shape
         qkv = self.qkv(x).reshape(b, n, 3, self.num_heads, d // self.num_heads)
         q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)  # each (B, heads, L, D/heads)
-        x = F.scaled_dot_product_attention(
-            q, k, v, dropout_p=self.attn_drop if self.training else 0.0)
+        drop = self.attn_drop if self.training else 0.0
+        if self.fused:
+            x = F.scaled_dot_product_attention(q, k, v, dropout_p=drop)
+        else:
+            weights = (q * q.shape[-1] ** -0.5) @ k.transpose(-2, -1)
+            x = F.dropout(weights.softmax(dim=-1), drop) @ v
         return self.proj_drop(self.proj(x.transpose(1, 2).reshape(b, n, d)))
 
 
@@ -92,14 +99,16 @@ class Block(nn.Module):
         drop_path: stochastic-depth probability of this block.
         drop: dropout after the MLP and the attention projection.
         attn_drop: dropout on attention weights.
+        fused_attn: attention through ``F.scaled_dot_product_attention`` (see
+            :class:`Attention`).
     """
 
     def __init__(self, dim: int, num_heads: int, mlp_ratio: float = 4.0, qkv_bias: bool = True,
                  layer_scale_init_value: float | None = 1e-5, drop_path: float = 0.0,
-                 drop: float = 0.0, attn_drop: float = 0.0) -> None:
+                 drop: float = 0.0, attn_drop: float = 0.0, fused_attn: bool = True) -> None:
         super().__init__()
         self.norm1 = nn.LayerNorm(dim, eps=1e-6)
-        self.attn = Attention(dim, num_heads, qkv_bias, attn_drop, drop)
+        self.attn = Attention(dim, num_heads, qkv_bias, attn_drop, drop, fused=fused_attn)
         self.norm2 = nn.LayerNorm(dim, eps=1e-6)
         self.mlp = Mlp(dim, int(dim * mlp_ratio), drop)
         use_ls = bool(layer_scale_init_value)

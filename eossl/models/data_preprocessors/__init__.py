@@ -1,3 +1,5 @@
 from .eo_data_preprocessor import EODataPreprocessor
+from .eo_cls_data_preprocessor import EOClsDataPreprocessor
+from .eo_seg_data_preprocessor import EOSegDataPreprocessor
 
-__all__ = ['EODataPreprocessor']
+__all__ = ['EODataPreprocessor', 'EOClsDataPreprocessor', 'EOSegDataPreprocessor']

@@ -21,8 +21,9 @@ class MPMAE(BaseEOSelfSupervisor):
     NaN in a regression target and −1 in a class target mark nodata that the losses skip.
 
     Masks are drawn with the torch RNG of the model's device, ``round(mask_ratio · L)`` masked
-    cells per sample. mmengine checkpoints store the seed but not RNG states, so a resumed run
-    draws different masks from an uninterrupted one (numpy masks would behave the same way).
+    cells per sample. mmengine checkpoints store the seed but not RNG states; eossl's
+    :class:`~eossl.engine.hooks.ResumableCheckpointHook` (the recipes' checkpoint hook) saves
+    and restores them, so a resumed run draws the masks the uninterrupted one drew.
     MMEarth itself masks ``L − int(L·(1 − ratio))`` cells (30 of 49 at 0.6; here 29).
 
     Loss dict: ``'loss'`` is the total (the only key containing ``loss``, since mmengine sums

@@ -4,10 +4,13 @@ from .ema import EMATeacher
 from .channel_inflation import (RGBInflatedPretrainedInit, inflate_rgb_weight,
                                 load_rgb_checkpoint_inflated, resize_pos_embed)
 from .softcon_checkpoint import eossl_to_softcon, softcon_to_eossl
+from .backbone_extraction import extract_backbone, first_layer
+from .pretrained_check import PretrainedMismatchError, check_pretrained, pretrained_inits
 
 __all__ = [
     'all_gather_with_grad', 'patchify', 'unpatchify', 'upsample_grid', 'EMATeacher',
     'RGBInflatedPretrainedInit', 'inflate_rgb_weight',
     'load_rgb_checkpoint_inflated', 'resize_pos_embed',
-    'eossl_to_softcon', 'softcon_to_eossl'
+    'eossl_to_softcon', 'softcon_to_eossl', 'extract_backbone', 'first_layer',
+    'PretrainedMismatchError', 'check_pretrained', 'pretrained_inits'
 ]

@@ -1,0 +1,32 @@
+# Demo: the six real BigEarthNet v1 S1/S2 example pairs (tools/dataset_converters/
+# bigearthnet_example.py), prepared as the Dual-SimCLR demo pretraining prepares them (S1 VV/VH,
+# 12 S2 L2A bands on the 120 px grid, z-scored with BigEarthNet statistics), 19-class labels.
+# Six patches make no split: every loader reads all of them, so the numbers only show that the
+# chain runs; tools/analysis_tools/knn_probe.py --query train probes them leave-one-out.
+data_root = 'data/bigearthnet_example'
+S1_BANDS = ('VV', 'VH')
+S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B11', 'B12')
+
+pipeline = [
+    dict(type='eossl.LoadPairedModalities', target_size=120,
+         modalities=dict(s1=dict(bands=S1_BANDS), s2=dict(bands=S2_BANDS))),
+    dict(type='eossl.PackEOInputs', keys=('s1', 's2')),
+]
+dataset = dict(type='eossl.BigEarthNet', data_root=data_root, s2_root='BigEarthNet-S2-Example',
+               s1_root='BigEarthNet-S1-Example', modalities=('s1', 's2'), num_classes=19,
+               exclude_cloudy_snowy=False, pipeline=pipeline)
+train_dataloader = dict(batch_size=6, num_workers=0,
+                        sampler=dict(type='DefaultSampler', shuffle=True), dataset=dataset)
+val_dataloader = dict(batch_size=6, num_workers=0,
+                      sampler=dict(type='DefaultSampler', shuffle=False), dataset=dataset)
+val_evaluator = [dict(type='AveragePrecision'), dict(type='MultiLabelMetric', average='macro')]
+val_cfg = dict()
+
+model = dict(
+    type='eossl.EOImageClassifier',
+    data_preprocessor=dict(type='eossl.EOClsDataPreprocessor',
+                           stats=dict(s1='bigearthnet:s1_grd', s2='bigearthnet:s2_l2a'),
+                           bands=dict(s1=S1_BANDS, s2=S2_BANDS)),
+    head=dict(type='MultiLabelLinearClsHead', num_classes=19,
+              loss=dict(type='CrossEntropyLoss', use_sigmoid=True)),
+)

@@ -1,0 +1,14 @@
+# Full fine-tuning of an MP-MAE ConvNeXt V2-atto on BigEarthNet: the linear-probe recipe with a
+# trainable backbone (drop-path 0.1), AdamW 2e-4, 5 warm-up epochs then cosine decay.
+_base_ = ['./convnextv2-atto_linear_bigearthnet.py']
+
+model = dict(freeze_backbone=False, backbone=dict(drop_path_rate=0.1))
+optim_wrapper = dict(
+    _delete_=True, type='OptimWrapper',
+    optimizer=dict(type='AdamW', lr=2e-4, betas=(0.9, 0.999), weight_decay=0.05),
+    paramwise_cfg=dict(norm_decay_mult=0.0))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0, end=5,
+         convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', T_max=95, eta_min=1e-6, by_epoch=True, begin=5, end=100),
+]

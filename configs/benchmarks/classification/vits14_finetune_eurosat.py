@@ -1,0 +1,18 @@
+# Full fine-tuning of a SoftCon ViT-S/14 on EuroSAT-MS: the linear-probe recipe with a trainable
+# backbone (drop-path 0.1), AdamW 1e-4, 5 warm-up epochs then cosine decay over 100 epochs,
+# no weight decay on the position embedding and tokens.
+_base_ = ['./vits14_linear_eurosat.py']
+
+model = dict(freeze_backbone=False, backbone=dict(drop_path_rate=0.1))
+optim_wrapper = dict(
+    _delete_=True, type='OptimWrapper',
+    optimizer=dict(type='AdamW', lr=1e-4, betas=(0.9, 0.999), weight_decay=0.05),
+    paramwise_cfg=dict(norm_decay_mult=0.0, custom_keys={
+        'pos_embed': dict(decay_mult=0.0), 'cls_token': dict(decay_mult=0.0)}))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0, end=5,
+         convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', T_max=95, eta_min=1e-6, by_epoch=True, begin=5, end=100),
+]
+# the ViT's mask token (used by masked pretraining only) gets no gradient here
+find_unused_parameters = True

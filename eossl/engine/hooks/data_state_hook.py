@@ -1,0 +1,113 @@
+"""Epoch and mid-epoch position of streaming datasets, kept in sync and in checkpoints."""
+import logging
+
+from mmengine.hooks import DistSamplerSeedHook
+from mmengine.logging import print_log
+from mmengine.runner import EpochBasedTrainLoop
+from torch.utils.data import IterableDataset
+
+from eossl.registry import HOOKS
+
+
+def streaming_dataset(runner) -> IterableDataset | None:
+    """The training dataset when it is a streaming dataset with ``set_epoch`` (e.g.
+    :class:`~eossl.datasets.ShardedDataset`), else None."""
+    dataset = getattr(runner.train_loop.dataloader, 'dataset', None)
+    if isinstance(dataset, IterableDataset) and hasattr(dataset, 'set_epoch'):
+        return dataset
+    return None
+
+
+@HOOKS.register_module()
+class DataStateHook(DistSamplerSeedHook):
+    """mmengine's ``DistSamplerSeedHook`` (samplers get ``set_epoch``) that also drives streaming
+    datasets, whose DataLoader has no sampler to carry the epoch.
+
+    For a streaming dataset it calls ``dataset.set_epoch(epoch, skip, batch_size)`` before each
+    epoch, counts the batches consumed, and stores ``meta['data_state'] = {epoch,
+    iter, consumed_samples (per rank), batch_size, world_size}`` in every checkpoint. When a run
+    resumes from a checkpoint written in the middle of an epoch (``CheckpointHook`` with
+    ``by_epoch=False``, or a preemption checkpoint), that epoch restarts after its consumed
+    samples, so no sample is seen twice and none is missed; mmengine's epoch loop itself would
+    replay the whole epoch. A checkpoint written at the end of an epoch resumes at the next.
+
+    Exact resumption needs the same number of processes and the same batch size per process as
+    the interrupted run (they define which samples were consumed); otherwise the hook raises,
+    unless ``on_mismatch='restart_epoch'``, which logs a warning and restarts that epoch.
+
+    Args:
+        on_mismatch: ``'error'`` or ``'restart_epoch'``.
+    """
+
+    priority = 'NORMAL'
+
+    def __init__(self, on_mismatch: str = 'error') -> None:
+        if on_mismatch not in ('error', 'restart_epoch'):
+            raise ValueError(f"DataStateHook: on_mismatch must be 'error' or 'restart_epoch', "
+                             f'got {on_mismatch!r}')
+        self.on_mismatch = on_mismatch
+        self._resumed: dict | None = None
+        self._start = self._batches = 0
+
+    def before_train(self, runner) -> None:
+        """A streaming dataset is only supported by the epoch-based loop."""
+        if streaming_dataset(runner) is not None and \
+                not isinstance(runner.train_loop, EpochBasedTrainLoop):
+            raise TypeError(f'DataStateHook: {type(streaming_dataset(runner)).__name__} needs '
+                            f'train_cfg type EpochBasedTrainLoop (got '
+                            f'{type(runner.train_loop).__name__}), which starts every epoch '
+                            'through the hooks')
+
+    def before_train_epoch(self, runner) -> None:
+        """Seed samplers; give a streaming dataset its epoch and where to start in it."""
+        super().before_train_epoch(runner)
+        dataset = streaming_dataset(runner)
+        if dataset is None:
+            return
+        batch_size = runner.train_loop.dataloader.batch_size
+        skip = self._resume_skip(runner, batch_size)
+        dataset.set_epoch(runner.epoch, skip=skip, batch_size=batch_size)
+        self._start, self._batches = skip, 0
+
+    def _resume_skip(self, runner, batch_size: int) -> int:
+        """Samples of this epoch consumed before the checkpoint being resumed (0 otherwise)."""
+        state, self._resumed = self._resumed, None
+        # a load_from checkpoint (fine-tuning) also passes through after_load_checkpoint; only
+        # a resumed run continues at the checkpoint's iteration
+        if not state or (state['epoch'], state['iter']) != (runner.epoch, runner.iter):
+            return 0
+        if (state['world_size'], state['batch_size']) == (runner.world_size, batch_size):
+            print_log(f'DataStateHook: epoch {runner.epoch} continues after its first '
+                      f'{state["consumed_samples"]} samples per rank', logger='current',
+                      level=logging.INFO)
+            return state['consumed_samples']
+        message = (f'DataStateHook: the checkpoint stopped in the middle of epoch '
+                   f'{runner.epoch} with {state["world_size"]} processes x batch '
+                   f'{state["batch_size"]}; this run has {runner.world_size} x {batch_size}, so '
+                   'the samples already seen cannot be skipped exactly')
+        if self.on_mismatch == 'error':
+            raise RuntimeError(message + '. Resume with the same processes and batch size, or '
+                               "set default_hooks.sampler_seed.on_mismatch='restart_epoch'")
+        print_log(message + '; the epoch restarts from its beginning', logger='current',
+                  level=logging.WARNING)
+        return 0
+
+    def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
+        """Count the batch just consumed."""
+        self._batches += 1
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        """Record the streaming position in ``checkpoint['meta']['data_state']``."""
+        dataset = streaming_dataset(runner)
+        if dataset is None:
+            return
+        batch_size = runner.train_loop.dataloader.batch_size
+        meta = checkpoint.setdefault('meta', {})
+        meta['data_state'] = dict(
+            epoch=runner.epoch, iter=meta.get('iter', runner.iter),
+            consumed_samples=self._start + self._batches * batch_size, batch_size=batch_size,
+            world_size=runner.world_size)
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        """Remember the streaming position of a resumed checkpoint for the next epoch start."""
+        self._resumed = checkpoint.get('meta', {}).get('data_state')

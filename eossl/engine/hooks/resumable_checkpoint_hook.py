@@ -1,0 +1,143 @@
+"""Checkpoints that survive ``kill -9`` and resume with exactly the same random streams."""
+import glob
+import os
+import os.path as osp
+import shutil
+
+from mmengine.dist import is_main_process
+from mmengine.fileio.backends import LocalBackend
+from mmengine.hooks import CheckpointHook
+
+from eossl.registry import HOOKS
+from .random_states import gather_random_states, restore_own_random_states
+
+POINTER = 'last_checkpoint'
+PARTIAL_SUFFIX = '.partial'
+
+
+def _fsync(path: str) -> None:
+    """Flush ``path`` (a file or a folder entry) to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove(path: str) -> None:
+    """Delete a checkpoint file or a sharded checkpoint folder."""
+    if osp.isdir(path):
+        shutil.rmtree(path)
+    else:
+        os.remove(path)
+
+
+def publish(partial: str, final: str) -> None:
+    """Move the fully written ``partial`` onto ``final`` in one atomic step.
+
+    ``os.replace`` within one folder is atomic on POSIX file systems: a reader (or a resumed run)
+    sees the old file or the new one, never a mix. The data and then the rename are fsynced so
+    that a power cut cannot reorder them either. A sharded checkpoint is a folder (mmengine's
+    FSDP ``state_dict_type='local'``); an existing folder ``final`` is removed first, so only
+    that short window is not atomic.
+    """
+    if osp.isdir(partial):
+        if osp.exists(final):
+            _remove(final)
+    else:
+        _fsync(partial)
+    os.replace(partial, final)
+    _fsync(osp.dirname(osp.abspath(final)))
+
+
+def atomic_write_text(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and :func:`publish`."""
+    partial = osp.join(osp.dirname(path), f'.{osp.basename(path)}{PARTIAL_SUFFIX}')
+    with open(partial, 'w') as f:
+        f.write(text)
+    publish(partial, path)
+
+
+@HOOKS.register_module()
+class ResumableCheckpointHook(CheckpointHook):
+    """mmengine's ``CheckpointHook`` (same arguments) with two guarantees for resuming.
+
+    **Atomic files.** mmengine writes ``epoch_N.pth`` and ``last_checkpoint`` in place, so a run
+    killed while saving (``kill -9``, OOM killer, preemption) leaves a truncated checkpoint that
+    ``--resume`` then fails on, and with ``max_keep_ckpts`` it deletes the oldest checkpoint
+    *before* writing the new one. Here every checkpoint is written to ``.epoch_N.pth.partial``
+    and renamed into place (:func:`publish`), ``last_checkpoint`` is rewritten the same way only
+    after that, and the checkpoint that falls out of ``max_keep_ckpts`` is deleted last. At any
+    instant the folder holds complete checkpoints and a pointer to one of them; a partial file
+    left by a killed run is deleted when the next run starts. Remote storage (``backend_args``
+    or ``file_client_args``) keeps mmengine's writes.
+
+    **Random streams.** Every rank's generator states (Python, numpy, torch CPU and CUDA, see
+    :mod:`.random_states`) are stored in ``meta['random_states']`` and restored when the run
+    resumes from that checkpoint (not for ``load_from`` without resume), so masks, drop-path and
+    main-process augmentations continue exactly. Exact for epoch-based loops resuming from epoch
+    checkpoints; data-loader workers reseed per epoch from mmengine's ``worker_init_fn`` and,
+    with ``persistent_workers=True``, cannot be rewound to the middle of their stream.
+
+    Args:
+        restore_random_states: restore the saved states on resume.
+        *args, **kwargs: as ``mmengine.hooks.CheckpointHook``.
+    """
+
+    def __init__(self, *args, restore_random_states: bool = True, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.restore_random_states = restore_random_states
+        self._loaded: tuple[int, list] | None = None
+
+    def before_train(self, runner) -> None:
+        """Set up the output folder, drop partial files of a killed run, restore random states."""
+        super().before_train(runner)
+        self._local = isinstance(self.file_backend, LocalBackend)
+        if self._local and is_main_process():
+            for stale in glob.glob(osp.join(self.out_dir, f'.*{PARTIAL_SUFFIX}')):
+                _remove(stale)
+        if self.restore_random_states and self._loaded is not None:
+            saved_iter, states = self._loaded
+            # a resumed run continues at the saved iteration; load_from starts at 0
+            if runner.iter == saved_iter > 0 and restore_own_random_states(states):
+                runner.logger.info(f'restored the random states saved at iteration {saved_iter}')
+        self._loaded = None
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        """Keep the loaded random states until :meth:`before_train` knows it is a resume."""
+        meta = checkpoint.get('meta') if isinstance(checkpoint, dict) else None
+        if isinstance(meta, dict) and meta.get('random_states') is not None:
+            self._loaded = (meta.get('iter', -1), meta['random_states'])
+
+    def _save_checkpoint_with_step(self, runner, step: int, meta: dict) -> None:
+        """Save checkpoint ``step`` (called on every rank); see the class docstring."""
+        meta = dict(meta, random_states=gather_random_states())
+        if not self._local:
+            super()._save_checkpoint_with_step(runner, step, meta)
+            return
+        dropped = self._rotate(runner, step)
+        name = self.filename_tmpl.format(step)
+        self.last_ckpt = osp.join(self.out_dir, name)
+        runner.message_hub.update_info('last_ckpt', self.last_ckpt)
+        partial = f'.{name}{PARTIAL_SUFFIX}'
+        runner.save_checkpoint(self.out_dir, partial, save_optimizer=self.save_optimizer,
+                               save_param_scheduler=self.save_param_scheduler, meta=meta,
+                               by_epoch=self.by_epoch, **self.args)
+        if not is_main_process():
+            return
+        publish(osp.join(self.out_dir, partial), self.last_ckpt)
+        atomic_write_text(osp.join(runner.work_dir, POINTER), self.last_ckpt)
+        if dropped is not None and osp.exists(dropped):
+            _remove(dropped)
+
+    def _rotate(self, runner, step: int) -> str | None:
+        """Record ``step`` among the kept checkpoints; the path that falls out (deleted by the
+        caller once the new checkpoint is in place), or None."""
+        if self.max_keep_ckpts <= 0 or (self.keep_ckpt_ids and self.keep_ckpt_ids[-1] == step):
+            return None
+        dropped = None
+        if len(self.keep_ckpt_ids) == self.max_keep_ckpts:
+            dropped = osp.join(self.out_dir, self.filename_tmpl.format(self.keep_ckpt_ids[0]))
+        self.keep_ckpt_ids.append(step)  # a deque of maxlen max_keep_ckpts drops the oldest
+        runner.message_hub.update_info('keep_ckpt_ids', list(self.keep_ckpt_ids))
+        return dropped

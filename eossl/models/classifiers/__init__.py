@@ -1,0 +1,3 @@
+from .eo_image_classifier import EOImageClassifier
+
+__all__ = ['EOImageClassifier']

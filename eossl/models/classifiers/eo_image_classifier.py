@@ -1,0 +1,36 @@
+"""mmpretrain's ImageClassifier with an optional frozen backbone (the linear probe)."""
+from mmpretrain.models import ImageClassifier
+
+from eossl.registry import MODELS
+
+
+@MODELS.register_module()
+class EOImageClassifier(ImageClassifier):
+    """An mmpretrain ``ImageClassifier`` whose backbone can be frozen for linear probing.
+
+    With ``freeze_backbone=True`` the backbone's parameters get ``requires_grad=False`` when the
+    model is built — before mmengine wraps it in DDP, so no rank waits for gradients that never
+    come — and the backbone stays in eval mode whatever ``train()`` is called with, so BatchNorm
+    statistics and dropout/drop-path are those of the pretrained network. Only the neck and
+    head learn. Any backbone works (ResNet, ViT, ConvNeXt, Swin, :class:`DualModalityBackbone`),
+    unlike per-backbone ``frozen_stages`` options.
+
+    Args:
+        freeze_backbone: freeze the backbone (linear probe) or not (fine-tuning).
+        **kwargs: :class:`mmpretrain.models.ImageClassifier` arguments (``backbone``, ``neck``,
+            ``head``, ``data_preprocessor`` — normally ``eossl.EOClsDataPreprocessor`` — ...).
+    """
+
+    def __init__(self, *, freeze_backbone: bool = False, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.freeze_backbone = freeze_backbone
+        if freeze_backbone:
+            self.backbone.requires_grad_(False)
+            self.backbone.eval()
+
+    def train(self, mode: bool = True) -> 'EOImageClassifier':
+        """Set the train/eval mode; a frozen backbone always stays in eval mode."""
+        super().train(mode)
+        if self.freeze_backbone:
+            self.backbone.eval()
+        return self

@@ -1,0 +1,3 @@
+from .disjoint_softcon import DisjointSoftCon
+
+__all__ = ['DisjointSoftCon']

@@ -1,0 +1,79 @@
+"""Train a recipe in a forked child process (optionally killed with SIGKILL) and read its log.
+
+Forking skips the seconds of importing torch/mmengine/eossl that a ``tools/train.py``
+subprocess pays, yet each run is a real separate process: ``kill -9`` really kills it and a
+resumed run starts from a fresh interpreter state (generators re-seeded by the Runner).
+"""
+import json
+import os
+import signal
+from pathlib import Path
+
+import torch
+import torch.multiprocessing as mp
+from mmengine.config import Config
+from mmengine.hooks import Hook
+from mmengine.runner import Runner
+
+from eossl.engine.cli import adapt_to_device, merge_cli_args
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+# values that differ between identical runs (wall-clock) or only count steps
+UNTIMED = ('time', 'data_time', 'eta', 'memory', 'epoch', 'iter', 'step')
+
+
+class SelfKill(Hook):
+    """SIGKILL this process before training iteration ``at`` (0-based), mid-epoch."""
+
+    priority = 'HIGHEST'
+
+    def __init__(self, at: int) -> None:
+        self.at = at
+
+    def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
+        if runner.iter == self.at:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _train(recipe: str, options: dict, work_dir: str, resume: str | None,
+           kill_at: int | None) -> None:
+    """Child process: build the recipe as ``tools/train.py`` does and train."""
+    # one thread: libgomp's pool does not survive fork, and runs compared bit for bit must sum
+    # in the same order
+    torch.set_num_threads(1)
+    cfg = Config.fromfile(REPO_ROOT / recipe)
+    cfg = merge_cli_args(cfg, config_path=recipe, work_dir=work_dir, resume=resume,
+                         cfg_options=options)
+    cfg.experiment_name = f'{Path(work_dir).name}-{os.getpid()}'
+    runner = Runner.from_cfg(adapt_to_device(cfg))
+    if kill_at is not None:
+        runner.register_hook(SelfKill(kill_at))
+    runner.train()
+
+
+def train_forked(recipe: str, options: dict, work_dir: Path, resume: str | None = None,
+                 kill_at: int | None = None) -> int:
+    """Train ``recipe`` with ``options`` (``--cfg-options``) in a forked child; its exit code.
+
+    ``resume``: as ``tools/train.py --resume`` (``'auto'`` or a checkpoint path).
+    ``kill_at``: SIGKILL the child before that iteration (exit code ``-SIGKILL``).
+    """
+    child = mp.get_context('fork').Process(
+        target=_train, args=(recipe, options, str(work_dir), resume, kill_at))
+    child.start()
+    child.join(timeout=300)
+    if child.is_alive():
+        child.kill()
+        raise TimeoutError(f'training {recipe} in {work_dir} did not finish in 300 s')
+    return child.exitcode
+
+
+def logged_steps(work_dir: Path, run: int = -1) -> dict[int, dict[str, float]]:
+    """``{step: {logged scalar: value}}`` of one run's ``scalars.json`` (default: the newest
+    run in ``work_dir``), without the timing fields."""
+    runs = sorted(work_dir.glob('*/vis_data/scalars.json'))
+    steps = {}
+    for line in runs[run].read_text().splitlines():
+        record = json.loads(line)
+        steps[record['step']] = {k: v for k, v in record.items() if k not in UNTIMED}
+    return steps

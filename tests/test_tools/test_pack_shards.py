@@ -1,0 +1,70 @@
+"""tools/dataset_converters/pack_shards.py: parallel packing, resuming, verify mode."""
+import importlib.util
+import os
+
+import pytest
+
+from eossl.datasets.shards import ShardIndex
+from eossl.testing import make_fake_ssl4eo_s12
+
+from .training_runs import REPO_ROOT
+
+spec = importlib.util.spec_from_file_location(
+    'pack_shards', REPO_ROOT / 'tools' / 'dataset_converters' / 'pack_shards.py')
+pack_shards = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(pack_shards)
+
+
+@pytest.fixture
+def recipe(tmp_path):
+    """A recipe-like config whose training dataset is a fake SSL4EO-S12 (6 location-seasons)."""
+    make_fake_ssl4eo_s12(tmp_path / 'ssl4eo', num_locations=3, seasons=2, size=12,
+                         modalities=('s2c',))
+    path = tmp_path / 'recipe.py'
+    path.write_text(f"train_dataloader = dict(dataset=dict(type='SSL4EOS12', data_root="
+                    f"'{tmp_path / 'ssl4eo'}', modality='s2c', pipeline=[]))\n")
+    return str(path)
+
+
+def shard_files(out) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(out.glob('shard-*'))}
+
+
+def test_pack_in_parallel_then_resume_only_the_missing_shard(tmp_path, recipe):
+    out = tmp_path / 'shards'
+    args = [recipe, str(out), '--samples-per-shard', '2', '--workers', '2',
+            '--cfg-options', 'train_dataloader.dataset.seasons=all']
+    assert pack_shards.main(args) == 0
+    assert ShardIndex(out).num_samples == 6 and len(ShardIndex(out).shards) == 3
+    first = shard_files(out)
+    kept = out / 'shard-000000.tar'
+    os.utime(kept, (1, 1))  # an untouched shard keeps this mtime
+    (out / 'shard-000001.idx.json').unlink()  # as if killed while writing shard 1
+    (out / 'index.json').unlink()
+    assert pack_shards.main(args[:-4] + args[-2:]) == 0  # serial rerun
+    assert kept.stat().st_mtime == 1  # finished shards are skipped ...
+    assert shard_files(out) == first  # ... and the rewritten one is byte-identical
+    assert pack_shards.main([recipe, str(out), '--verify', '--cfg-options',
+                             'train_dataloader.dataset.seasons=all']) == 0
+
+
+def test_verify_fails_on_damage_and_on_a_count_mismatch(tmp_path, recipe, capsys):
+    out = tmp_path / 'shards'
+    pack_shards.main([recipe, str(out), '--cfg-options', 'train_dataloader.dataset.seasons=all'])
+    assert pack_shards.main(['-', str(out), '--verify']) == 0
+    assert pack_shards.main([recipe, str(out), '--verify']) == 1  # 3 locations != 6 packed
+    assert 'the dataset has 3' in capsys.readouterr().err
+    tar = out / 'shard-000000.tar'
+    tar.write_bytes(tar.read_bytes()[:-2000])
+    assert pack_shards.main(['-', str(out), '--verify', '--workers', '2']) == 1
+    assert 'shard-000000.tar' in capsys.readouterr().err
+
+
+def test_another_packing_in_the_same_folder_is_refused(tmp_path, recipe):
+    out = tmp_path / 'shards'
+    options = ['--cfg-options', 'train_dataloader.dataset.seasons=all']
+    pack_shards.main([recipe, str(out), '--samples-per-shard', '4', *options])
+    with pytest.raises(ValueError, match='belongs to another packing'):
+        pack_shards.main([recipe, str(out), '--samples-per-shard', '2', *options])
+    with pytest.raises(KeyError, match='no dataset config'):
+        pack_shards.main([recipe, str(out), '--dataset-key', 'val_dataloader.dataset'])
