@@ -6,10 +6,15 @@ For several processes use ``tools/dist_train.sh CONFIG NUM_GPUS`` (torchrun) or
 import argparse
 import os
 
-from mmengine.config import Config, DictAction
+# numpy's OpenBLAS starts one thread per core in every DataLoader worker; the transforms do no
+# large BLAS work, and the oversubscription cost PerA's pipeline 2.7x (benchmarks/README.md).
+# Must be set before numpy is imported; torch's own threads are unaffected.
+os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')
 
-import eossl
-from eossl.engine.cli import adapt_to_device, build_runner, merge_cli_args
+from mmengine.config import Config, DictAction  # noqa: E402
+
+import eossl  # noqa: E402
+from eossl.engine.cli import adapt_to_device, build_runner, merge_cli_args  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
