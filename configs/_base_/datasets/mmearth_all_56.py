@@ -1,28 +1,9 @@
-# MMEarth 64 px tiles (data_1M_64), random 56 px crops, all 12 modalities:
-# S2 is the input, every modality (S2 included) a pretext target.
-# Every modality is z-scored with the dataset's own _band_stats.json by LoadMMEarthSample; the
-# data preprocessor then only batches and turns NaN (nodata) in the encoder input into 0, while
-# targets keep NaN / -1 so the losses skip nodata. Global batch 4096 = 8 GPUs x 512.
-dataset_type = 'MMEarth'
+# MMEarth 64 px tiles (data_1M_64), random 56 px crops, all 12 modalities; everything else as the
+# 128 px tiles base.
+_base_ = ['mmearth_all_112.py']
+
 data_root = 'data/mmearth/data_1M_64'
 crop_size = 56
-modalities = ['sentinel2', 'sentinel1', 'aster', 'canopy_height_eth', 'dynamic_world',
-              'esa_worldcover', 'biome', 'eco_region', 'lat', 'lon', 'month', 'era5']
-pixel_modalities = ['sentinel2', 'sentinel1', 'aster', 'canopy_height_eth', 'dynamic_world',
-                    'esa_worldcover']
-
-train_pipeline = [
-    dict(type='LoadMMEarthSample', modalities=modalities),
-    # one crop box for every pixel modality, so targets stay aligned with the S2 input
-    dict(type='EORandomCrop', size=crop_size, keys=pixel_modalities),
-    dict(type='PackEOInputs', keys='sentinel2', algorithm_keys=modalities,
-         meta_keys=('sample_id', )),
-]
-train_dataloader = dict(
-    batch_size=512,
-    num_workers=8,
-    persistent_workers=True,
-    pin_memory=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(type=dataset_type, data_root=data_root, split='train',
-                 pipeline=train_pipeline))
+train_pipeline = [dict(step, size=crop_size) if step['type'] == 'EORandomCrop' else step
+                  for step in _base_.train_pipeline]
+train_dataloader = dict(dataset=dict(data_root=data_root, pipeline=train_pipeline))
