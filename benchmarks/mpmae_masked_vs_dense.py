@@ -19,8 +19,15 @@ import argparse
 
 import torch
 
-from common import (in_fresh_process, median, peak_memory_mib, pick_device, reset_peak_memory,
-                    time_interleaved, write_results)
+from common import (
+    in_fresh_process,
+    median,
+    peak_memory_mib,
+    pick_device,
+    reset_peak_memory,
+    time_interleaved,
+    write_results,
+)
 
 
 def _setup(arch: str, args: dict):

@@ -20,8 +20,15 @@ import json
 
 import torch
 
-from common import (in_fresh_process, median, peak_memory_mib, pick_device, reset_peak_memory,
-                    time_interleaved, write_results)
+from common import (
+    in_fresh_process,
+    median,
+    peak_memory_mib,
+    pick_device,
+    reset_peak_memory,
+    time_interleaved,
+    write_results,
+)
 
 MODES = ('dense', 'sparse', 'student')
 

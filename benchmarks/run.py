@@ -34,9 +34,20 @@ from pathlib import Path
 
 import torch
 
-from common import (RESULTS, count_flops, dense_gemm_flops_per_s, device_tag,
-                    environment, in_fresh_process, median, peak_memory_mib, pick_device,
-                    reset_peak_memory, time_call, time_interleaved)
+from common import (
+    RESULTS,
+    count_flops,
+    dense_gemm_flops_per_s,
+    device_tag,
+    environment,
+    in_fresh_process,
+    median,
+    peak_memory_mib,
+    pick_device,
+    reset_peak_memory,
+    time_call,
+    time_interleaved,
+)
 from fast_paths import VARIANTS
 from methods import METHODS, fake_data, load_recipe
 
@@ -47,11 +58,11 @@ COMPILED_BLOCKS = ('Block', 'MaskedConvNeXtV2Block', 'Bottleneck', 'BasicBlock')
 def build_step(method: str, recipe: str | None, size: str, variant: str, batch_size: int,
                data_root: Path, device: torch.device, cfg_options: dict | None) -> tuple:
     """``(one training step, its loss for FLOP counting, the model, the config)``."""
-    import eossl
     from mmengine.logging import MMLogger
     from mmengine.optim import build_optim_wrapper
     from mmengine.registry import FUNCTIONS, DefaultScope
 
+    import eossl
     from eossl.registry import DATASETS, MODELS
 
     eossl.register_all_modules(init_default_scope=False)

@@ -28,7 +28,7 @@ from mmengine.registry import DefaultScope
 
 import eossl  # noqa: F401  (registers the components)
 from common import median, time_interleaved, write_results
-from eossl.datasets import ShardedDataset, SSL4EOS12
+from eossl.datasets import SSL4EOS12, ShardedDataset
 from eossl.datasets.shards import pack_dataset
 from eossl.testing import make_fake_ssl4eo_s12
 
@@ -80,9 +80,9 @@ def main() -> None:
         for name, pipeline in PIPELINES.items():
             files = SSL4EOS12(**source, pipeline=pipeline)
             shards = ShardedDataset(root / 'shards', pipeline=pipeline, shuffle_buffer=64)
-            calls = {'files': (lambda: read_files_raw(files)) if name == 'raw'
-                     else (lambda: [files[i] for i in range(len(files))]),
-                     'shards': lambda: list(shards)}
+            calls = {'files': (lambda files=files: read_files_raw(files)) if name == 'raw'
+                     else (lambda files=files: [files[i] for i in range(len(files))]),
+                     'shards': lambda shards=shards: list(shards)}
             times = time_interleaved(calls, torch.device('cpu'), args.warmup, args.passes)
             rates = {k: num / median(v) for k, v in times.items()}
             runs[name] = dict(files_samples_per_s=rates['files'],

@@ -1,5 +1,6 @@
-"""Process-wide setup helpers."""
+"""Process-wide setup helpers, and the output-path helper every command uses."""
 import datetime
+import os
 import warnings
 
 from mmengine import DefaultScope
@@ -24,6 +25,17 @@ def register_all_modules(init_default_scope: bool = True) -> None:
         DefaultScope.get_instance('eossl', scope_name='eossl')
     elif current.scope_name != 'eossl':
         warnings.warn(f'The current default scope "{current.scope_name}" is not "eossl"; '
-                      'a new default scope named "eossl" is created for eossl components.')
+                      'a new default scope named "eossl" is created for eossl components.',
+                      stacklevel=2)
         name = f'eossl-{datetime.datetime.now()}'
         DefaultScope.get_instance(name, scope_name='eossl')
+
+
+def ensure_parent_dir(path: str | os.PathLike) -> str:
+    """Create the folder ``path`` will be written into (a no-op when it exists) and return
+    ``path`` as a string, so that a tool asked to write ``checkpoints/x.pth`` on a fresh clone
+    does not stop with "Parent directory checkpoints does not exist"."""
+    parent = os.path.dirname(os.fspath(path))
+    if parent:
+        os.makedirs(parent, exist_ok=True)
+    return os.fspath(path)

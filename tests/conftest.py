@@ -4,8 +4,6 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO_ROOT.parent / 'shared' / 'data'
-BIGEARTHNET_EXAMPLE = SHARED_DATA / 'bigearthnet_v1_example'
 
 
 @pytest.fixture(scope='session')
@@ -15,12 +13,14 @@ def repo_root() -> Path:
 
 
 @pytest.fixture(scope='session')
-def bigearthnet_example() -> Path:
-    """The six real BigEarthNet v1 S1/S2 patch pairs shipped beside the project."""
-    if not BIGEARTHNET_EXAMPLE.is_dir():
-        pytest.fail(f'{BIGEARTHNET_EXAMPLE} is missing: the real sample data must sit in '
-                    '../shared/data (see its README)')
-    return BIGEARTHNET_EXAMPLE
+def bigearthnet_example(tmp_path_factory) -> Path:
+    """The six real BigEarthNet v1 S1/S2 patch pairs of the ``bigearthnet-common`` package,
+    extracted once per session (``BigEarthNet-S1-Example/``, ``BigEarthNet-S2-Example/``)."""
+    from eossl.cli.bigearthnet_example import extract_bigearthnet_example
+
+    root = tmp_path_factory.mktemp('bigearthnet_example')
+    extract_bigearthnet_example(root)
+    return root
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,8 @@
 """Run a test function on several CPU ranks joined by a gloo process group."""
 import socket
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, Callable
+from typing import Any
 
 import torch
 import torch.distributed as dist

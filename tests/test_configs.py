@@ -1,8 +1,7 @@
 """Every recipe parses, inherits at most two ``_base_`` levels, and names registered types."""
 import ast
-from pathlib import Path
-
 import importlib
+from pathlib import Path
 
 import pytest
 from mmengine.config import Config

@@ -12,7 +12,8 @@ def test_mmpretrain_component_from_an_eossl_recipe():
 
 def test_eossl_component_from_an_mmpretrain_recipe():
     with DefaultScope.overwrite_default_scope('mmpretrain'):
-        backbone = MMPRETRAIN_MODELS.build(dict(type='eossl.EOResNet', depth=18, bands=('VV', 'VH')))
+        backbone = MMPRETRAIN_MODELS.build(dict(type='eossl.EOResNet', depth=18,
+                                                bands=('VV', 'VH')))
     assert backbone.bands == ('VV', 'VH')
 
 

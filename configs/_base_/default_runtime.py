@@ -15,6 +15,11 @@ default_hooks = dict(
     # non-finite check reads the floats the RuntimeInfoHook already synced for logging).
     non_finite_loss=dict(type='NonFiniteLossHook'),
     checkpoint_layout=dict(type='CheckpointLayoutHook'),
+    # each backbone's input channels vs the data's bands, named, at the first forward
+    band_check=dict(type='BandCheckHook'),
+    # embedding std, RankMe, positive/negative similarity gap, PerA teacher entropy and KL,
+    # logged every 50 iterations; warns when a run looks collapsed (after 1000 iterations)
+    representation_monitor=dict(type='RepresentationMonitorHook', interval=50, action='warn'),
 )
 
 env_cfg = dict(

@@ -9,8 +9,15 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 
-# pretext heads: regression heads use the NaN-aware MaskedMSELoss (default) on masked patches,
-# classification heads skip label -1 (nodata); S2 targets are normalized per patch
+# pretext heads, official MMEarth semantics (models/fcmae.py) by default: NaN pixels of S2/S1/
+# ASTER/canopy targets count as 0 (the z-scored mean), per-patch mean then mean over masked
+# patches (S2 normalized per patch: norm_pix_loss); image-level values one flat mean over the
+# batch's valid entries; image-level heads share one LayerNorm; classification skips label -1;
+# official init (FCMAE _init_weights). eossl options, one key each:
+#   model.heads.<target>.loss.nan_mode=skip     skip NaN pixels instead of zero-filling them
+#   model.heads.<lat|lon|month|era5>.loss.reduction=row   mean per sample, then over samples
+#   model.image_norm=per_head                   one LayerNorm per image-level head
+#   LoadMMEarthSample(strict_onehot=True)       a non-one-hot biome/eco_region is ignored, not 0
 heads = dict(
     sentinel2=dict(type='PixelRegressionHead', in_channels=512, out_channels=12, patch_size=16,
                    loss=dict(type='MaskedMSELoss', norm_per_patch=True)),

@@ -6,6 +6,14 @@
 # Data (from the base): LoadMultiBandImage (13 L1C bands) → AlignedMultiViews (2 global 224 px,
 # scale 0.4–1; 8 local 96 px, scale 0.05–0.4; h/v flips; RandomBandBrightnessContrast p=0.8
 # student / p=0.1 teacher) → DisjointMaskGenerator (patch 16, 0.2 / 0.6) → PackEOInputs.
+#
+# Model and schedule are the official ones (Networks/PerA/pera.py, Utils/loss/pera_loss,
+# Configs/pera_vitb.yaml): no LayerScale, batch-subset drop path 0.3 in every student block,
+# pixel targets = the normalized crop's patches (no per-patch normalization), squared error summed
+# over a patch and averaged over patches, weight 0.01. eossl options, one key each:
+#   model.pixel_head.loss.norm_per_patch=True     per-patch standardized targets (pera_*_normpix.py)
+#   model.backbone.drop_path_mode=mask            per-sample Bernoulli drop path (dense branch)
+#   model.backbone.interpolate_offset=None        size-exact position-embedding resampling
 _base_ = [
     '../_base_/datasets/ssl4eo_s12_s2_pera.py',
     '../_base_/default_runtime.py',
@@ -23,7 +31,7 @@ model = dict(
     data_preprocessor=dict(type='eossl.EODataPreprocessor', stats='ssl4eo_s12:s2_l1c',
                            bands=S2_BANDS),
     backbone=dict(type='EOVisionTransformer', arch=arch, bands=S2_BANDS, img_size=224,
-                  patch_size=patch_size, layer_scale_init_value=1e-5, drop_path_rate=0.3,
+                  patch_size=patch_size, layer_scale_init_value=None, drop_path_rate=0.3,
                   drop_path_uniform=True),
     head=dict(type='DINOProjectionHead', in_channels=embed_dims, num_prototypes=131072,
               hidden_channels=2048, bottleneck_channels=384, num_layers=3,
@@ -31,10 +39,11 @@ model = dict(
               koleo_loss=dict(type='KoLeoLoss', loss_weight=0.1)),
     # official reduction: squared error summed over a patch's p²·C values, weight 0.01; with 13
     # bands this term is 13/3 times its RGB size (loss_weight=0.01 * 3 / 13 keeps the RGB balance)
+    # official targets: the normalized pixels themselves (norm_per_patch=False)
     pixel_head=dict(type='PixelPredictionHead', in_channels=embed_dims, patch_size=patch_size,
                     out_channels=len(S2_BANDS), hidden_channels=2048, bottleneck_channels=384,
                     num_layers=3, sum_over_pixels=True,
-                    loss=dict(type='MaskedMSELoss', norm_per_patch=True, loss_weight=0.01)),
+                    loss=dict(type='MaskedMSELoss', norm_per_patch=False, loss_weight=0.01)),
 )
 
 # schedule (official): AdamW, lr warm-up 20 epochs to 1e-3 then cosine to 1e-6, weight decay
@@ -50,12 +59,16 @@ param_scheduler = [
          convert_to_iter_based=True),
     dict(type='CosineAnnealingLR', T_max=max_epochs - warmup_epochs, eta_min=1e-6,
          by_epoch=True, begin=warmup_epochs, end=max_epochs, convert_to_iter_based=True),
+    # weight decay 0.04 → 0.2 by a per-iteration cosine, each param group scaled from its own
+    # initial value (paramwise decay_mult=0 groups stay 0); resumes with the checkpoint
+    dict(type='CosineAnnealingParamScheduler', param_name='weight_decay', eta_min_ratio=0.2 / 0.04,
+         T_max=max_epochs, by_epoch=True, begin=0, end=max_epochs, convert_to_iter_based=True),
 ]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
 custom_hooks = [
     dict(type='TeacherEMAHook', momentum=0.992, end_momentum=1.0),
     dict(type='TeacherTempWarmupHook', start=0.03, end=0.05, warmup=30, by_epoch=True),
-    dict(type='WeightDecayCosineHook', start=0.04, end=0.2),
+    dict(type='WeightDecayLoggerHook'),  # logs train/weight_decay of the scheduler above
 ]
 default_hooks = dict(checkpoint=dict(type='ResumableCheckpointHook', interval=10, max_keep_ckpts=3))
 randomness = dict(seed=10, deterministic=False)

@@ -5,7 +5,12 @@ One module per gap, each saying why the gap exists and from which versions it ca
 - :mod:`.mmcv_ops`: pure-PyTorch ``mmcv.ops.point_sample`` / ``sigmoid_focal_loss`` when mmcv-lite
   has no compiled ops, so that ``import mmseg.models`` works.
 - :mod:`.checkpoint`: mmengine checkpoints load under torch's ``weights_only=True`` default, and
-  anything else pickled in a checkpoint is refused with a clear :class:`UnsafeCheckpointError`.
+  anything else pickled in a checkpoint is refused with a clear :class:`UnsafeCheckpointError`;
+  :func:`safe_torch_load` is eossl's only ``torch.load`` call.
+- :mod:`.checkpoint_integrity`: sha256 records written with each checkpoint and verified on
+  every load (:class:`CorruptCheckpointError`), and the newest intact checkpoint for resuming.
+- :mod:`.versions`: every override names the releases it was written for and raises
+  :class:`UnsupportedVersionError` outside them.
 - :mod:`.distributed`: :class:`DeviceAgnosticDDP`, a model wrapper that lets mmengine's Runner use
   DistributedDataParallel on CPU (gloo). It is registered in ``eossl.registry.MODEL_WRAPPERS``,
   whose lazy location is this package, and :func:`init_cpu_process_group`, which starts the
@@ -13,14 +18,20 @@ One module per gap, each saying why the gap exists and from which versions it ca
 - :mod:`.fsdp`: :func:`adapt_fsdp_to_cpu`, so that mmengine's ``FSDPStrategy`` shards CPU
   modules instead of moving them to ``cuda:<LOCAL_RANK>``, and a fix of its optimizer loading
   on resume (mmengine uses torch 2.0's argument order).
+- :mod:`.package_configs`: ``eossl::<recipe>.py`` resolves in ``Config.fromfile`` and in
+  ``_base_`` lists, from an installed wheel and from an editable checkout.
 """
-from .checkpoint import UnsafeCheckpointError, install_checkpoint_safety
+from .checkpoint import UnsafeCheckpointError, install_checkpoint_safety, safe_torch_load
+from .checkpoint_integrity import CorruptCheckpointError, verify_checkpoint
 from .distributed import DeviceAgnosticDDP, init_cpu_process_group
 from .fsdp import adapt_fsdp_to_cpu, install_fsdp_resume_fix
 from .mmcv_ops import install_mmcv_ops_fallback
+from .package_configs import install_package_config_lookup, package_config_path
+from .versions import UnsupportedVersionError
 
 __all__ = ['install', 'DeviceAgnosticDDP', 'UnsafeCheckpointError', 'init_cpu_process_group',
-           'adapt_fsdp_to_cpu']
+           'adapt_fsdp_to_cpu', 'package_config_path', 'safe_torch_load', 'CorruptCheckpointError',
+           'verify_checkpoint', 'UnsupportedVersionError']
 
 
 def install() -> None:
@@ -28,3 +39,4 @@ def install() -> None:
     install_mmcv_ops_fallback()
     install_checkpoint_safety()
     install_fsdp_resume_fix()
+    install_package_config_lookup()

@@ -8,17 +8,26 @@ arrays of logged values, plus their statistics methods pickled as ``getattr(Hist
 allowlist exactly those globals and keep ``weights_only`` on; any other global makes mmengine's
 local loader raise :class:`UnsafeCheckpointError`, naming the file and the refused globals.
 Remove once mmengine allowlists its own checkpoint contents.
+
+:func:`safe_torch_load` is the one place eossl calls ``torch.load`` (a test scans ``eossl/`` and
+``tools/`` for any other call): it verifies the checkpoint's integrity record first (see
+:mod:`.checkpoint_integrity`) and turns refusals and unreadable archives into errors naming the
+file.
 """
+import os
+import os.path as osp
 import pickle
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 import torch
 from mmengine.logging import HistoryBuffer
-from mmengine.runner import checkpoint as mmengine_checkpoint
 from mmengine.runner.checkpoint import CheckpointLoader
+
+from .checkpoint_integrity import CorruptCheckpointError, verify_checkpoint
+from .versions import MMENGINE, require
 
 # mmengine logs Python floats/ints (float64/int64 arrays); 32-bit ones come from numpy scalars
 # users log. A dtype's class must be allowlisted for the unpickler to BUILD the dtype object.
@@ -78,18 +87,45 @@ def _refusal_message(filename: str, error: pickle.UnpicklingError) -> str:
             'plain tensors.')
 
 
+def safe_torch_load(filename: str, map_location: Any = 'cpu', *,
+                    extra_globals: Iterable[Callable | tuple[Callable, str]] = ()) -> Any:
+    """``torch.load(weights_only=True)`` with eossl's allowlist, after an integrity check.
+
+    Args:
+        filename: a local checkpoint file (or sharded folder's record-bearing path).
+        map_location: as ``torch.load``.
+        extra_globals: further harmless globals this caller's format pickles (e.g. the
+            ``argparse.Namespace`` of official MMEarth checkpoints), allowed for this call only.
+
+    Raises:
+        CorruptCheckpointError: the file fails its integrity record or is not a whole archive.
+        UnsafeCheckpointError: unpickling it needs a global outside the allowlist.
+    """
+    filename = osp.expanduser(os.fspath(filename))
+    verify_checkpoint(filename)
+    try:
+        with torch.serialization.safe_globals(list(extra_globals)):
+            return torch.load(filename, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as error:
+        raise UnsafeCheckpointError(_refusal_message(filename, error)) from error
+    except (RuntimeError, EOFError) as error:  # torch's zip reader on a damaged file
+        raise CorruptCheckpointError(f'checkpoint {filename} cannot be read: {error}') from error
+
+
 def load_from_local(filename: str, map_location: Any = None) -> Any:
-    """mmengine's local-file checkpoint loader, with weights-only refusals made explicit.
+    """mmengine's local-file checkpoint loader, through :func:`safe_torch_load`.
 
     Named like mmengine's loader because ``CheckpointLoader`` logs ``__name__[10:]`` ("local").
 
     Raises:
+        FileNotFoundError: no such file (mmengine's own error).
+        CorruptCheckpointError: see :func:`safe_torch_load`.
         UnsafeCheckpointError: the file pickles a global that is not allowlisted.
     """
-    try:
-        return mmengine_checkpoint.load_from_local(filename, map_location)
-    except pickle.UnpicklingError as error:
-        raise UnsafeCheckpointError(_refusal_message(filename, error)) from error
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'{filename} can not be found.')
+    return safe_torch_load(filename, map_location)
 
 
 def install_checkpoint_safety() -> None:
@@ -98,6 +134,11 @@ def install_checkpoint_safety() -> None:
     Covers every mmengine entry point (``load_checkpoint``, ``_load_checkpoint``,
     ``CheckpointLoader.load_checkpoint``, ``Runner.resume``/``load_from``): they all resolve the
     loader from ``CheckpointLoader``'s scheme table at call time. Idempotent.
+
+    Raises:
+        UnsupportedVersionError: mmengine outside the releases this was written for.
     """
+    require('mmengine CheckpointLoader local-file loader (eossl.compat.checkpoint)',
+            'mmengine', MMENGINE)
     torch.serialization.add_safe_globals(_safe_globals())
     CheckpointLoader.register_scheme(prefixes='', loader=load_from_local, force=True)

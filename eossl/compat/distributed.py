@@ -15,6 +15,8 @@ from mmengine.model import MMDistributedDataParallel
 
 from eossl.registry import MODEL_WRAPPERS
 
+from .versions import MMENGINE, require
+
 
 @MODEL_WRAPPERS.register_module()
 class DeviceAgnosticDDP(MMDistributedDataParallel):
@@ -32,6 +34,8 @@ class DeviceAgnosticDDP(MMDistributedDataParallel):
 
     def __init__(self, module: nn.Module, detect_anomalous_params: bool = False,
                  **kwargs: Any) -> None:
+        require('mmengine Runner.wrap_model device_ids (eossl.DeviceAgnosticDDP)', 'mmengine',
+                MMENGINE)
         parameters = list(module.parameters())
         if parameters and all(p.device.type == 'cpu' for p in parameters):
             kwargs.pop('device_ids', None)
@@ -51,5 +55,7 @@ def init_cpu_process_group(launcher: str) -> bool:
     """
     if launcher != 'pytorch' or torch.cuda.is_available() or dist.is_initialized():
         return False
+    require('mmengine CPU process group (eossl.compat.init_cpu_process_group)', 'mmengine',
+            MMENGINE)
     dist.init_process_group(backend='gloo')
     return True

@@ -19,16 +19,23 @@ from mmengine._strategy import FSDPStrategy
 from mmengine.config import Config
 from torch.distributed.fsdp import FullyShardedDataParallel
 
+from .versions import MMENGINE, TORCH_FSDP_KEYWORDS, require
+
 
 def adapt_fsdp_to_cpu(cfg: Config) -> bool:
     """On a machine without CUDA, make an FSDP recipe shard CPU modules; True when changed.
 
     Only ``strategy.model_wrapper.device_id`` is set (to ``'cpu'``), and only when the recipe
     uses ``FSDPStrategy`` and leaves ``device_id`` unset.
+
+    Raises:
+        UnsupportedVersionError: mmengine outside the releases this was written for.
     """
     strategy = cfg.get('strategy')
     if torch.cuda.is_available() or not strategy or strategy.get('type') != 'FSDPStrategy':
         return False
+    require('mmengine FSDPStrategy device_id on CPU (eossl.compat.fsdp.adapt_fsdp_to_cpu)',
+            'mmengine', MMENGINE)
     wrapper = strategy.get('model_wrapper') or dict(type='MMFullyShardedDataParallel')
     if 'device_id' in wrapper:
         return False
@@ -49,9 +56,15 @@ def install_fsdp_resume_fix() -> bool:
 
     Idempotent, and a no-op with a torch whose ``optim_state_dict_to_load`` still takes the
     state dict first.
+
+    Raises:
+        UnsupportedVersionError: mmengine or torch outside the releases this was written for.
     """
     if FSDPStrategy.load_optim_state_dict is _load_optim_state_dict:
         return False
+    override = 'mmengine FSDPStrategy.load_optim_state_dict (eossl.compat.fsdp)'
+    require(override, 'mmengine', MMENGINE)
+    require(override, 'torch', TORCH_FSDP_KEYWORDS)
     first = list(inspect.signature(FullyShardedDataParallel.optim_state_dict_to_load).parameters)
     if first[:2] != ['model', 'optim']:
         return False

@@ -15,6 +15,8 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from .versions import MMCV, require
+
 _REDUCTIONS = ('none', 'mean', 'sum')
 
 
@@ -133,6 +135,8 @@ def install_mmcv_ops_fallback() -> None:
     else:
         return
     import mmcv
+    for package in ('mmcv', 'mmcv-lite'):
+        require('mmcv.ops fallback for mmcv-lite (eossl.compat.mmcv_ops)', package, MMCV)
     fallback = CompiledOpsFallback('mmcv.ops', __doc__)
     fallback.point_sample = point_sample
     fallback.sigmoid_focal_loss = sigmoid_focal_loss

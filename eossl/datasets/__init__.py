@@ -3,14 +3,18 @@ from . import transforms  # noqa: F401
 from .array_raster import ArrayRaster
 from .base import EODataset
 from .bigearthnet import BigEarthNet
+from .bigearthnet_v2 import BigEarthNetV2
 from .dfc2020 import DFC2020
+from .epoch_sampler import DatasetEpochSampler
 from .errors import InvalidSampleError
 from .eurosat import EuroSAT
 from .geotiff_folder import GeoTiffFolder
 from .mmearth import MMEarth
+from .scene_windows import SceneWindows
 from .sen12ms import SEN12MS
 from .shards import ShardedDataset
 from .ssl4eo_s12 import SSL4EOS12
 
-__all__ = ['ArrayRaster', 'EODataset', 'BigEarthNet', 'DFC2020', 'InvalidSampleError', 'EuroSAT',
-           'GeoTiffFolder', 'MMEarth', 'SEN12MS', 'ShardedDataset', 'SSL4EOS12']
+__all__ = ['ArrayRaster', 'EODataset', 'BigEarthNet', 'BigEarthNetV2', 'DatasetEpochSampler',
+           'DFC2020', 'InvalidSampleError', 'EuroSAT', 'GeoTiffFolder', 'MMEarth', 'SceneWindows',
+           'SEN12MS', 'ShardedDataset', 'SSL4EOS12']

@@ -15,9 +15,9 @@ resolves by name. Names are normalized, so ``'B01'``, ``'b1'`` and ``'B1'`` are 
 ``'B08A'`` / ``'b8a'`` are ``'B8A'`` (BigEarthNet v1 names files ``<patch>_B01.tif``).
 """
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 SPEED_OF_LIGHT_M_S = 299_792_458.0
 S1_FREQUENCY_GHZ = 5.405
@@ -61,6 +61,22 @@ SENSORS: dict[str, tuple[BandInfo, ...]] = {
     's2_l2a': tuple(BandInfo(n, r, w) for n, r, w in _S2_L1C if n != 'B10'),
     's1_grd': tuple(BandInfo(n, 10, _S1_WAVELENGTH_NM, S1_FREQUENCY_GHZ) for n in ('VV', 'VH')),
 }
+
+# Raw values a band can physically hold, in the units the products store (S2: reflectance x 10000
+# as uint16, the L2A BOA offset of -1000 allowed; S1: backscatter in dB, or linear power).
+# Loaders read values outside as nodata: a finite 3e38 is a broken pixel, not a bright one.
+_VALID_RANGES = {'s2': (-2000.0, 65535.0), 's1': (-100.0, 100.0)}
+
+
+def valid_range(band: str) -> tuple[float, float] | None:
+    """``(low, high)`` of the raw values band ``band`` can hold; None for bands not in the table."""
+    name = normalize_band_name(band)
+    if name in band_names('s2_l1c'):
+        return _VALID_RANGES['s2']
+    if name in band_names('s1_grd'):
+        return _VALID_RANGES['s1']
+    return None
+
 
 _L1C = tuple(b.name for b in SENSORS['s2_l1c'])
 _L2A = tuple(b.name for b in SENSORS['s2_l2a'])

@@ -19,14 +19,18 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import bigearthnet_common
-from bigearthnet_common.constants import (NEW_LABELS_ORIGINAL_ORDER, OLD2NEW_LABELS_DICT,
-                                          OLD_LABELS_ORIGINAL_ORDER)
+from bigearthnet_common.constants import (
+    NEW_LABELS_ORIGINAL_ORDER,
+    OLD2NEW_LABELS_DICT,
+    OLD_LABELS_ORIGINAL_ORDER,
+)
 from mmengine.logging import print_log
 
 from eossl.registry import DATASETS
 
 from .bands import band_names
 from .base import EODataset, list_subfolders, read_name_list, require_files
+from .bigearthnet_layout import version_hint
 from .errors import InvalidSampleError
 
 S2_BANDS = band_names('s2_l2a')
@@ -182,6 +186,13 @@ class BigEarthNet(EODataset):
         print_log(f'BigEarthNet: {len(items)} patches from {where} (split: {selection}; '
                   f'{left_out})', logger='current', level=logging.INFO)
         return items
+
+    def require_dir(self, path: str | Path, what: str) -> Path:
+        """:meth:`EODataset.require_dir`, saying so when ``data_root`` holds BigEarthNet v2."""
+        try:
+            return super().require_dir(path, what)
+        except FileNotFoundError as err:
+            raise FileNotFoundError(f'{err}{version_hint(self.data_root, "v1")}') from err
 
     def _read_s1_twins(self, s1_dir: Path) -> dict[str, S1Twin]:
         """S2 patch name -> its S1 twin, from the ``corresponding_s2_patch`` of every S1 JSON."""

@@ -26,8 +26,14 @@ from eossl.registry import DATASETS
 from .bands import band_names
 from .base import EODataset, require_files
 from .errors import InvalidSampleError
-from .land_cover import (DFC2020_CLASSES, IGNORE_INDEX, LABEL_MAPS, SCENE_LABEL_MODES,
-                         remap_labels, scene_labels)
+from .land_cover import (
+    DFC2020_CLASSES,
+    IGNORE_INDEX,
+    LABEL_MAPS,
+    SCENE_LABEL_MODES,
+    remap_labels,
+    scene_labels,
+)
 
 SPLITS = ('validation', 'test')
 BANDS = {

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from eossl.registry import DATASETS
+
 from .base import EODataset
 from .transforms.mmearth_loading import open_h5
 
@@ -80,6 +81,12 @@ class MMEarth(EODataset):
             if missing:
                 raise KeyError(f'MMEarth: tiles {missing[:5]} missing from the tile info of '
                                f'{root}')
+            lacking = [t for t in tile_ids if not isinstance(info[t], dict)
+                       or 'S2_type' not in info[t]]
+            if lacking:
+                raise ValueError(f'MMEarth: the tile info JSON in {root} has no "S2_type" field '
+                                 f'for tiles {lacking[:5]} (and the h5 metadata has none either); '
+                                 'expected {tile_id: {"S2_type": "l1c" | "l2a", ...}}')
             types = [str(info[t]['S2_type']) for t in tile_ids]
         wrong = sorted({t for t in types if t not in S2_TYPES})
         if wrong:
@@ -97,7 +104,11 @@ class MMEarth(EODataset):
                 raise KeyError(f'{h5_file}: no "metadata" dataset (tile ids); datasets: '
                                f'{sorted(h5)}')
             metadata = h5['metadata'][()]
-        names = metadata['tile_id'] if metadata.dtype.names else metadata
+        fields = metadata.dtype.names
+        if fields and 'tile_id' not in fields:
+            raise ValueError(f'{h5_file}: the "metadata" dataset has no "tile_id" field (fields: '
+                           f'{list(fields)}); MMEarth files store one tile id per sample there')
+        names = metadata['tile_id'] if fields else metadata
         tile_ids = [name.decode() for name in names]
         indices = self._split_indices(root, len(tile_ids))
         chosen = [tile_ids[i] for i in indices]

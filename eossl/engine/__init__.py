@@ -1,2 +1,34 @@
-"""Engine parts: hooks, the FSDP wrap policy and the command-line rules of tools/."""
+"""Engine parts: hooks, the FSDP wrap policy, the command-line rules of the tools and the
+OpenBLAS thread limit of the training commands."""
 from . import fsdp, hooks  # noqa: F401  (importing registers the hooks and the wrap policy)
+from .blas_threads import limit_openblas_threads
+from .cli import adapt_to_device, build_runner, merge_cli_args
+from .fsdp import full_params, transformer_block_wrap_policy
+from .hooks import (
+    BandCheckHook,
+    BandMismatchError,
+    CheckpointLayoutHook,
+    DataStateHook,
+    ForeignCheckpointError,
+    NonFiniteLossError,
+    NonFiniteLossHook,
+    NumClassesCheckHook,
+    PredictionFigureHook,
+    PretrainedCheckHook,
+    RepresentationCollapseError,
+    RepresentationMonitorHook,
+    ResumableCheckpointHook,
+    TeacherEMAHook,
+    TeacherTempWarmupHook,
+    WeightDecayLoggerHook,
+)
+
+__all__ = [
+    'BandCheckHook', 'BandMismatchError', 'CheckpointLayoutHook', 'DataStateHook',
+    'ForeignCheckpointError', 'NonFiniteLossError',
+    'NonFiniteLossHook', 'NumClassesCheckHook', 'PredictionFigureHook', 'PretrainedCheckHook',
+    'RepresentationCollapseError', 'RepresentationMonitorHook',
+    'ResumableCheckpointHook', 'TeacherEMAHook', 'TeacherTempWarmupHook', 'WeightDecayLoggerHook',
+    'adapt_to_device', 'build_runner', 'full_params', 'limit_openblas_threads', 'merge_cli_args',
+    'transformer_block_wrap_policy',
+]

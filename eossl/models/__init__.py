@@ -1,3 +1,51 @@
-from . import backbones, heads, losses, necks, selfsup  # noqa: F401
-from . import data_preprocessors  # noqa: F401
-from . import classifiers  # noqa: F401
+"""eossl models: backbones, necks, heads, losses, data preprocessors, classifiers and the
+self-supervised algorithms (one per file). Importing this package registers all of them."""
+from .backbones import (
+    ConvNeXtV2FCMAE,
+    DualModalityBackbone,
+    EOResNet,
+    EOVisionTransformer,
+    MaskedConvNeXtV2Block,
+)
+from .classifiers import EOImageClassifier
+from .data_preprocessors import EOClsDataPreprocessor, EODataPreprocessor, EOSegDataPreprocessor
+from .heads import (
+    BottleneckProjector,
+    CrossModalContrastiveHead,
+    DINOProjectionHead,
+    ImageLevelHead,
+    PixelClassificationHead,
+    PixelPredictionHead,
+    PixelRegressionHead,
+    SoftContrastiveHead,
+)
+from .losses import (
+    CenteredCrossEntropyLoss,
+    CrossModalNTXentLoss,
+    KoLeoLoss,
+    MaskedCrossEntropyLoss,
+    MaskedMSELoss,
+    SoftContrastiveLoss,
+    UncertaintyWeighting,
+)
+from .necks import FCMAEDecoder, ProjectionMLP
+from .selfsup import MPMAE, BaseEOSelfSupervisor, DualSimCLR, PerA, SoftCon
+
+__all__ = [
+    # backbones
+    'ConvNeXtV2FCMAE', 'DualModalityBackbone', 'EOResNet', 'EOVisionTransformer',
+    'MaskedConvNeXtV2Block',
+    # classifiers and data preprocessors
+    'EOImageClassifier', 'EOClsDataPreprocessor', 'EODataPreprocessor', 'EOSegDataPreprocessor',
+    # heads
+    'BottleneckProjector', 'CrossModalContrastiveHead', 'DINOProjectionHead', 'ImageLevelHead',
+    'PixelClassificationHead', 'PixelPredictionHead', 'PixelRegressionHead',
+    'SoftContrastiveHead',
+    # losses
+    'CenteredCrossEntropyLoss', 'CrossModalNTXentLoss', 'KoLeoLoss', 'MaskedCrossEntropyLoss',
+    'MaskedMSELoss', 'SoftContrastiveLoss', 'UncertaintyWeighting',
+    # necks
+    'FCMAEDecoder', 'ProjectionMLP',
+    # self-supervised algorithms
+    'BaseEOSelfSupervisor', 'DualSimCLR', 'MPMAE', 'PerA', 'SoftCon',
+]

@@ -8,6 +8,8 @@ import importlib
 # eossl.testing.<name>`` warn that the module was imported before being run as __main__.
 _EXPORTS = {
     'make_fake_bigearthnet': 'bigearthnet',
+    'make_fake_bigearthnet_v2': 'bigearthnet_v2',
+    'make_fake_scene': 'scenes',
     'make_fake_sen12ms': 'sen12ms',
     'make_fake_geotiff_folder': 'geotiff_folder',
     'write_geotiff': 'geotiff_folder',
@@ -15,6 +17,10 @@ _EXPORTS = {
     'make_fake_ssl4eo_s12': 'ssl4eo_s12',
     'make_fake_eurosat': 'eurosat',
     'make_fake_dfc2020': 'dfc2020',
+    'make_scenes': 'structured_scenes',
+    'make_structured_ssl4eo_s12': 'structured_layouts',
+    'make_structured_sen12ms': 'structured_layouts',
+    'make_structured_mmearth': 'structured_layouts',
 }
 __all__ = list(_EXPORTS)
 

@@ -91,7 +91,9 @@ def _band_stats(data: dict[str, np.ndarray], l2a: np.ndarray) -> dict:
 
 
 def make_fake_mmearth(root: str | Path, num_samples: int = 6, size: int = 16, seed: int = 0,
-                      name: str = 'data_tiny', s2_type_in_metadata: bool = True) -> Path:
+                      name: str = 'data_tiny', s2_type_in_metadata: bool = True,
+                      arrays: dict[str, np.ndarray] | None = None, facts: dict | None = None,
+                      splits: dict[str, list[int]] | None = None) -> Path:
     """Write a fake MMEarth folder ``root/name`` and return it.
 
     Args:
@@ -108,8 +110,9 @@ def make_fake_mmearth(root: str | Path, num_samples: int = 6, size: int = 16, se
     rng = np.random.default_rng(seed)
     folder = Path(root) / name
     folder.mkdir(parents=True, exist_ok=True)
-    vectors, facts = _vectors(rng, num_samples)
-    data = {**_pixels(rng, num_samples, size), **vectors}
+    vectors, drawn = _vectors(rng, num_samples)
+    data = {**_pixels(rng, num_samples, size), **vectors, **(arrays or {})}
+    facts = {**drawn, **(facts or {})}
     tiles = [f'tile_{seed}_{i:04d}' for i in range(num_samples)]
     l2a = np.arange(num_samples) % 2 == 1
     s2_types = ['l2a' if x else 'l1c' for x in l2a]
@@ -120,7 +123,8 @@ def make_fake_mmearth(root: str | Path, num_samples: int = 6, size: int = 16, se
         rows = [(t, s) if s2_type_in_metadata else (t,) for t, s in zip(tiles, s2_types)]
         h5.create_dataset('metadata', data=np.array(rows, dtype=np.dtype(fields)))
     order = rng.permutation(num_samples).tolist()
-    splits = {'train': order[:-2], 'val': order[-2:-1], 'test': order[-1:]}
+    if splits is None:
+        splits = {'train': order[:-2], 'val': order[-2:-1], 'test': order[-1:]}
     tile_info = {t: dict(S2_type=s2, lat=float(facts['lat'][i]), lon=float(facts['lon'][i]),
                          biome=int(facts['biome'][i]), eco_region=int(facts['eco_region'][i]),
                          S2_DATE=f'2019-{int(facts["month"][i]):02d}-15')

@@ -7,7 +7,7 @@ LCCS-LU, LCCS-SH; the values here are placeholders in plausible code ranges, not
 Run as a script: ``python -m eossl.testing.sen12ms OUT_DIR [--num-patches N --size P]``.
 """
 import argparse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +35,9 @@ def make_fake_sen12ms(root: str | Path,
                       seed: int = 0,
                       size: int = 256,
                       patches: Sequence[PatchKey] | None = None,
-                      modalities: Sequence[str] = ('s1', 's2', 'lc')) -> list[PatchKey]:
+                      modalities: Sequence[str] = ('s1', 's2', 'lc'),
+                      pixel_source: Callable[[int, str, int], np.ndarray] | None = None
+                      ) -> list[PatchKey]:
     """Write fake SEN12MS patches under ``root``.
 
     Args:
@@ -43,6 +45,9 @@ def make_fake_sen12ms(root: str | Path,
         size: height and width in pixels (the real value is 256).
         patches: explicit ``(season, scene, patch)`` keys to write.
         modalities: which of the three files to write per patch.
+        pixel_source: ``(patch index in write order, modality, size) → (C, size, size)``
+            array written instead of random pixels (structured data, see
+            :mod:`eossl.testing.structured_scenes`).
 
     Returns:
         The written ``(season, scene, patch)`` keys, sorted.
@@ -53,12 +58,13 @@ def make_fake_sen12ms(root: str | Path,
         cells = rng.choice(150 * 700, num_patches, replace=False)
         patches = [(SEASONS[i % len(SEASONS)], int(c) // 700 + 1, int(c) % 700)
                    for i, c in enumerate(cells)]
-    for season, scene, patch in patches:
+    for n, (season, scene, patch) in enumerate(patches):
         epsg = 32600 + int(rng.integers(1, 61))
         origin = (rng.integers(2000, 8000) * 100.0, rng.integers(1000, 90000) * 100.0)
         for mod in modalities:
             write_geotiff(root / season / f'{mod}_{scene}' / f'{season}_{mod}_{scene}_p{patch}.tif',
-                          _modality_pixels(rng, mod, size), epsg=epsg, origin=origin)
+                          _modality_pixels(rng, mod, size) if pixel_source is None
+                          else pixel_source(n, mod, size), epsg=epsg, origin=origin)
     return sorted(patches)
 
 

@@ -11,7 +11,7 @@ Run as a script: ``python -m eossl.testing.ssl4eo_s12 OUT_DIR [--num-locations N
 """
 import argparse
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +20,8 @@ from eossl.datasets.bands import SENSORS
 
 from .geotiff_folder import write_geotiff
 
+# (location index, modality, season index, band name, side) -> (side, side) pixels
+PixelSource = Callable[[int, str, int, str, int], np.ndarray]
 SENSOR_OF = {'s1': 's1_grd', 's2c': 's2_l1c', 's2a': 's2_l2a'}
 LABELS_FILE = 'ssl4eo_s12_ml_labels.json'
 MONTHS = (3, 6, 9, 12)
@@ -51,7 +53,9 @@ def _band_pixels(rng: np.random.Generator, modality: str, side: int) -> np.ndarr
 def make_fake_ssl4eo_s12(root: str | Path, num_locations: int = 3, seasons: int = 4,
                          size: int = 264, seed: int = 0,
                          modalities: Sequence[str] = ('s1', 's2c', 's2a'),
-                         season_keys: str = 'product') -> dict:
+                         season_keys: str = 'product',
+                         pixel_source: PixelSource | None = None,
+                         label_source: Callable[[int, int], list[int]] | None = None) -> dict:
     """Write a fake SSL4EO-S12 under ``root``.
 
     Args:
@@ -61,6 +65,11 @@ def make_fake_ssl4eo_s12(root: str | Path, num_locations: int = 3, seasons: int 
         modalities: subset of ``('s1', 's2c', 's2a')``.
         season_keys: season keys of the labels JSON: ``'product'`` (S2 product ids) or
             ``'index'`` (``"0"``..``"3"``).
+        pixel_source: ``(location index, modality, season index, band name, side) → (side,
+            side)`` array written instead of random pixels (structured data, see
+            :mod:`eossl.testing.structured_scenes`); S2 uint16, S1 float32.
+        label_source: ``(location index, season index) → class indices``; when given every
+            location and season is labeled by it (no unlabeled ones).
 
     Returns:
         ``{'locations': [...], 'seasons': {modality: {location: [ids]}}, 'labels': {location:
@@ -79,14 +88,20 @@ def make_fake_ssl4eo_s12(root: str | Path, num_locations: int = 3, seasons: int 
         for modality in modalities:
             ids = s1_ids if modality == 's1' else s2_ids
             written[modality][location] = ids
-            for season in ids:
+            for s, season in enumerate(ids):
                 for band in SENSORS[SENSOR_OF[modality]]:
                     side = size * 10 // int(band.resolution_m)
+                    pixels = (_band_pixels(rng, modality, side) if pixel_source is None
+                              else pixel_source(n, modality, s, band.name, side))
                     write_geotiff(root / modality / location / season / f'{band.name}.tif',
-                                  _band_pixels(rng, modality, side))
+                                  pixels)
+        keys = s2_ids if season_keys == 'product' else [str(i) for i in range(seasons)]
+        if label_source is not None:
+            labels[location] = {key: sorted(int(c) for c in label_source(n, s))
+                                for s, key in enumerate(keys)}
+            continue
         if n == len(locations) - 1 and n > 0:
             continue  # the last location has no entry: unlabeled
-        keys = s2_ids if season_keys == 'product' else [str(i) for i in range(seasons)]
         labels[location] = {key: sorted(int(c) for c in rng.choice(9, rng.integers(1, 5),
                                                                    replace=False))
                             for key in keys}

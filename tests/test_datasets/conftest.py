@@ -1,6 +1,6 @@
 """A GeoTIFF writer for the dataset and transform tests."""
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 import pytest

@@ -1,15 +1,25 @@
 """The band table: names, metadata, name normalization and statistics resolved by name."""
+import json
 import math
-import re
 from pathlib import Path
 
 import pytest
 
-from eossl.datasets.bands import (BandLookupError, band_info, band_name_from_filename, band_names,
-                                  band_stats, canonical_band_order, normalize_band_name,
-                                  resolve_band_order, resolve_stats, stored_band_order)
+from eossl.datasets.bands import (
+    BandLookupError,
+    band_info,
+    band_name_from_filename,
+    band_names,
+    band_stats,
+    canonical_band_order,
+    normalize_band_name,
+    resolve_band_order,
+    resolve_stats,
+    stored_band_order,
+)
 
-BANDS_MD = Path(__file__).resolve().parents[3] / 'shared' / 'design' / 'BANDS.md'
+# The numbers of the design notes' "Normalization statistics", in the band order listed there.
+DESIGN_STATS = json.loads((Path(__file__).parents[1] / 'data' / 'band_stats.json').read_text())
 
 
 def test_sensor_band_orders():
@@ -74,25 +84,12 @@ def test_eurosat_stores_b8a_last_and_resolves_by_name():
     assert resolve_band_order(['b02', 'B8a']) == ('B2', 'B8A')
 
 
-def _lists(text: str) -> list[list[float]]:
-    return [[float(v) for v in body.split(',')] for body in re.findall(r'\[([^\]]+)\]', text)]
-
-
-@pytest.mark.skipif(not BANDS_MD.is_file(), reason='design notes not beside the checkout')
-def test_numbers_equal_the_design_notes():
-    bullets = BANDS_MD.read_text().split('## Normalization statistics')[1].split('\n- ')
-
-    def bullet(start: str) -> str:
-        return next(b for b in bullets if b.startswith(start))
-
-    assert list(resolve_stats('ssl4eo_s12:s1_grd')) == _lists(bullet('SSL4EO-S12 (50k'))
-    assert list(resolve_stats('ssl4eo_s12:s2_l1c')) == _lists(bullet('SSL4EO-S12 S2 L1C'))
-    assert list(resolve_stats('ssl4eo_s12:s2_l2a')) == _lists(bullet('SSL4EO-S12 S2 L2A'))
-    assert list(resolve_stats('bigearthnet:s2_l2a')) == _lists(bullet('BigEarthNet'))
-    s1 = re.findall(r'(VV|VH) mean (-?[\d.]+)\s+std (\d+\.\d+)', bullet('BigEarthNet'))
-    assert resolve_stats('bigearthnet:s1_grd', [b for b, _, _ in s1]) == (
-        [float(m) for _, m, _ in s1], [float(s) for _, _, s in s1])
-    assert list(resolve_stats('eurosat:s2_l1c')) == _lists(bullet('EuroSAT-MS'))
+@pytest.mark.parametrize('key', sorted(k for k in DESIGN_STATS if not k.startswith('_')))
+def test_numbers_equal_the_design_notes(key):
+    """Every statistic equals the design notes' number (tests/data/band_stats.json), by name."""
+    expected = DESIGN_STATS[key]
+    assert resolve_band_order(key) == tuple(expected['bands'])
+    assert resolve_stats(key, expected['bands']) == (expected['mean'], expected['std'])
 
 
 @pytest.mark.parametrize('call,listed', [

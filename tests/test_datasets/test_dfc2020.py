@@ -4,12 +4,17 @@ import pytest
 import torch
 
 from eossl.datasets import DFC2020, InvalidSampleError
-from eossl.datasets.land_cover import (DFC2020_CLASSES, IGNORE_INDEX, LABEL_MAPS, remap_labels,
-                                       scene_labels)
+from eossl.datasets.dfc2020 import patch_file
+from eossl.datasets.land_cover import (
+    DFC2020_CLASSES,
+    IGNORE_INDEX,
+    LABEL_MAPS,
+    remap_labels,
+    scene_labels,
+)
 from eossl.datasets.transforms import EORandomCrop, LoadLandCoverMap, PackEOSegInputs
 from eossl.testing import make_fake_dfc2020
 from eossl.testing.geotiff_folder import write_geotiff
-from eossl.datasets.dfc2020 import patch_file
 
 
 def test_generator_writes_both_splits_in_the_official_layout(tmp_path):

@@ -7,8 +7,14 @@ from mmcv.transforms import Compose
 from mmcv.transforms.utils import cache_random_params
 
 from eossl.datasets.errors import InvalidSampleError
-from eossl.datasets.transforms import (EOCenterCrop, EORandomCrop, EORandomFlip,
-                                       EORandomResizedCrop, EOResize, RandomRot90)
+from eossl.datasets.transforms import (
+    EOCenterCrop,
+    EORandomCrop,
+    EORandomFlip,
+    EORandomResizedCrop,
+    EOResize,
+    RandomRot90,
+)
 from eossl.datasets.transforms.geometric import crop_box
 from eossl.registry import TRANSFORMS
 

@@ -99,7 +99,9 @@ def test_labels_and_other_modalities_decode(root):
     assert out['biome'] == biome.argmax() and out['eco_region'] == eco.argmax()
     assert out['lat'].shape == (2,) and out['era5'].shape == (12,)
     assert np.isnan(_load(root, 2, modalities=['era5'])['era5']).all()
-    assert _load(root, 3, modalities=['biome'])['biome'] == -1  # all-zero one-hot
+    # an all-zero one-hot: class 0 as MMEarth's argmax, ignored (−1) with the eossl option
+    assert _load(root, 3, modalities=['biome'])['biome'] == 0
+    assert _load(root, 3, modalities=['biome'], strict_onehot=True)['biome'] == -1
 
 
 def test_pipeline_crops_every_pixel_modality_alike(root):

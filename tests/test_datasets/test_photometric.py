@@ -3,9 +3,14 @@ import numpy as np
 import pytest
 from scipy.ndimage import gaussian_filter
 
-from eossl.datasets.transforms import (ClipValues, PerSampleMaxNormalize,
-                                       RandomBandBrightnessContrast, RandomBandDropout,
-                                       RandomGaussianBlur, RandomGrayscaleEO)
+from eossl.datasets.transforms import (
+    ClipValues,
+    PerSampleMaxNormalize,
+    RandomBandBrightnessContrast,
+    RandomBandDropout,
+    RandomGaussianBlur,
+    RandomGrayscaleEO,
+)
 from eossl.registry import TRANSFORMS
 
 

@@ -52,3 +52,27 @@ def test_amp_without_cuda_says_so():
 def test_single_process_runs_are_left_alone_on_cpu():
     cfg = adapt_to_device(merge_cli_args(recipe(), config_path='x.py'))
     assert 'model_wrapper_cfg' not in cfg and 'env_cfg' not in cfg
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='checks the CPU-only adaptation')
+def test_device_adaptation_logs_every_change_it_makes(monkeypatch):
+    from eossl.engine import cli
+    logged = []
+    monkeypatch.setattr(cli, 'print_log', lambda message, **kwargs: logged.append(message))
+    monkeypatch.setattr(cli, 'init_cpu_process_group', lambda launcher: True)
+    cfg = recipe(env_cfg=dict(dist_cfg=dict(backend='nccl')),
+                 strategy=dict(type='FSDPStrategy'))
+    adapt_to_device(merge_cli_args(cfg, config_path='x.py', launcher='pytorch'))
+    prefix = 'adapted the recipe to this CPU-only machine: '
+    assert logged == [
+        prefix + "env_cfg.dist_cfg.backend: 'nccl' -> 'gloo'",
+        prefix + "strategy.model_wrapper.device_id: unset -> 'cpu'",
+        prefix + "model_wrapper_cfg: None (MMDistributedDataParallel) -> {'type': "
+        "'eossl.DeviceAgnosticDDP', 'broadcast_buffers': False, 'find_unused_parameters': False}",
+        prefix + "process group: started with gloo here instead of by mmengine's launcher "
+        '(which selects a CUDA device first)']
+    logged.clear()
+    kept = recipe(env_cfg=dict(dist_cfg=dict(backend='gloo')), model_wrapper_cfg=dict(type='X'))
+    monkeypatch.setattr(cli, 'init_cpu_process_group', lambda launcher: False)
+    adapt_to_device(merge_cli_args(kept, config_path='x.py', launcher='pytorch'))
+    assert logged == []  # nothing changed, nothing said

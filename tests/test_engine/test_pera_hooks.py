@@ -1,13 +1,13 @@
-"""PerA schedule hooks: teacher EMA momentum, teacher temperature, weight decay."""
+"""PerA schedules: teacher EMA momentum and temperature hooks, mmengine's weight-decay cosine."""
 import math
 from types import SimpleNamespace
 
 import pytest
 import torch
 from mmengine.logging import MessageHub
-from mmengine.optim import OptimWrapper
+from mmengine.optim import CosineAnnealingParamScheduler
 
-from eossl.engine.hooks import TeacherEMAHook, TeacherTempWarmupHook, WeightDecayCosineHook
+from eossl.engine.hooks import TeacherEMAHook, TeacherTempWarmupHook
 
 
 class ToyModel(torch.nn.Module):
@@ -40,7 +40,7 @@ def test_teacher_momentum_cosine():
         hook.after_train_iter(fake_runner(torch.nn.Linear(1, 1)), batch_idx=0)
 
 
-@pytest.mark.parametrize('by_epoch,expected', [(True, [0.03, 0.04, 0.05, 0.05]),
+@pytest.mark.parametrize('by_epoch,expected', [(True, [0.03, 0.03 + 0.02 * 5 / 9, 0.05, 0.05]),
                                                 (False, [0.03, 0.05, 0.05, 0.05])])
 def test_teacher_temperature_warmup(by_epoch, expected):
     hook, model = TeacherTempWarmupHook(0.03, 0.05, warmup=2, by_epoch=by_epoch), ToyModel()
@@ -51,17 +51,21 @@ def test_teacher_temperature_warmup(by_epoch, expected):
     assert values == pytest.approx(expected)
 
 
-def test_weight_decay_cosine_keeps_group_multipliers():
+def test_weight_decay_cosine_scales_each_group_from_its_own_initial_value():
+    """The recipes' CosineAnnealingParamScheduler(weight_decay, eta_min_ratio=5): 0.04 → 0.2 by
+    the official per-iteration cosine cos(π k / K); a paramwise group at half decay follows at
+    half, a decay_mult=0 group stays 0."""
     model = ToyModel()
     optimizer = torch.optim.AdamW([dict(params=[model.linear.weight]),
                                    dict(params=[model.linear.bias], weight_decay=0.0)],
                                   lr=0.1, weight_decay=0.04)
-    runner = fake_runner(model, max_iters=4, optim_wrapper=OptimWrapper(optimizer))
-    hook = WeightDecayCosineHook(start=0.04, end=0.2)
-    hook.before_run(runner)
-    for k, wd in ((0, 0.04), (2, 0.12), (4, 0.2)):
-        runner.iter = k
-        hook.before_train_iter(runner, batch_idx=k)
-        assert [g['weight_decay'] for g in optimizer.param_groups] == pytest.approx([wd, 0.0])
-    hook.before_run(runner)  # a resumed optimizer holds scheduled values; multipliers stay 1, 0
-    assert hook.multipliers == [[pytest.approx(5.0), 0.0]]
+    extra = torch.nn.Parameter(torch.zeros(1))
+    optimizer.add_param_group(dict(params=[extra], weight_decay=0.02))
+    scheduler = CosineAnnealingParamScheduler(optimizer, 'weight_decay', eta_min_ratio=5.0,
+                                              T_max=4, begin=0, end=4)
+    for k in range(4):
+        wd = 0.2 + (0.04 - 0.2) * (1 + math.cos(math.pi * k / 4)) / 2
+        assert [g['weight_decay'] for g in optimizer.param_groups] == pytest.approx(
+            [wd, 0.0, wd / 2])
+        optimizer.step()
+        scheduler.step()

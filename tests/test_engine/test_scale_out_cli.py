@@ -33,7 +33,8 @@ def test_recipes_with_a_strategy_get_a_flexible_runner(tmp_path):
     assert type(chosen) is FlexibleRunner
 
 
-@pytest.mark.skipif(torch.cuda.is_available(), reason='the CPU adaptation only applies without CUDA')
+@pytest.mark.skipif(torch.cuda.is_available(),
+                    reason='the CPU adaptation only applies without CUDA')
 def test_fsdp_recipes_shard_cpu_modules_without_cuda():
     cfg = Config.fromfile(FSDP_BASE)
     assert adapt_fsdp_to_cpu(cfg) and cfg.strategy.model_wrapper.device_id == 'cpu'

@@ -29,3 +29,11 @@ def test_in_channels_alone_and_consistent_with_bands():
 def test_bad_band_configs_raise(kwargs, message):
     with pytest.raises(ValueError, match=message):
         MODELS.build(dict(type='EOResNet', depth=18, **kwargs))
+
+
+def test_train_and_eval_return_the_module():
+    model = MODELS.build(dict(type='EOResNet', depth=18, bands=('VV', 'VH'), norm_eval=True))
+    assert model.eval() is model and not model.training
+    assert model.train() is model and model.training
+    # norm_eval keeps BN in eval mode even in training mode (mmpretrain's behaviour kept)
+    assert not any(m.training for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d))

@@ -24,12 +24,14 @@ def test_dense_output_shapes(out_type, shape):
 def test_dinov2_key_names_and_presets():
     keys = set(tiny_vit(num_register_tokens=1).state_dict())
     for key in ('cls_token', 'pos_embed', 'mask_token', 'register_tokens',
-                'patch_embed.proj.weight', 'blocks.3.norm1.weight', 'blocks.3.attn.qkv.weight', 'blocks.3.attn.proj.bias',
+                'patch_embed.proj.weight', 'blocks.3.norm1.weight', 'blocks.3.attn.qkv.weight',
+                'blocks.3.attn.proj.bias',
                 'blocks.3.ls1.gamma', 'blocks.3.norm2.bias', 'blocks.3.mlp.fc1.weight',
                 'blocks.3.mlp.fc2.weight', 'blocks.3.ls2.gamma', 'norm.weight'):
         assert key in keys
     assert not any('ls1' in k for k in tiny_vit(layer_scale_init_value=None).state_dict())
-    custom = EOVisionTransformer(dict(TINY, mlp_ratio=2.0), in_channels=1, img_size=32, patch_size=8)
+    custom = EOVisionTransformer(dict(TINY, mlp_ratio=2.0), in_channels=1, img_size=32,
+                                 patch_size=8)
     assert custom.blocks[0].mlp.fc1.out_features == 64
     small = EOVisionTransformer('small', bands=('B2', 'B3'), img_size=224, patch_size=14)
     assert small.pos_embed.shape == (1, 257, 384) and small.in_channels == 2
@@ -98,7 +100,7 @@ def test_mask_tokens_join_at_insert_block():
     expected = vit.mask_token + vit.pos_embed[0, 1:][hidden]
     assert torch.allclose(extra, expected)
     out = vit.encode(vit.select_tokens(vit.embed(x), keep), extra, insert_at=2)
-    assert [l[0] for l in lengths] == [4, 4, 6, 6] and out.shape == (2, 6, 32)
+    assert [length[0] for length in lengths] == [4, 4, 6, 6] and out.shape == (2, 6, 32)
     with pytest.raises(ValueError, match='insert_at'):
         vit.encode(vit.embed(x), extra, insert_at=4)
 

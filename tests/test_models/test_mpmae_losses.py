@@ -21,10 +21,25 @@ def test_mse_counts_only_masked_patches():
     assert MaskedMSELoss()(changed, target, mask) > loss
 
 
-def test_mse_ignores_nan_targets_with_finite_gradients():
-    pred = torch.tensor([[[1., 2., 3.], [0., 0., 0.]]], requires_grad=True)
+def test_mse_zero_fills_nan_targets_by_default_as_mmearth():
+    pred = torch.tensor([[[1., 2., 3.], [1., 0., 0.]]], requires_grad=True)
     target = torch.tensor([[[0., float('nan'), 1.], [float('nan')] * 3]])
     loss = MaskedMSELoss()(pred, target, torch.ones(1, 2, dtype=torch.bool))
+    # NaN → 0: row 0 (1 + 4 + 4) / 3, row 1 (1 + 0 + 0) / 3, mean of the two rows
+    assert loss.item() == pytest.approx((3. + 1. / 3) / 2)
+
+
+def test_mse_flat_reduction_is_one_mean_over_valid_values():
+    pred = torch.tensor([[1., 2.], [3., 5.]])
+    target = torch.tensor([[0., float('nan')], [0., 0.]])
+    loss = MaskedMSELoss(nan_mode='skip', reduction='flat')(pred, target)
+    assert loss.item() == pytest.approx((1. + 9. + 25.) / 3)  # per sample first: (1 + 17) / 2
+
+
+def test_mse_skip_mode_ignores_nan_targets_with_finite_gradients():
+    pred = torch.tensor([[[1., 2., 3.], [0., 0., 0.]]], requires_grad=True)
+    target = torch.tensor([[[0., float('nan'), 1.], [float('nan')] * 3]])
+    loss = MaskedMSELoss(nan_mode='skip')(pred, target, torch.ones(1, 2, dtype=torch.bool))
     # row 0: (1 + 4) / 2 valid elements; row 1 has no valid element and drops out
     assert loss.item() == pytest.approx(2.5)
     loss.backward()
@@ -37,14 +52,14 @@ def test_mse_per_patch_normalization_uses_valid_elements():
     pred = torch.zeros(1, 1, 4)
     valid = torch.tensor([1., 2., 6.])
     normed = (valid - valid.mean()) / (valid.var(unbiased=True) + 1e-6).sqrt()
-    loss = MaskedMSELoss(norm_per_patch=True)(pred, target)
+    loss = MaskedMSELoss(norm_per_patch=True, nan_mode='skip')(pred, target)
     torch.testing.assert_close(loss, normed.pow(2).mean())
 
 
 def test_mse_without_valid_targets_is_zero_in_graph():
     pred = torch.randn(2, 3, 4, requires_grad=True)
     target = torch.full((2, 3, 4), float('nan'))
-    loss = MaskedMSELoss()(pred, target, torch.ones(2, 3))
+    loss = MaskedMSELoss(nan_mode='skip')(pred, target, torch.ones(2, 3))
     loss.backward()
     assert loss.item() == 0 and torch.equal(pred.grad, torch.zeros_like(pred))
 

@@ -176,9 +176,11 @@ def test_training_in_a_runner_with_the_schedule_hooks(tmp_path):
         optim_wrapper=dict(optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.04),
                            clip_grad=dict(max_norm=3.0)),
         train_cfg=dict(by_epoch=True, max_epochs=2),
+        param_scheduler=[dict(type='CosineAnnealingParamScheduler', param_name='weight_decay',
+                              eta_min_ratio=5.0, T_max=2, by_epoch=True, begin=0, end=2,
+                              convert_to_iter_based=True)],
         custom_hooks=[dict(type='TeacherEMAHook', momentum=0.5, end_momentum=1.0),
-                      dict(type='TeacherTempWarmupHook', start=0.03, end=0.05, warmup=1),
-                      dict(type='WeightDecayCosineHook', start=0.04, end=0.2)],
+                      dict(type='TeacherTempWarmupHook', start=0.03, end=0.05, warmup=1)],
         default_hooks=dict(checkpoint=None), log_level='WARNING')
     start = {n: p.clone() for n, p in model.teacher.module.named_parameters()}
     runner.train()

@@ -77,3 +77,12 @@ def test_each_view_is_encoded_from_its_own_patches_only(setup):
     torch.testing.assert_close(loss_with(noise_on(first, teacher), noise_on(second, student)),
                                reference)
     assert not torch.allclose(loss_with(noise_on(first, student), second), reference)
+
+
+def test_project_algorithm_reads_the_masks_and_refuses_other_fields(setup):
+    model, data, _ = setup
+    assert model.consumed_fields() == {'disjoint_masks'}
+    model.check_fields(data['data_samples'])  # the project's own pipeline packs what it reads
+    data['data_samples'][0].set_field(1, 'sentinel1')
+    with pytest.raises(ValueError, match=r"DisjointSoftCon: .*\['sentinel1'\]"):
+        model(data['inputs'], data['data_samples'], mode='loss')

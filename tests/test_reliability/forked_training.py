@@ -13,9 +13,8 @@ import torch
 import torch.multiprocessing as mp
 from mmengine.config import Config
 from mmengine.hooks import Hook
-from mmengine.runner import Runner
 
-from eossl.engine.cli import adapt_to_device, merge_cli_args
+from eossl.engine.cli import adapt_to_device, build_runner, merge_cli_args
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # values that differ between identical runs (wall-clock) or only count steps
@@ -45,7 +44,7 @@ def _train(recipe: str, options: dict, work_dir: str, resume: str | None,
     cfg = merge_cli_args(cfg, config_path=recipe, work_dir=work_dir, resume=resume,
                          cfg_options=options)
     cfg.experiment_name = f'{Path(work_dir).name}-{os.getpid()}'
-    runner = Runner.from_cfg(adapt_to_device(cfg))
+    runner = build_runner(adapt_to_device(cfg))  # Runner, or FlexibleRunner by runner_type
     if kill_at is not None:
         runner.register_hook(SelfKill(kill_at))
     runner.train()

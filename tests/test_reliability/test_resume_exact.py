@@ -8,6 +8,7 @@ and season choice (numpy, in the main process with ``num_workers=0``) and drop-p
 MP-MAE's masks (torch). Only :class:`ResumableCheckpointHook`'s saved generator states make
 the resumed run draw the same ones, which the last test shows by switching their restore off.
 """
+import math
 import signal
 
 import pytest
@@ -59,8 +60,18 @@ def mpmae_straight(tmp_path_factory, mmearth_root):
     return straight_run(MPMAE, mpmae_options(mmearth_root), work_dir), final_weights(work_dir)
 
 
-def test_pera_resumes_teacher_center_schedules_and_losses_exactly(tmp_path, ssl4eo_root):
-    options = pera_options(ssl4eo_root)
+# FlexibleRunner (every FSDP recipe) loads a resumed checkpoint before the before_run hooks,
+# Runner after them: schedules must not depend on which comes first
+RUNNERS = {'Runner': {}, 'FlexibleRunner': {'runner_type': 'FlexibleRunner',
+                                            'strategy': dict(type='SingleDeviceStrategy')}}
+
+
+@pytest.mark.parametrize('runner', sorted(RUNNERS))
+def test_pera_resumes_teacher_center_schedules_and_losses_exactly(tmp_path, ssl4eo_root,
+                                                                  runner):
+    # paramwise groups: no decay on norms, half on biases; each must keep its own schedule
+    options = {**pera_options(ssl4eo_root), **RUNNERS[runner],
+               'optim_wrapper.paramwise_cfg': dict(norm_decay_mult=0.0, bias_decay_mult=0.5)}
     straight = straight_run(PERA, options, tmp_path / 'straight')
     resumed = kill_and_resume(PERA, options, tmp_path / 'killed')
     assert sorted(straight) == list(range(1, 7)) and sorted(resumed) == [5, 6]
@@ -70,6 +81,13 @@ def test_pera_resumes_teacher_center_schedules_and_losses_exactly(tmp_path, ssl4
     for step in (5, 6):
         assert resumed[step] == straight[step], step  # bit-identical, every logged value
     assert straight[1]['teacher_temp'] < straight[6]['teacher_temp'] == 0.05  # warm-up done
+    # the weight decay follows the official cosine 0.04 → 0.2 over the 6 iterations
+    expected = [0.2 - 0.16 * (1 + math.cos(math.pi * k / 6)) / 2 for k in range(6)]
+    assert [straight[k]['weight_decay'] for k in range(1, 7)] == pytest.approx(expected)
+    groups = [torch.load(tmp_path / run / 'epoch_3.pth', map_location='cpu')['optimizer'][
+        'param_groups'] for run in ('straight', 'killed')]
+    decays = [sorted({round(g['weight_decay'], 12) for g in run}) for run in groups]
+    assert decays[0] == decays[1] == pytest.approx([0.0, expected[-1] / 2, expected[-1]])
     a, b = final_weights(tmp_path / 'straight'), final_weights(tmp_path / 'killed')
     assert a.keys() == b.keys()
     assert any(k.startswith('teacher.') for k in a) and 'head.loss_module.center' in a

@@ -28,7 +28,8 @@ def pera_options(data_root) -> dict:
             'model.pixel_head.in_channels': 32, 'model.pixel_head.patch_size': 8,
             'model.pixel_head.hidden_channels': 32, 'model.pixel_head.bottleneck_channels': 16,
             # warm-up and schedules within the 6 iterations, so resumed values must continue
-            'custom_hooks.1.warmup': 2}
+            'custom_hooks.1.warmup': 2,
+            'param_scheduler.2.T_max': 3, 'param_scheduler.2.end': 3}  # weight-decay cosine
 
 
 def mpmae_options(data_root) -> dict:

@@ -1,5 +1,4 @@
 """tools/dataset_converters/bigearthnet_example.py: a safe, idempotent copy of the real example."""
-import filecmp
 import importlib.util
 import io
 import subprocess
@@ -11,31 +10,35 @@ import pytest
 
 @pytest.fixture(scope='module')
 def tool(repo_root):
-    path = repo_root / 'tools' / 'dataset_converters' / 'bigearthnet_example.py'
-    spec = importlib.util.spec_from_file_location('bigearthnet_example', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module('eossl.cli.bigearthnet_example')
 
 
 def relative_files(root):
     return sorted(p.relative_to(root).as_posix() for p in root.rglob('*'))
 
 
-def test_extracts_exactly_the_shared_example_and_is_idempotent(tool, tmp_path,
-                                                               bigearthnet_example):
+def archive_files(tool) -> dict[str, bytes]:
+    """Every regular file of the package's two example archives, by relative path."""
+    files = {}
+    for archive in tool.ARCHIVES:
+        with tarfile.open(tool.PACKAGE_DIR / archive, 'r:bz2') as tar:
+            files.update({m.name: tar.extractfile(m).read() for m in tar if m.isfile()})
+    return files
+
+
+def test_extracts_exactly_the_packaged_example_and_is_idempotent(tool, tmp_path):
     out = tmp_path / 'example'
     counts = tool.extract_bigearthnet_example(out)
-    assert relative_files(out) == relative_files(bigearthnet_example)
+    expected = archive_files(tool)
     files = [p for p in relative_files(out) if (out / p).is_file()]
-    assert counts == {'extracted': len(files), 'kept': 0} and len(files) == 6 * 3 + 6 * 13
-    match, mismatch, errors = filecmp.cmpfiles(out, bigearthnet_example, files, shallow=False)
-    assert mismatch == [] and errors == []
+    assert sorted(expected) == files and len(files) == 6 * 3 + 6 * 13
+    assert counts == {'extracted': len(files), 'kept': 0}
+    assert all((out / name).read_bytes() == data for name, data in expected.items())
 
     damaged = out / files[0]
     damaged.write_bytes(b'truncated')
     assert tool.extract_bigearthnet_example(out) == {'extracted': 1, 'kept': len(files) - 1}
-    assert filecmp.cmp(damaged, bigearthnet_example / files[0], shallow=False)
+    assert damaged.read_bytes() == expected[files[0]]
     assert tool.extract_bigearthnet_example(out) == {'extracted': 0, 'kept': len(files)}
 
 

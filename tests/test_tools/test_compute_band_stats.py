@@ -17,10 +17,7 @@ TOOL = Path(__file__).resolve().parents[2] / 'tools' / 'dataset_converters' / \
 
 @pytest.fixture(scope='module')
 def tool():
-    spec = importlib.util.spec_from_file_location('compute_band_stats', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module('eossl.cli.compute_band_stats')
 
 
 @DATASETS.register_module(name='BandStatsTestFiles', force=True)

@@ -27,11 +27,8 @@ LOADER = dict(batch_size=4, num_workers=0, persistent_workers=False, pin_memory=
 
 
 def load_tool(relative: str):
-    """A tool script imported as a module (tools/ is not a package)."""
-    spec = importlib.util.spec_from_file_location(Path(relative).stem, REPO / relative)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The ``eossl.cli`` module that the tool script ``relative`` wraps."""
+    return importlib.import_module(f'eossl.cli.{Path(relative).stem}')
 
 
 def loader_options(*names: str, data_root: Path, **dataset) -> dict:

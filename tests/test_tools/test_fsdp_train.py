@@ -59,6 +59,7 @@ def test_fsdp_trains_saves_resumes_and_exports_a_backbone(tmp_path):
     assert checkpoint['meta']['data_state']['epoch'] == 1
 
     downstream = EOVisionTransformer(arch=TINY, bands=S2, img_size=224, patch_size=16,
+                                     layer_scale_init_value=None,  # PerA: no LayerScale
                                      init_cfg=dict(type='Pretrained', checkpoint=str(
                                          work / 'epoch_2.pth'), prefix='backbone.'))
     downstream.init_weights()

@@ -17,11 +17,7 @@ EOSSL_TASKS = ['sentinel2', 'dynamic_world', 'biome']
 
 
 def _tool():
-    path = REPO / 'tools' / 'model_converters' / 'mmearth_to_eossl.py'
-    spec = importlib.util.spec_from_file_location('mmearth_to_eossl', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module('eossl.cli.mmearth_to_eossl')
 
 
 def _model(stem_type: str):
@@ -97,8 +93,8 @@ def _official_decoder(state: dict, out: dict) -> None:
             if modality == 'sentinel2':  # output channel = pixel · 12 + band
                 value = value.reshape(-1, 12, *value.shape[1:])[:, TO_EOSSL].reshape(value.shape)
             out[f'pred_dict.{modality}.{param}'] = value
-    out['layer_norm_tmp.weight'] = state['heads.biome.norm.weight']
-    out['layer_norm_tmp.bias'] = state['heads.biome.norm.bias']
+    out['layer_norm_tmp.weight'] = state['image_norm.weight']
+    out['layer_norm_tmp.bias'] = state['image_norm.bias']
     log_vars = state['loss_weighting.log_vars']
     out['loss_fn.log_vars'] = log_vars[[EOSSL_TASKS.index(t) for t in OFFICIAL_TASKS]]
 

@@ -7,12 +7,7 @@ import pytest
 from eossl.datasets.shards import ShardIndex
 from eossl.testing import make_fake_ssl4eo_s12
 
-from .training_runs import REPO_ROOT
-
-spec = importlib.util.spec_from_file_location(
-    'pack_shards', REPO_ROOT / 'tools' / 'dataset_converters' / 'pack_shards.py')
-pack_shards = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(pack_shards)
+pack_shards = importlib.import_module('eossl.cli.pack_shards')
 
 
 @pytest.fixture

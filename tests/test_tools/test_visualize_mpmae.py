@@ -15,11 +15,7 @@ RECIPE = REPO / 'configs' / 'mpmae' / 'mpmae_convnextv2-atto_s2_200e_mmearth-112
 
 
 def _tool():
-    path = REPO / 'tools' / 'analysis_tools' / 'visualize_mpmae.py'
-    spec = importlib.util.spec_from_file_location('visualize_mpmae', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module('eossl.cli.visualize_mpmae')
 
 
 def test_figure_has_one_row_per_sample(tmp_path):

@@ -2,13 +2,14 @@
 # views each for the SoftCon CPU demo. Put them in place with
 #   python tools/dataset_converters/bigearthnet_example.py data/bigearthnet_example
 # The snowy patch is kept (exclude_cloudy_snowy=False) so that one batch holds all six.
+# eossl option: a crop view under 50 % valid (non-nodata) pixels is re-drawn (min_valid_fraction)
 dataset_type = 'BigEarthNet'
 data_root = 'data/bigearthnet_example'
 S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B11', 'B12')
 crop_size = 112  # 8 x 8 patches of 14 px
 
 view_pipeline = [
-    dict(type='EORandomResizedCrop', size=crop_size, scale=(0.4, 1.0)),
+    dict(type='EORandomResizedCrop', size=crop_size, scale=(0.4, 1.0), min_valid_fraction=0.5),
     dict(type='EORandomFlip', prob=0.5, direction=('horizontal', 'vertical')),
     dict(type='RandomBandBrightnessContrast', brightness=0.4, contrast=0.4, prob=0.8),
 ]

@@ -3,6 +3,7 @@
 # Every modality is z-scored with the dataset's own _band_stats.json by LoadMMEarthSample; the
 # data preprocessor then only batches and turns NaN (nodata) in the encoder input into 0, while
 # targets keep NaN / -1 so the losses skip nodata. Global batch 4096 = 8 GPUs x 512.
+# eossl option: a crop view under 50 % valid (non-nodata) pixels is re-drawn (min_valid_fraction)
 dataset_type = 'MMEarth'
 data_root = 'data/mmearth/data_1M_128'
 crop_size = 112
@@ -14,7 +15,7 @@ pixel_modalities = ['sentinel2', 'sentinel1', 'aster', 'canopy_height_eth', 'dyn
 train_pipeline = [
     dict(type='LoadMMEarthSample', modalities=modalities),
     # one crop box for every pixel modality, so targets stay aligned with the S2 input
-    dict(type='EORandomCrop', size=crop_size, keys=pixel_modalities),
+    dict(type='EORandomCrop', size=crop_size, keys=pixel_modalities, min_valid_fraction=0.5),
     dict(type='PackEOInputs', keys='sentinel2', algorithm_keys=modalities,
          meta_keys=('sample_id', )),
 ]

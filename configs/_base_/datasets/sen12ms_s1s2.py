@@ -2,6 +2,7 @@
 # crop; S1 clipped to [-25, 0] dB then +25, S2 clipped to [0, 10000], then each sample's bands are
 # divided by their own maximum. Samples with NaN raise InvalidSampleError in the loader and are
 # skipped and counted (skip_invalid), as the official code skips them.
+# eossl option: a crop view under 50 % valid (non-nodata) pixels is re-drawn (min_valid_fraction)
 data_root = 'data/sen12ms'
 
 S1_BANDS = ('VV', 'VH')
@@ -13,7 +14,7 @@ train_pipeline = [
     dict(type='ClipValues', keys='s1', min=-25.0, max=0.0, offset=25.0),
     dict(type='ClipValues', keys='s2', min=0.0, max=10000.0),
     dict(type='PerSampleMaxNormalize', keys=('s1', 's2')),
-    dict(type='EORandomCrop', size=128, keys=('s1', 's2')),
+    dict(type='EORandomCrop', size=128, keys=('s1', 's2'), min_valid_fraction=0.5),
     dict(type='PackEOInputs', keys=('s1', 's2')),
 ]
 

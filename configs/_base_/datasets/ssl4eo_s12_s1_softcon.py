@@ -1,6 +1,7 @@
 # SSL4EO-S12 S1 GRD (VV, VH in dB) with SSL4EO-S12-ML labels, two views per scene for SoftCon.
 # The labels JSON is keyed by S2 seasons; SSL4EOS12 pairs them with the S1 seasons by date order.
 # 0 is SSL4EO-S12's missing value -> NaN -> 0 after normalization. No blur: speckle is signal.
+# eossl option: a crop view under 50 % valid (non-nodata) pixels is re-drawn (min_valid_fraction)
 dataset_type = 'SSL4EOS12'
 data_root = 'data/ssl4eo-s12'
 labels_file = 'ssl4eo_s12_ml_labels.json'
@@ -8,7 +9,7 @@ S1_BANDS = ('VV', 'VH')
 crop_size = 224
 
 view_pipeline = [
-    dict(type='EORandomResizedCrop', size=crop_size, scale=(0.2, 1.0)),
+    dict(type='EORandomResizedCrop', size=crop_size, scale=(0.2, 1.0), min_valid_fraction=0.5),
     dict(type='EORandomFlip', prob=0.5, direction=('horizontal', 'vertical')),
     dict(type='RandomBandBrightnessContrast', brightness=0.2, contrast=0.2, prob=0.8),
 ]

@@ -1,6 +1,7 @@
 # SSL4EO-S12 S2 L1C (13 bands) for PerA: per crop slot one geometric transform shared by the
 # student and teacher views (2 global 224 px + 8 local 96 px), strong band-safe jitter for the
 # student (p=0.8), weak for the teacher (p=0.1); disjoint student / predicted / teacher patch sets.
+# eossl option: a crop view under 50 % valid (non-nodata) pixels is re-drawn (min_valid_fraction)
 data_root = 'data/ssl4eo-s12'
 
 S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B10', 'B11', 'B12')
@@ -10,9 +11,9 @@ train_pipeline = [
          target_size=264),
     dict(type='AlignedMultiViews', num_global=2, num_local=8,
          global_crop=dict(type='EORandomResizedCrop', size=224, scale=(0.4, 1.0),
-                          ratio=(0.75, 1.33)),
+                          ratio=(0.75, 1.33), min_valid_fraction=0.5),
          local_crop=dict(type='EORandomResizedCrop', size=96, scale=(0.05, 0.4),
-                         ratio=(0.75, 1.33)),
+                         ratio=(0.75, 1.33), min_valid_fraction=0.5),
          flip=dict(type='EORandomFlip', prob=0.5, direction=('horizontal', 'vertical')),
          student_pipeline=[dict(type='RandomBandBrightnessContrast', brightness=0.4,
                                 contrast=0.4, prob=0.8)],

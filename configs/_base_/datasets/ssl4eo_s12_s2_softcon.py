@@ -3,6 +3,7 @@
 # The 20 m / 60 m band files (132 / 44 px) are resampled onto the 264 px 10 m grid when loading;
 # 0 is SSL4EO-S12's missing value (no nodata is declared in the files) -> NaN -> 0 after
 # normalization. Photometric jitter is band-safe: per-band brightness/contrast, no hue/saturation.
+# eossl option: a crop view under 50 % valid (non-nodata) pixels is re-drawn (min_valid_fraction)
 dataset_type = 'SSL4EOS12'
 data_root = 'data/ssl4eo-s12'
 labels_file = 'ssl4eo_s12_ml_labels.json'
@@ -10,7 +11,7 @@ S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B10', 
 crop_size = 224
 
 view_pipeline = [
-    dict(type='EORandomResizedCrop', size=crop_size, scale=(0.2, 1.0)),
+    dict(type='EORandomResizedCrop', size=crop_size, scale=(0.2, 1.0), min_valid_fraction=0.5),
     dict(type='EORandomFlip', prob=0.5, direction=('horizontal', 'vertical')),
     dict(type='RandomBandBrightnessContrast', brightness=0.4, contrast=0.4, prob=0.8),
     dict(type='RandomGaussianBlur', sigma=(0.1, 2.0), prob=0.5),

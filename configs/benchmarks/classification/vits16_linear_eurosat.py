@@ -15,7 +15,7 @@ model = dict(
     freeze_backbone=True,
     backbone=dict(
         type='eossl.EOVisionTransformer', arch='small', bands=_base_.S2_BANDS, img_size=224,
-        patch_size=16, layer_scale_init_value=1e-5, out_type='cls_token',
+        patch_size=16, layer_scale_init_value=None, out_type='cls_token',  # PerA: none
         init_cfg=dict(type='Pretrained', checkpoint=checkpoint, prefix='backbone.')),
     head=dict(in_channels=384),
 )

@@ -9,5 +9,6 @@ checkpoint = 'checkpoints/pera_vits16_s2_backbone.pth'
 
 model = dict(
     data_preprocessor=dict(test_cfg=dict(size_divisor=16)),
-    backbone=dict(patch_size=16, init_cfg=dict(checkpoint=checkpoint)),
+    backbone=dict(patch_size=16, layer_scale_init_value=None,  # PerA: no LayerScale
+                  init_cfg=dict(checkpoint=checkpoint)),
 )

@@ -25,6 +25,7 @@ import rasterio
 
 from eossl.datasets.array_raster import ArrayRaster
 from eossl.datasets.errors import InvalidSampleError
+
 from .tar_io import ShardCorruptError
 
 TOKEN = re.compile(r'^[A-Za-z0-9_-]+$')

@@ -13,6 +13,7 @@ from torch.utils.data import IterableDataset, get_worker_info
 
 from eossl.datasets.errors import InvalidSampleError
 from eossl.registry import DATASETS
+
 from .epoch_plan import REMAINDERS, rank_order, samples_per_rank, worker_positions
 from .index import ShardIndex
 from .reader import ShardReader

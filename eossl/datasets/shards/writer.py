@@ -17,9 +17,18 @@ from mmengine.logging import print_log
 from mmengine.utils import ProgressBar
 
 from eossl.datasets.errors import InvalidSampleError
-from .index import (FORMAT, INDEX_FILE, VERSION, ShardIndex, read_json, shard_name,
-                    sidecar_name, write_json_atomic)
-from .sample_codec import json_safe, encode_sample
+
+from .index import (
+    FORMAT,
+    INDEX_FILE,
+    VERSION,
+    ShardIndex,
+    read_json,
+    shard_name,
+    sidecar_name,
+    write_json_atomic,
+)
+from .sample_codec import encode_sample, json_safe
 from .tar_io import END_OF_ARCHIVE, tar_member
 
 # the dataset being packed, inherited by forked workers instead of being pickled to them

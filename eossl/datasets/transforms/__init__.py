@@ -1,14 +1,28 @@
-from .formatting import PackEOInputs
-from .geometric import (EOCenterCrop, EORandomCrop, EORandomFlip, EORandomResizedCrop, EOResize,
-                        RandomRot90)
-from .loading import LoadMultiBandImage, LoadPairedModalities
-from .photometric import (ClipValues, PerSampleMaxNormalize, RandomBandBrightnessContrast,
-                          RandomBandDropout, RandomGaussianBlur, RandomGrayscaleEO)
+"""Band-safe data transforms for any number of bands: loading, geometric, photometric,
+masking and packing (each registered in ``eossl.registry.TRANSFORMS``)."""
 from .aligned_views import AlignedMultiViews
+from .band_fill import FillMissingBands
+from .formatting import PackEOInputs
+from .geometric import (
+    EOCenterCrop,
+    EORandomCrop,
+    EORandomFlip,
+    EORandomResizedCrop,
+    EOResize,
+    RandomRot90,
+)
+from .land_cover_loading import LoadLandCoverMap
+from .loading import LoadMultiBandImage, LoadPairedModalities
 from .masking import DisjointMaskGenerator
 from .mmearth_loading import LoadMMEarthSample
-from .band_fill import FillMissingBands
-from .land_cover_loading import LoadLandCoverMap
+from .photometric import (
+    ClipValues,
+    PerSampleMaxNormalize,
+    RandomBandBrightnessContrast,
+    RandomBandDropout,
+    RandomGaussianBlur,
+    RandomGrayscaleEO,
+)
 from .seg_formatting import PackEOSegInputs
 
 __all__ = [

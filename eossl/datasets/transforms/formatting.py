@@ -1,5 +1,5 @@
 """Packing: numpy ``(C, H, W)`` arrays (or lists of views) → tensors + a ``DataSample``."""
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch

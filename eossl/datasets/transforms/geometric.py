@@ -5,12 +5,14 @@ Boxes are drawn on the first key's grid and mapped proportionally onto other key
 :func:`.resampling.resample`, which is NaN-aware: a pixel whose kernel support is mostly nodata
 stays NaN, the others only mix valid neighbours (never a NaN smeared into data).
 """
+import logging
 import math
 from abc import abstractmethod
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from mmcv.transforms.utils import cache_randomness
+from mmengine.logging import print_log
 
 from eossl.datasets.errors import InvalidSampleError
 from eossl.registry import TRANSFORMS
@@ -48,18 +50,29 @@ def crop_box(array: np.ndarray, box: Box, reference: tuple[int, int],
     return resample(array, out, (top, left, height, width), mode)
 
 
+def valid_fraction(view: np.ndarray) -> float:
+    """Fraction of the pixels of ``view`` ``(C, H, W)`` that are finite in every band."""
+    return float(np.isfinite(view).all(axis=0).mean())
+
+
 class _BoxTransform(MultiKeyTransform):
     """Shared flow of crop/resize transforms: draw one box, cut it from every key."""
 
     def __init__(self, size: Size, keys: str | Sequence[str], resample: str,
-                 resize_to_size: bool) -> None:
+                 resize_to_size: bool, min_valid_fraction: float = 0.0,
+                 max_redraws: int = 10) -> None:
         super().__init__(keys)
         if resample not in RESAMPLE_MODES:
             raise ValueError(f'{type(self).__name__}: resample={resample!r}, expected one of '
                              f'{RESAMPLE_MODES}')
+        if not 0.0 <= min_valid_fraction <= 1.0 or max_redraws < 0:
+            raise ValueError(f'{type(self).__name__}: need 0 <= min_valid_fraction <= 1 and '
+                             f'max_redraws >= 0, got {min_valid_fraction}, {max_redraws}')
         self.size = _as_size(size)
         self.resample = resample
         self.resize_to_size = resize_to_size
+        self.min_valid_fraction, self.max_redraws = min_valid_fraction, max_redraws
+        self.redrawn_views = 0  # per process (each DataLoader worker counts its own)
 
     @abstractmethod
     def box(self, height: int, width: int, results: dict) -> Box:
@@ -74,11 +87,68 @@ class _BoxTransform(MultiKeyTransform):
         """Cut the same box from every key; outputs are ``size`` or the box's proportional size."""
         arrays = self.arrays(results)
         reference = self.reference_shape(arrays)
-        box = self.cached_box(*reference, results)
+        box, first = self._valid_box(arrays[self.keys[0]], reference, results)
         for key, array in arrays.items():
             size = self.size if self.resize_to_size or key == self.keys[0] else None
-            self.store(results, key, crop_box(array, box, reference, size, self.resample))
+            cut = first if key == self.keys[0] else crop_box(array, box, reference, size,
+                                                            self.resample)
+            self.store(results, key, cut)
         return results
+
+    def _valid_box(self, array: np.ndarray, reference: tuple[int, int],
+                   results: dict) -> tuple[Box, np.ndarray]:
+        """A box whose cut of the first key has at least ``min_valid_fraction`` valid pixels.
+
+        A pixel is valid when it is finite in every band (loaders turn nodata into NaN). Up to
+        ``max_redraws`` further boxes are drawn, each with a freshly drawn size but placed to
+        contain a randomly chosen valid pixel (uniform placement would keep missing the few
+        valid pixels of a scene-edge tile); each redrawn view is counted and logged. When none
+        reaches the minimum, the draw with the most valid pixels is kept; an image without any
+        valid pixel makes the sample invalid (the dataset's ``skip_invalid`` then logs it and
+        draws another).
+        """
+        box = self.cached_box(*reference, results)
+        cut = crop_box(array, box, reference, self.size, self.resample)
+        if self.min_valid_fraction <= 0:
+            return box, cut
+        draws = [(valid_fraction(cut), box, cut)]
+        valid = None
+        while draws[-1][0] < self.min_valid_fraction and len(draws) <= self.max_redraws:
+            if valid is None:
+                valid = np.flatnonzero(np.isfinite(array).all(axis=0))
+                if not valid.size:
+                    break
+            redrawn = self._anchored(self.box(*reference, results), valid, reference)
+            view = crop_box(array, redrawn, reference, self.size, self.resample)
+            draws.append((valid_fraction(view), redrawn, view))
+        if len(draws) == 1 and draws[0][0] >= self.min_valid_fraction:
+            return box, cut
+        fraction, box, cut = max(draws, key=lambda draw: draw[0])  # the first best one
+        self.redrawn_views += 1
+        sample = results.get('sample_id')
+        if fraction == 0:
+            raise InvalidSampleError(
+                f'sample {sample!r}: {type(self).__name__} found no valid pixel in '
+                f'{results.get(self.keys[0] + "_path", self.keys[0])!r} '
+                f'(min_valid_fraction={self.min_valid_fraction}): every pixel is nodata')
+        kept = 'kept' if fraction >= self.min_valid_fraction else 'kept the best,'
+        print_log(f'{type(self).__name__}: redrew a view of sample {sample!r} whose valid-pixel '
+                  f'fraction {draws[0][0]:.2f} < min_valid_fraction={self.min_valid_fraction} '
+                  f'({len(draws) - 1} redraws; {kept} valid fraction {fraction:.2f}; '
+                  f'{self.redrawn_views} views redrawn so far)',
+                  logger='current', level=logging.WARNING)
+        return box, cut
+
+    @staticmethod
+    def _anchored(box: Box, valid: np.ndarray, reference: tuple[int, int]) -> Box:
+        """``box``'s size, moved so that it contains a random one of the ``valid`` pixels
+        (flat indices on the ``reference`` grid), at a random position within the grid."""
+        height, width = reference
+        y, x = divmod(int(valid[np.random.randint(valid.size)]), width)
+        h, w = box[2], box[3]
+        top = min(max(y - np.random.randint(0, max(1, int(h))), 0), height - h)
+        left = min(max(x - np.random.randint(0, max(1, int(w))), 0), width - w)
+        return (top, left, h, w)
 
     def _check_fits(self, height: int, width: int, results: dict) -> None:
         if self.size[0] > height or self.size[1] > width:
@@ -86,7 +156,9 @@ class _BoxTransform(MultiKeyTransform):
                                      f'{height}x{width}, smaller than the crop {self.size}')
 
     def extra_repr(self) -> str:
-        return f'size={self.size}, resample={self.resample!r}'
+        valid = f', min_valid_fraction={self.min_valid_fraction}' if self.min_valid_fraction \
+            else ''
+        return f'size={self.size}, resample={self.resample!r}{valid}'
 
 
 @TRANSFORMS.register_module()
@@ -100,12 +172,19 @@ class EORandomResizedCrop(_BoxTransform):
         keys: arrays cropped with the same box; see :class:`.keyed.MultiKeyTransform`.
         resample: ``'nearest'``, ``'bilinear'`` or ``'bicubic'``.
         max_attempts: random draws tried before falling back to the largest centred box.
+        min_valid_fraction: eossl option (0 = off, the official behaviour): a view whose
+            fraction of valid (finite in every band) pixels is below it is re-drawn, so crops of
+            a scene-edge tile do not reach the model as all-nodata inputs; see
+            :meth:`_valid_box`. The recipes set 0.5.
+        max_redraws: bound on the re-draws per view.
     """
 
     def __init__(self, size: Size, scale: Sequence[float] = (0.08, 1.0),
                  ratio: Sequence[float] = (3 / 4, 4 / 3), keys: str | Sequence[str] = ('img',),
-                 resample: str = 'bilinear', max_attempts: int = 10) -> None:
-        super().__init__(size, keys, resample, resize_to_size=True)
+                 resample: str = 'bilinear', max_attempts: int = 10,
+                 min_valid_fraction: float = 0.0, max_redraws: int = 10) -> None:
+        super().__init__(size, keys, resample, resize_to_size=True,
+                         min_valid_fraction=min_valid_fraction, max_redraws=max_redraws)
         if not (0 < scale[0] <= scale[1] <= 1) or not (0 < ratio[0] <= ratio[1]):
             raise ValueError(f'EORandomResizedCrop: need 0 < scale[0] <= scale[1] <= 1 and 0 < '
                              f'ratio[0] <= ratio[1], got scale={scale}, ratio={ratio}')
@@ -137,11 +216,14 @@ class EORandomCrop(_BoxTransform):
     """Random ``size`` crop of the reference key; other keys get the same ground extent.
 
     Keys on other grids are cut proportionally (a plain slice whenever the mapped box is integer).
+    ``min_valid_fraction`` / ``max_redraws``: as in :class:`EORandomResizedCrop`.
     """
 
     def __init__(self, size: Size, keys: str | Sequence[str] = ('img',),
-                 resample: str = 'bilinear') -> None:
-        super().__init__(size, keys, resample, resize_to_size=False)
+                 resample: str = 'bilinear', min_valid_fraction: float = 0.0,
+                 max_redraws: int = 10) -> None:
+        super().__init__(size, keys, resample, resize_to_size=False,
+                         min_valid_fraction=min_valid_fraction, max_redraws=max_redraws)
 
     def box(self, height: int, width: int, results: dict) -> Box:
         """A uniformly placed ``size`` box inside the reference grid."""

@@ -1,5 +1,5 @@
 """Base of the multi-band augmentations: one random draw applied to every array in ``keys``."""
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from mmcv.transforms import BaseTransform

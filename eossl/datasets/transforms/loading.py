@@ -1,19 +1,27 @@
 """Raster loading: one modality of a sample → float32 ``(C, H, W)`` on one grid, nodata → NaN."""
+import logging
 import math
 import os
+from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import rasterio
 from mmcv.transforms import BaseTransform
+from mmengine.logging import print_log
 from rasterio.io import DatasetReader
 from rasterio.windows import Window
 
 from eossl.datasets.array_raster import ArrayRaster
-from eossl.datasets.bands import canonical_band_order, normalize_band_name, resolve_band_order
+from eossl.datasets.bands import (
+    canonical_band_order,
+    normalize_band_name,
+    resolve_band_order,
+    valid_range,
+)
 from eossl.datasets.errors import InvalidSampleError
+from eossl.datasets.io_paths import is_local_path
 from eossl.registry import TRANSFORMS
 
 from .resampling import RESAMPLE_MODES, kernel_margin, resample
@@ -57,7 +65,8 @@ def _open(path: str | ArrayRaster) -> DatasetReader | ArrayRaster:
     an in-memory :class:`ArrayRaster` is already open."""
     if isinstance(path, ArrayRaster):
         return path
-    if not os.path.isfile(path):
+    # GDAL virtual paths (/vsicurl/, /vsis3/, s3://, /vsizip/...) are left to rasterio
+    if is_local_path(path) and not os.path.isfile(path):
         raise InvalidSampleError(f'{path}: file not found (expected a GeoTIFF)')
     try:
         return rasterio.open(path)
@@ -105,6 +114,13 @@ class LoadMultiBandImage(BaseTransform):
         nodata: value marking missing pixels; default the file's declared nodata.
         allow_nan: accept NaN/inf in the raw data (inf becomes NaN); by default they are errors.
         file_bands: band names of a multi-band file (see above).
+        band_descriptions: what to do when a file's own band descriptions name bands (of the
+            band table) that contradict the declared names (``file_bands`` / the dataset's):
+            ``'warn'`` (default: logged once per distinct mismatch, read in the declared order),
+            ``'error'`` (the sample is invalid) or ``'ignore'``.
+        out_of_range: raw values outside the band table's valid range of their band
+            (:func:`eossl.datasets.bands.valid_range`, e.g. a finite 3e38) are read as nodata
+            (``'nodata'``, default, logged per file), refused (``'error'``) or kept (``'keep'``).
 
     Raises:
         InvalidSampleError: naming the file, for a missing or corrupt file, a wrong band count, a
@@ -115,7 +131,8 @@ class LoadMultiBandImage(BaseTransform):
                  out_key: str = 'img', target_size: Size | None = None,
                  resample: str = 'bilinear', window: Sequence[int] | None = None,
                  nodata: float | None = None, allow_nan: bool = False,
-                 file_bands: str | Sequence[str] | None = None) -> None:
+                 file_bands: str | Sequence[str] | None = None,
+                 band_descriptions: str = 'warn', out_of_range: str = 'nodata') -> None:
         if resample not in RESAMPLE_MODES:
             raise ValueError(f'LoadMultiBandImage: resample={resample!r}, expected one of '
                              f'{RESAMPLE_MODES}')
@@ -131,6 +148,14 @@ class LoadMultiBandImage(BaseTransform):
         self.nodata = nodata
         self.allow_nan = allow_nan
         self.file_bands = None if file_bands is None else resolve_band_order(file_bands)
+        for name, value, options in (('band_descriptions', band_descriptions,
+                                      ('warn', 'error', 'ignore')),
+                                     ('out_of_range', out_of_range, ('nodata', 'error', 'keep'))):
+            if value not in options:
+                raise ValueError(f'LoadMultiBandImage: {name}={value!r}, expected one of '
+                                 f'{options}')
+        self.band_descriptions, self.out_of_range = band_descriptions, out_of_range
+        self._warned: set[tuple] = set()
 
     def transform(self, results: dict) -> dict:
         """Load the modality; see the class docstring for the keys written."""
@@ -169,6 +194,7 @@ class LoadMultiBandImage(BaseTransform):
                 raise InvalidSampleError(f'{path}: expected {len(file_bands)} bands '
                                          f'({", ".join(file_bands)}), found {count}')
             names = list(file_bands)
+            self._check_descriptions(path, descriptions, names)
         elif all(descriptions):
             names = [normalize_band_name(d) for d in descriptions]
         elif self.bands is None:
@@ -182,6 +208,29 @@ class LoadMultiBandImage(BaseTransform):
             raise InvalidSampleError(f'{path}: band(s) {absent} not present; the file has '
                                      f'{count} bands {names}')
         return [_BandRead(b, path, names.index(b) + 1) for b in wanted]
+
+    def _check_descriptions(self, path, descriptions: Sequence[str | None],
+                            declared: list[str]) -> None:
+        """Compare a file's band descriptions with the declared names (see ``band_descriptions``).
+
+        Only descriptions that are all band-table names count: free text (``'Band 1'``) says
+        nothing about the order.
+        """
+        if self.band_descriptions == 'ignore' or not all(descriptions):
+            return
+        described = [normalize_band_name(d) for d in descriptions]
+        if any(valid_range(d) is None for d in described) or described == declared:
+            return
+        message = (f'{path}: the file describes its bands as {", ".join(described)}, but they '
+                   f'are declared as {", ".join(declared)} (file_bands or the dataset\'s band '
+                   'order)')
+        if self.band_descriptions == 'error':
+            raise InvalidSampleError(f'{message}; fix the declaration or the file')
+        if (tuple(described), tuple(declared)) not in self._warned:
+            self._warned.add((tuple(described), tuple(declared)))
+            print_log(f'{message}; reading them in the declared order (band_descriptions='
+                      "'error' refuses such files; this warning is shown once)",
+                      logger='current', level=logging.WARNING)
 
     def _read(self, reads: list[_BandRead], label: str) -> np.ndarray:
         """Read every band onto the target grid and stack them ``(C, H, W)``."""
@@ -203,7 +252,9 @@ class LoadMultiBandImage(BaseTransform):
             out = np.empty((len(reads), window[2], window[3]), np.float32)
             for path, members in by_path.items():
                 indexes = [reads[i].index for i in members]
-                out[members] = self._read_file(sources[path], path, indexes, target, window)
+                names = [reads[i].name for i in members]
+                out[members] = self._read_file(sources[path], path, indexes, target, window,
+                                               names)
         if np.isnan(out).all():
             raise InvalidSampleError(f'{label}: every pixel of the patch is nodata')
         return out
@@ -219,7 +270,7 @@ class LoadMultiBandImage(BaseTransform):
 
     def _read_file(self, src: DatasetReader | ArrayRaster, path: str | ArrayRaster,
                    indexes: list[int], target: tuple[int, int],
-                   window: tuple[int, ...]) -> np.ndarray:
+                   window: tuple[int, ...], names: list[str]) -> np.ndarray:
         """Read ``indexes`` of one file over ``window`` (target pixels) → ``(n, h, w)``."""
         height, width = src.shape
         sy, sx = height / target[0], width / target[1]
@@ -241,8 +292,27 @@ class LoadMultiBandImage(BaseTransform):
                 raise InvalidSampleError(f'{path}: band {index} holds NaN/inf values; expected '
                                          'finite data (set nodata, or allow_nan=True)')
             data[k][missing | ~np.isfinite(data[k])] = np.nan
+            self._mask_out_of_range(data[k], path, index, names[k])
         return resample(data, (window[2], window[3]), (top - r0, left - c0, box_h, box_w),
                         self.resample)
+
+    def _mask_out_of_range(self, band: np.ndarray, path, index: int, name: str) -> None:
+        """Apply ``out_of_range`` to one raw band (in place), before any resampling mixes a
+        broken value into its neighbours."""
+        limits = valid_range(name) if self.out_of_range != 'keep' else None
+        if limits is None:
+            return
+        outside = (band < limits[0]) | (band > limits[1])
+        count = int(outside.sum())
+        if not count:
+            return
+        message = (f'{path}: band {index} ({name}) has {count} pixel(s) outside its valid range '
+                   f'[{limits[0]:g}, {limits[1]:g}] (e.g. {band[outside][0]:g})')
+        if self.out_of_range == 'error':
+            raise InvalidSampleError(f"{message}; out_of_range='error' refuses such files")
+        band[outside] = np.nan
+        print_log(f"{message}; read as nodata (out_of_range='error' refuses such files)",
+                  logger='current', level=logging.WARNING)
 
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(modality={self.modality!r}, bands={self.bands}, '

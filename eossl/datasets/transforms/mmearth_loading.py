@@ -6,6 +6,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from eossl.registry import TRANSFORMS
+
 from ..bands import band_names, normalize_band_name
 from ..mmearth_layout import MODALITIES, WORLDCOVER_CODES, MMEarthModality
 
@@ -37,9 +38,15 @@ def decode_labels(raw: np.ndarray, modality: MMEarthModality) -> np.ndarray:
     return _WORLDCOVER_LUT[np.clip(raw.astype(np.int64), 0, 255)]
 
 
-def decode_onehot(raw: np.ndarray) -> np.ndarray:
-    """A one-hot vector ``(n,)`` → its class index as a 0-d int64 array, −1 unless exactly one-hot
-    (all-zero or nodata-filled vectors)."""
+def decode_onehot(raw: np.ndarray, strict: bool = False) -> np.ndarray:
+    """A one-hot vector ``(n,)`` → its class index as a 0-d int64 array.
+
+    Official MMEarth (``torch.argmax`` in ``models/fcmae.py``): the index of the first maximum,
+    so an all-zero vector counts as class 0. ``strict=True`` (eossl option): −1 (ignored by the
+    loss) unless the vector is exactly one-hot.
+    """
+    if not strict:
+        return np.array(np.argmax(raw), dtype=np.int64)
     ones = np.flatnonzero(raw == 1)
     valid = ones.size == 1 and np.count_nonzero(raw) == 1
     return np.array(ones[0] if valid else -1, dtype=np.int64)
@@ -59,7 +66,7 @@ class LoadMMEarthSample(BaseTransform):
       skip NaN targets). A band whose statistics are unusable (std ≤ 0 or NaN) is all NaN.
     - ``dynamic_world`` / ``esa_worldcover``: int64 ``(1, H, W)`` class indices, −1 = invalid.
     - continuous vectors (``lat``, ``lon``, ``month``, ``era5``): float32 ``(n,)``, z-scored.
-    - ``biome`` / ``eco_region``: int64 0-d class index, −1 = invalid.
+    - ``biome`` / ``eco_region``: int64 0-d class index (argmax of the one-hot).
 
     plus ``results[modality + '_bands']`` for banded modalities and ``results['img_shape']``.
     The h5 handle is opened on first use in each process and never pickled, so DataLoader
@@ -70,10 +77,13 @@ class LoadMMEarthSample(BaseTransform):
             given order (``sentinel2`` default: 12 bands without B10 in L1C order, i.e. B8 is
             moved before B8A; other modalities default to all stored bands).
         normalize: z-score continuous modalities (False: raw values, nodata still NaN).
+        strict_onehot: ``biome`` / ``eco_region`` vectors that are not exactly one-hot become
+            −1 (ignored) instead of the official argmax (all-zero = class 0); see
+            :func:`decode_onehot`.
     """
 
     def __init__(self, modalities: Sequence[str] | Mapping[str, Sequence[str] | None] = (
-            'sentinel2',), normalize: bool = True) -> None:
+            'sentinel2',), normalize: bool = True, strict_onehot: bool = False) -> None:
         requested = modalities if isinstance(modalities, Mapping) else dict.fromkeys(modalities)
         unknown = [m for m in requested if m not in MODALITIES]
         if unknown or not requested:
@@ -95,6 +105,7 @@ class LoadMMEarthSample(BaseTransform):
                                  f'bands: {list(stored)}')
             self.bands[name], self.band_index[name] = chosen, [stored.index(b) for b in chosen]
         self.modalities, self.normalize = tuple(requested), normalize
+        self.strict_onehot = strict_onehot
         self._handles: dict[str, object] = {}
         self._pid: int | None = None
 
@@ -150,7 +161,7 @@ class LoadMMEarthSample(BaseTransform):
             if modality.kind == 'continuous':
                 results[name] = self._continuous(raw, name, results)
             elif modality.kind == 'onehot':
-                results[name] = decode_onehot(raw)
+                results[name] = decode_onehot(raw, self.strict_onehot)
             else:
                 results[name] = decode_labels(raw, modality)
             if name in self.bands:

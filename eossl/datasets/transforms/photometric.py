@@ -7,7 +7,7 @@ largest band count among ``keys``; a key with ``C`` bands uses the first ``C`` d
 the same band list receive identical parameters.
 """
 from abc import abstractmethod
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from mmcv.transforms.utils import cache_randomness

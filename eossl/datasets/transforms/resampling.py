@@ -9,7 +9,7 @@ Nodata policy: NaN never leaks into valid pixels and fill values never mix with 
 convolution); an output pixel is NaN when less than half of its kernel weight fell on valid input,
 otherwise it is the weighted mean of its valid neighbours. Without NaN this is plain resampling.
 """
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -1,16 +1,21 @@
 """Training hooks: teacher schedules (PerA), reliability (atomic checkpoints, non-finite loss,
 checkpoint layout), data position for resume, and downstream pre-flight checks."""
+from .band_check_hook import BandCheckHook, BandMismatchError
 from .checkpoint_layout_hook import CheckpointLayoutHook, ForeignCheckpointError
 from .data_state_hook import DataStateHook
 from .non_finite_loss_hook import NonFiniteLossError, NonFiniteLossHook
 from .num_classes_check_hook import NumClassesCheckHook
+from .prediction_figure_hook import PredictionFigureHook
 from .pretrained_check_hook import PretrainedCheckHook
+from .representation_monitor_hook import RepresentationCollapseError, RepresentationMonitorHook
 from .resumable_checkpoint_hook import ResumableCheckpointHook
 from .teacher_ema_hook import TeacherEMAHook
 from .teacher_temp_hook import TeacherTempWarmupHook
-from .weight_decay_hook import WeightDecayCosineHook
+from .weight_decay_hook import WeightDecayLoggerHook
 
-__all__ = ['CheckpointLayoutHook', 'ForeignCheckpointError', 'DataStateHook',
+__all__ = ['BandCheckHook', 'BandMismatchError', 'CheckpointLayoutHook',
+           'ForeignCheckpointError', 'DataStateHook',
            'NonFiniteLossError', 'NonFiniteLossHook', 'NumClassesCheckHook',
-           'PretrainedCheckHook', 'ResumableCheckpointHook', 'TeacherEMAHook',
-           'TeacherTempWarmupHook', 'WeightDecayCosineHook']
+           'PredictionFigureHook', 'PretrainedCheckHook', 'RepresentationCollapseError',
+           'RepresentationMonitorHook', 'ResumableCheckpointHook',
+           'TeacherEMAHook', 'TeacherTempWarmupHook', 'WeightDecayLoggerHook']

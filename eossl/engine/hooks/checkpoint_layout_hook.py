@@ -6,6 +6,7 @@ from mmengine.hooks import Hook
 
 from eossl.models.utils.softcon_checkpoint import RESNET_REQUIRED, VIT_REQUIRED
 from eossl.registry import HOOKS
+
 from .schedule import unwrap
 
 CONVERTERS = 'tools/model_converters'

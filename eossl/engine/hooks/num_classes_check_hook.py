@@ -4,6 +4,7 @@ from mmengine.runner import BaseLoop
 from torch import nn
 
 from eossl.registry import HOOKS
+
 from .schedule import unwrap
 
 HEAD_NAMES = ('head', 'decode_head', 'auxiliary_head')

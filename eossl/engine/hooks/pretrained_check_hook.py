@@ -3,6 +3,7 @@ from mmengine.hooks import Hook
 
 from eossl.models.utils.pretrained_check import check_pretrained, pretrained_inits
 from eossl.registry import HOOKS
+
 from .schedule import unwrap
 
 

@@ -51,7 +51,8 @@ def restore_random_states(states: RandomStates) -> None:
         return
     if len(cuda) != torch.cuda.device_count():
         warnings.warn(f'the checkpoint holds CUDA generator states of {len(cuda)} devices, this '
-                      f'process sees {torch.cuda.device_count()}; CUDA random streams restart')
+                      f'process sees {torch.cuda.device_count()}; CUDA random streams restart',
+                      stacklevel=2)
         return
     torch.cuda.set_rng_state_all([state.cpu() for state in cuda])
 
@@ -71,7 +72,7 @@ def restore_own_random_states(per_rank: list[RandomStates]) -> bool:
     differs from the one that saved them."""
     if len(per_rank) != get_world_size():
         warnings.warn(f'the checkpoint holds random states of {len(per_rank)} ranks, this run has '
-                      f'{get_world_size()}; random streams are not restored')
+                      f'{get_world_size()}; random streams are not restored', stacklevel=2)
         return False
     restore_random_states(per_rank[get_rank()])
     return True

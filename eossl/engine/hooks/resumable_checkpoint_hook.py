@@ -8,7 +8,10 @@ from mmengine.dist import is_main_process
 from mmengine.fileio.backends import LocalBackend
 from mmengine.hooks import CheckpointHook
 
+from eossl.compat.checkpoint_integrity import integrity_problem, record_path, record_text
+from eossl.compat.versions import MMENGINE, require
 from eossl.registry import HOOKS
+
 from .random_states import gather_random_states, restore_own_random_states
 
 POINTER = 'last_checkpoint'
@@ -72,6 +75,15 @@ class ResumableCheckpointHook(CheckpointHook):
     left by a killed run is deleted when the next run starts. Remote storage (``backend_args``
     or ``file_client_args``) keeps mmengine's writes.
 
+    **Integrity records.** Once published, each checkpoint gets ``<name>.sha256`` (see
+    :mod:`eossl.compat.checkpoint_integrity`), hashed from the bytes on disk and written
+    atomically before ``last_checkpoint`` points at it (a checkpoint whose zip CRCs already
+    fail on disk gets no record and no pointer: a warning names it); every eossl load verifies
+    it and
+    ``--resume`` falls back to the newest intact checkpoint. The checkpoint that falls out of
+    ``max_keep_ckpts`` is deleted only while another kept checkpoint is intact, so rotation never
+    deletes the last intact one.
+
     **Random streams.** Every rank's generator states (Python, numpy, torch CPU and CUDA, see
     :mod:`.random_states`) are stored in ``meta['random_states']`` and restored when the run
     resumes from that checkpoint (not for ``load_from`` without resume), so masks, drop-path and
@@ -85,6 +97,9 @@ class ResumableCheckpointHook(CheckpointHook):
     """
 
     def __init__(self, *args, restore_random_states: bool = True, **kwargs) -> None:
+        # overrides CheckpointHook._save_checkpoint_with_step, a private mmengine method
+        require('mmengine CheckpointHook._save_checkpoint_with_step (eossl.'
+                'ResumableCheckpointHook)', 'mmengine', MMENGINE)
         super().__init__(*args, **kwargs)
         self.restore_random_states = restore_random_states
         self._loaded: tuple[int, list] | None = None
@@ -125,10 +140,28 @@ class ResumableCheckpointHook(CheckpointHook):
                                by_epoch=self.by_epoch, **self.args)
         if not is_main_process():
             return
+        record = record_path(self.last_ckpt)
+        if osp.exists(record):  # a stale record of an earlier run's checkpoint of that name
+            os.remove(record)
         publish(osp.join(self.out_dir, partial), self.last_ckpt)
+        problem = integrity_problem(self.last_ckpt)  # no record yet: the zip's own CRCs
+        if problem is not None:
+            runner.logger.warning(
+                f'checkpoint {self.last_ckpt} was written corrupt ({problem}); '
+                f'{POINTER} still names the previous checkpoint and none is deleted')
+            return
+        atomic_write_text(record, record_text(self.last_ckpt))
         atomic_write_text(osp.join(runner.work_dir, POINTER), self.last_ckpt)
-        if dropped is not None and osp.exists(dropped):
+        if dropped is not None and osp.exists(dropped) and self._another_intact(dropped):
             _remove(dropped)
+            if osp.exists(record_path(dropped)):
+                os.remove(record_path(dropped))
+
+    def _another_intact(self, dropped: str) -> bool:
+        """Whether a kept checkpoint other than ``dropped`` passes its integrity check."""
+        kept = [osp.join(self.out_dir, self.filename_tmpl.format(step))
+                for step in reversed(self.keep_ckpt_ids)]
+        return any(path != dropped and integrity_problem(path) is None for path in kept)
 
     def _rotate(self, runner, step: int) -> str | None:
         """Record ``step`` among the kept checkpoints; the path that falls out (deleted by the

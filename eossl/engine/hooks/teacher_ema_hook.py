@@ -3,6 +3,7 @@ from mmengine.hooks import Hook
 
 from eossl.engine.fsdp import full_params
 from eossl.registry import HOOKS
+
 from .schedule import cosine, unwrap
 
 

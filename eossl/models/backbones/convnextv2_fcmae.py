@@ -8,8 +8,10 @@ from mmpretrain.models.backbones.convnext import ConvNeXt
 from mmpretrain.models.utils import LayerNorm2d
 from torch import nn
 
+from eossl.models.utils.fcmae_init import init_fcmae_encoder
 from eossl.models.utils.patch_grid import upsample_grid
 from eossl.registry import MODELS
+
 from .convnextv2_masked_block import MaskedConvNeXtV2Block, pool_active
 
 STEM_TYPES = ('mmearth', 'convnextv2')
@@ -53,6 +55,9 @@ class ConvNeXtV2FCMAE(BaseBackbone):
         channels_last: store the convolution weights in ``torch.channels_last`` (NHWC) memory
             format from construction on (pair with ``EODataPreprocessor(channels_last=True)``);
             the blocks already compute LayerNorm / GRN / pointwise layers channel-last.
+        init_cfg: ``None`` = MMEarth's official init (:func:`init_fcmae_encoder`: depthwise
+            convs and pointwise linears N(0, 1), other convs N(0, 0.02²)); any mmengine init
+            config (e.g. ``Pretrained``) replaces it.
     """
 
     def __init__(self, arch: str | dict = 'atto', in_channels: int = 12, patch_size: int = 16,
@@ -61,9 +66,6 @@ class ConvNeXtV2FCMAE(BaseBackbone):
                  out_indices: int | Sequence[int] = -1, out_norm: bool = True,
                  gap_before_final_norm: bool = False, frozen_stages: int = 0,
                  channels_last: bool = False, init_cfg: dict | list[dict] | None = None):
-        init_cfg = init_cfg or [dict(type='TruncNormal', layer=['Conv2d', 'Linear'], std=.02,
-                                     bias=0.),
-                                dict(type='Constant', layer=['LayerNorm'], val=1., bias=0.)]
         super().__init__(init_cfg=init_cfg)
         arch = ConvNeXt.arch_settings[arch] if isinstance(arch, str) else arch
         depths, channels = list(arch['depths']), list(arch['channels'])
@@ -122,6 +124,13 @@ class ConvNeXtV2FCMAE(BaseBackbone):
         if self.drop_zero_pixels:
             active = active & (x != 0).any(dim=1, keepdim=True)
         return active.to(x.dtype)
+
+    def init_weights(self) -> None:
+        """MMEarth's official init without ``init_cfg``; otherwise mmengine's init."""
+        if self.init_cfg is not None:
+            return super().init_weights()
+        init_fcmae_encoder(self)
+        self._is_init = True
 
     def forward(self, x: torch.Tensor,
                 mask: torch.Tensor | None = None) -> tuple[torch.Tensor, ...]:

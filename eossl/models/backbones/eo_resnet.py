@@ -37,6 +37,15 @@ class EOResNet(ResNet):
         if channels_last:
             self.to(memory_format=torch.channels_last)
 
+    def train(self, mode: bool = True) -> 'EOResNet':
+        """Set the training mode and return ``self``, as ``torch.nn.Module.train`` does.
+
+        mmpretrain's ``ResNet.train`` (which re-freezes stages and BN) returns ``None``, which
+        breaks ``model = MODELS.build(cfg).eval()``.
+        """
+        super().train(mode)
+        return self
+
 
 def _check_bands(bands: Sequence[str] | None, in_channels: int | None) -> tuple[str, ...] | None:
     """Validate the two ways of giving the channel count; returns the bands as a tuple."""

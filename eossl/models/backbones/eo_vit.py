@@ -9,6 +9,7 @@ from torch.nn.init import trunc_normal_
 from torch.utils.checkpoint import checkpoint
 
 from eossl.registry import MODELS
+
 from .vit_blocks import Block, PatchEmbed
 
 ARCH_PRESETS: dict[str, dict] = {
@@ -52,10 +53,15 @@ class EOVisionTransformer(BaseModule):
         drop_path_rate: stochastic depth of the last block.
         drop_path_uniform: every block uses ``drop_path_rate`` (PerA's student) instead of a
             linear ramp from 0.
+        drop_path_mode: ``'subset'`` (official DINOv2 / PerA batch-subset stochastic depth) or
+            ``'mask'`` (per-sample Bernoulli); see :class:`~.vit_blocks.Block`.
         out_type: what :meth:`forward` returns per layer, one of ``OUT_TYPES``.
         out_indices: block indices (negative from the end) whose outputs :meth:`forward` returns.
         final_norm: apply the final LayerNorm ``norm`` to returned tokens.
         interpolate_mode: mode of ``F.interpolate`` for the position-embedding grid.
+        interpolate_offset: DINOv2 / PerA resample the stored grid by the scale factor
+            ``(h + offset) / side`` (official default 0.1); ``None`` (eossl option) resamples to
+            the exact output size instead. Both give an (h, w) grid; the values differ slightly.
         fused_attention: attention through ``F.scaled_dot_product_attention`` (flash /
             memory-efficient kernels); False selects the explicit-matmul reference path (same
             numbers, more memory) for benchmarks.
@@ -69,9 +75,11 @@ class EOVisionTransformer(BaseModule):
                  qkv_bias: bool = True, layer_scale_init_value: float | None = 1e-5,
                  num_register_tokens: int = 0, drop_rate: float = 0.0,
                  attn_drop_rate: float = 0.0, drop_path_rate: float = 0.0,
-                 drop_path_uniform: bool = False, out_type: str = 'cls_token',
+                 drop_path_uniform: bool = False, drop_path_mode: str = 'subset',
+                 out_type: str = 'cls_token',
                  out_indices: int | Sequence[int] = -1, final_norm: bool = True,
-                 interpolate_mode: str = 'bicubic', with_cp: bool = False,
+                 interpolate_mode: str = 'bicubic', interpolate_offset: float | None = 0.1,
+                 with_cp: bool = False,
                  fused_attention: bool = True, init_cfg: dict | None = None) -> None:
         super().__init__(init_cfg=init_cfg)
         cfg = self._arch_settings(arch)
@@ -86,7 +94,7 @@ class EOVisionTransformer(BaseModule):
         self.patch_size, self.img_size = patch_size, img_size
         self.num_register_tokens = num_register_tokens
         self.out_type, self.final_norm = out_type, final_norm
-        self.interpolate_mode = interpolate_mode
+        self.interpolate_mode, self.interpolate_offset = interpolate_mode, interpolate_offset
         self.with_cp = with_cp
         indices = [out_indices] if isinstance(out_indices, int) else list(out_indices)
         self.out_indices = sorted(i % self.num_layers for i in indices)
@@ -102,7 +110,8 @@ class EOVisionTransformer(BaseModule):
                  torch.linspace(0, drop_path_rate, self.num_layers).tolist())
         self.blocks = nn.ModuleList(
             Block(dim, cfg['num_heads'], cfg['mlp_ratio'], qkv_bias, layer_scale_init_value,
-                  rate, drop_rate, attn_drop_rate, fused_attn=fused_attention) for rate in rates)
+                  rate, drop_rate, attn_drop_rate, fused_attn=fused_attention,
+                  drop_path_mode=drop_path_mode) for rate in rates)
         self.norm = nn.LayerNorm(dim, eps=1e-6)
         self._init_parameters()
 
@@ -159,8 +168,13 @@ class EOVisionTransformer(BaseModule):
         if grid == (side, side):
             return pos
         pos = pos.reshape(1, side, side, -1).permute(0, 3, 1, 2)
-        pos = F.interpolate(pos.float(), size=grid, mode=self.interpolate_mode,
-                            align_corners=False).to(self.pos_embed.dtype)
+        if self.interpolate_offset is None:
+            pos = F.interpolate(pos.float(), size=grid, mode=self.interpolate_mode,
+                                align_corners=False)
+        else:
+            scale = tuple((g + self.interpolate_offset) / side for g in grid)
+            pos = F.interpolate(pos.float(), scale_factor=scale, mode=self.interpolate_mode)
+        pos = pos.to(self.pos_embed.dtype)
         return pos.flatten(2).transpose(1, 2)
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:

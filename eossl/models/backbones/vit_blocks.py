@@ -4,9 +4,13 @@ Names matter: ``norm1``, ``attn.qkv``, ``attn.proj``, ``ls1.gamma``, ``norm2``, 
 ``mlp.fc2``, ``ls2.gamma`` are the keys of the official DINOv2 / SoftCon checkpoints, so those
 load into :class:`~eossl.models.backbones.EOVisionTransformer` without renaming.
 """
+from collections.abc import Callable
+
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+DROP_PATH_MODES = ('subset', 'mask')
 
 
 class DropPath(nn.Module):
@@ -22,6 +26,22 @@ class DropPath(nn.Module):
             return x
         keep = x.new_empty((x.shape[0],) + (1,) * (x.ndim - 1)).bernoulli_(1 - self.p)
         return x * keep / (1 - self.p)
+
+
+def subset_residual(x: torch.Tensor, branch: Callable[[torch.Tensor], torch.Tensor],
+                    p: float) -> torch.Tensor:
+    """DINOv2's batch-subset stochastic depth: ``x + B/K · branch(x[kept])`` on K kept samples.
+
+    ``K = max(⌊B·(1 − p)⌋, 1)`` samples, drawn by ``torch.randperm``, go through the residual
+    branch; its output is ``index_add``-ed back scaled by ``B/K``, the others pass unchanged.
+    Same expectation as per-sample Bernoulli dropping, a fixed K per step, and the branch
+    costs K/B of the dense FLOPs. x: (B, L, D) → (B, L, D).
+    """
+    b = x.shape[0]
+    kept = max(int(b * (1 - p)), 1)
+    index = torch.randperm(b, device=x.device)[:kept]
+    residual = branch(x[index]).flatten(1).to(x.dtype)
+    return torch.index_add(x.flatten(1), 0, index, residual, alpha=b / kept).view_as(x)
 
 
 class LayerScale(nn.Module):
@@ -101,12 +121,21 @@ class Block(nn.Module):
         attn_drop: dropout on attention weights.
         fused_attn: attention through ``F.scaled_dot_product_attention`` (see
             :class:`Attention`).
+        drop_path_mode: ``'subset'`` (official DINOv2 / PerA ``Block``): above a rate of 0.1
+            the branch runs only on ``⌊B·(1 − p)⌋`` random samples and is added back scaled
+            (:func:`subset_residual`); at 0 < p ≤ 0.1 each sample's branch is dropped by a
+            Bernoulli draw, as DINOv2 does there. ``'mask'`` (eossl option): always the
+            per-sample Bernoulli :class:`DropPath` (every sample computes the branch).
     """
 
     def __init__(self, dim: int, num_heads: int, mlp_ratio: float = 4.0, qkv_bias: bool = True,
                  layer_scale_init_value: float | None = 1e-5, drop_path: float = 0.0,
-                 drop: float = 0.0, attn_drop: float = 0.0, fused_attn: bool = True) -> None:
+                 drop: float = 0.0, attn_drop: float = 0.0, fused_attn: bool = True,
+                 drop_path_mode: str = 'subset') -> None:
         super().__init__()
+        if drop_path_mode not in DROP_PATH_MODES:
+            raise ValueError(f'Block: drop_path_mode "{drop_path_mode}" not in {DROP_PATH_MODES}')
+        self.drop_path_mode = drop_path_mode
         self.norm1 = nn.LayerNorm(dim, eps=1e-6)
         self.attn = Attention(dim, num_heads, qkv_bias, attn_drop, drop, fused=fused_attn)
         self.norm2 = nn.LayerNorm(dim, eps=1e-6)
@@ -118,6 +147,10 @@ class Block(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(B, L, D) → (B, L, D) for any sequence length L."""
+        p = self.drop_path.p
+        if self.training and self.drop_path_mode == 'subset' and p > 0.1:
+            x = subset_residual(x, lambda t: self.ls1(self.attn(self.norm1(t))), p)
+            return subset_residual(x, lambda t: self.ls2(self.mlp(self.norm2(t))), p)
         x = x + self.drop_path(self.ls1(self.attn(self.norm1(x))))
         return x + self.drop_path(self.ls2(self.mlp(self.norm2(x))))
 

@@ -1,6 +1,7 @@
 """mmpretrain's ImageClassifier with an optional frozen backbone (the linear probe)."""
 from mmpretrain.models import ImageClassifier
 
+from eossl.models.utils.pooling_check import check_no_double_pooling
 from eossl.registry import MODELS
 
 
@@ -15,6 +16,9 @@ class EOImageClassifier(ImageClassifier):
     head learn. Any backbone works (ResNet, ViT, ConvNeXt, Swin, :class:`DualModalityBackbone`),
     unlike per-backbone ``frozen_stages`` options.
 
+    A pooling neck after a backbone that already pools (ViT ``cls_token``, the Dual-SimCLR
+    backbone) is refused when the model is built (:mod:`eossl.models.utils.pooling_check`).
+
     Args:
         freeze_backbone: freeze the backbone (linear probe) or not (fine-tuning).
         **kwargs: :class:`mmpretrain.models.ImageClassifier` arguments (``backbone``, ``neck``,
@@ -23,6 +27,7 @@ class EOImageClassifier(ImageClassifier):
 
     def __init__(self, *, freeze_backbone: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
+        check_no_double_pooling(self.backbone, getattr(self, 'neck', None))
         self.freeze_backbone = freeze_backbone
         if freeze_backbone:
             self.backbone.requires_grad_(False)

@@ -1,5 +1,7 @@
-from .eo_data_preprocessor import EODataPreprocessor
+"""Per-band data preprocessors (statistics resolved by band name) for pretraining,
+classification and segmentation."""
 from .eo_cls_data_preprocessor import EOClsDataPreprocessor
+from .eo_data_preprocessor import EODataPreprocessor
 from .eo_seg_data_preprocessor import EOSegDataPreprocessor
 
 __all__ = ['EODataPreprocessor', 'EOClsDataPreprocessor', 'EOSegDataPreprocessor']

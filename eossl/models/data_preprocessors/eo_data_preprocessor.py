@@ -1,5 +1,5 @@
 """Per-band normalization of multi-band batches, views and modality dicts."""
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import torch
 from mmengine.model import BaseDataPreprocessor

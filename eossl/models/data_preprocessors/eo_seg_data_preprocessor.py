@@ -8,6 +8,25 @@ from eossl.datasets.bands import resolve_stats
 from eossl.registry import MODELS
 
 
+def check_channels_first(sample: torch.Tensor, data_sample) -> None:
+    """Refuse an image that mmseg's ``PackSegInputs`` transposed.
+
+    eossl loaders write ``(C, H, W)`` arrays; mmseg's ``PackSegInputs`` expects ``(H, W, C)``
+    and transposes them into ``(W, C, H)``, which later fails with a bare tensor-size error.
+    The sample's ``img_shape`` (the loader's ``(H, W)``) tells the two apart.
+    """
+    shape = tuple(getattr(data_sample, 'metainfo', {}).get('img_shape') or ())[:2]
+    if len(shape) != 2 or tuple(sample.shape[1:]) == shape:
+        return
+    if (sample.shape[0], sample.shape[2]) == (shape[1], shape[0]):
+        raise ValueError(
+            f'EOSegDataPreprocessor: sample {data_sample.metainfo.get("sample_id")!r} arrives '
+            f'as {tuple(sample.shape)} for an image of img_shape {shape}: an eossl loader wrote '
+            f'it channel-first (C, H, W) and mmseg\'s PackSegInputs transposed it as if it were '
+            "(H, W, C). Pack eossl images with dict(type='eossl.PackEOSegInputs') instead of "
+            "PackSegInputs.")
+
+
 @MODELS.register_module()
 class EOSegDataPreprocessor(SegDataPreProcessor):
     """Normalize each band, NaN → 0, then mmseg's padding and stacking (images and label maps).
@@ -18,6 +37,10 @@ class EOSegDataPreprocessor(SegDataPreProcessor):
     :mod:`eossl.datasets.bands`, or explicit ``mean``/``std``), NaN becomes 0 (the band mean)
     after normalization, and the parent pads images with ``pad_val`` and label maps with
     ``seg_pad_val`` (ignored) to ``size`` / ``size_divisor`` before stacking to ``(B, C, H, W)``.
+
+    Images must be channel-first ``(C, H, W)``, as ``eossl.PackEOSegInputs`` packs them; an image
+    transposed by mmseg's ``PackSegInputs`` (made for ``(H, W, C)`` arrays) is refused with a
+    message naming the fix (:func:`check_channels_first`).
 
     Args:
         mean, std: per-band values, in input band order.
@@ -55,6 +78,9 @@ class EOSegDataPreprocessor(SegDataPreProcessor):
         inputs = data['inputs']
         if isinstance(inputs, torch.Tensor):
             inputs = list(inputs)
+        samples = data.get('data_samples') or [None] * len(inputs)
+        for sample, data_sample in zip(inputs, samples):
+            check_channels_first(sample, data_sample)
         normalized = [self._normalize(sample) for sample in inputs]
         return super().forward(dict(inputs=normalized, data_samples=data.get('data_samples')),
                                training)

@@ -5,6 +5,7 @@ import torch
 from mmengine.model import BaseModule
 
 from eossl.registry import MODELS
+
 from .bottleneck_projector import BottleneckProjector
 
 

@@ -3,10 +3,9 @@ import torch
 from mmengine.model import BaseModule
 from torch import nn
 
-from eossl.registry import MODELS
+from eossl.models.utils.fcmae_init import init_fcmae_decoder
 from eossl.models.utils.patch_grid import patchify
-
-_INIT = dict(type='TruncNormal', layer=['Conv2d'], std=.02, bias=0.)
+from eossl.registry import MODELS
 
 
 @MODELS.register_module()
@@ -18,14 +17,22 @@ class PixelClassificationHead(BaseModule):
         num_classes: ``K`` (Dynamic World 9, ESA WorldCover 11).
         patch_size: pixels per patch side ``p``.
         loss: default :class:`MaskedCrossEntropyLoss` with ``ignore_index=-1``.
+        init_cfg: ``None`` = the official init (:func:`init_fcmae_decoder`).
     """
 
     def __init__(self, in_channels: int, num_classes: int, patch_size: int,
                  loss: dict | None = None, init_cfg: dict | list[dict] | None = None):
-        super().__init__(init_cfg=init_cfg or _INIT)
+        super().__init__(init_cfg=init_cfg)
         self.num_classes, self.patch_size = num_classes, patch_size
         self.conv = nn.Conv2d(in_channels, patch_size * patch_size * num_classes, 1)
         self.loss_module = MODELS.build(loss or dict(type='MaskedCrossEntropyLoss'))
+
+    def init_weights(self) -> None:
+        """MMEarth's official init (1×1 conv N(0, 1), bias 0) unless ``init_cfg`` is given."""
+        if self.init_cfg is not None:
+            return super().init_weights()
+        init_fcmae_decoder(self)
+        self._is_init = True
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(B, D, h, w)`` → logits ``(B, h·w, p·p, K)`` (pixels row by row)."""

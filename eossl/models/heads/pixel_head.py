@@ -4,6 +4,7 @@ from mmengine.model import BaseModule
 
 from eossl.models.utils.patch_grid import patchify
 from eossl.registry import MODELS
+
 from .bottleneck_projector import BottleneckProjector
 
 
@@ -19,9 +20,10 @@ class PixelPredictionHead(BaseModule):
         patch_size: patch side p.
         out_channels: image bands C.
         hidden_channels / bottleneck_channels / num_layers: projector MLP (2048 / 384 / 3).
-        loss: cfg of a row-wise loss ``loss(pred (N, P), target (N, P))``; default
-            ``MaskedMSELoss(norm_per_patch=True, loss_weight=0.01)``, i.e. targets are
-            per-patch standardised pixels.
+        loss: cfg of a row-wise loss ``loss(pred (N, P), target (N, P))``; default (official
+            PerA) ``MaskedMSELoss(loss_weight=0.01)``: the targets are the patch pixels as the
+            data pipeline normalized them. ``norm_per_patch=True`` (eossl option) standardizes
+            each target patch first (MAE's ``norm_pix_loss``).
         sum_over_pixels: multiply the per-patch mean error by P = p²·C, i.e. sum the squared
             error over a patch's values before averaging over patches (the official PerA
             reduction that its weight 0.01 is tuned for).
@@ -36,7 +38,7 @@ class PixelPredictionHead(BaseModule):
         self.projector = BottleneckProjector(in_channels, patch_size ** 2 * out_channels,
                                              hidden_channels, bottleneck_channels, num_layers)
         self.loss_module = MODELS.build(
-            loss or dict(type='MaskedMSELoss', norm_per_patch=True, loss_weight=0.01))
+            loss or dict(type='MaskedMSELoss', loss_weight=0.01))
         self.sum_over_pixels = sum_over_pixels
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

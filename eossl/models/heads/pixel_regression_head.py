@@ -3,10 +3,9 @@ import torch
 from mmengine.model import BaseModule
 from torch import nn
 
-from eossl.registry import MODELS
+from eossl.models.utils.fcmae_init import init_fcmae_decoder
 from eossl.models.utils.patch_grid import patchify
-
-_INIT = dict(type='TruncNormal', layer=['Conv2d'], std=.02, bias=0.)
+from eossl.registry import MODELS
 
 
 @MODELS.register_module()
@@ -17,16 +16,25 @@ class PixelRegressionHead(BaseModule):
         in_channels: decoder width ``D`` (512).
         out_channels: bands ``C`` of the target (12 for S2, 8 for S1, 2 for ASTER / canopy).
         patch_size: pixels per patch side ``p``.
-        loss: the loss on masked patches; default NaN-aware :class:`MaskedMSELoss`
-            (``norm_per_patch=True`` for S2 in MMEarth).
+        loss: the loss on masked patches; default :class:`MaskedMSELoss` with MMEarth's
+            semantics (NaN targets → 0, per-patch mean, mean over masked patches;
+            ``norm_per_patch=True`` for S2 in MMEarth; ``nan_mode='skip'`` is eossl's option).
+        init_cfg: ``None`` = the official init (:func:`init_fcmae_decoder`).
     """
 
     def __init__(self, in_channels: int, out_channels: int, patch_size: int,
                  loss: dict | None = None, init_cfg: dict | list[dict] | None = None):
-        super().__init__(init_cfg=init_cfg or _INIT)
+        super().__init__(init_cfg=init_cfg)
         self.out_channels, self.patch_size = out_channels, patch_size
         self.conv = nn.Conv2d(in_channels, patch_size * patch_size * out_channels, 1)
         self.loss_module = MODELS.build(loss or dict(type='MaskedMSELoss'))
+
+    def init_weights(self) -> None:
+        """MMEarth's official init (1×1 conv N(0, 1), bias 0) unless ``init_cfg`` is given."""
+        if self.init_cfg is not None:
+            return super().init_weights()
+        init_fcmae_decoder(self)
+        self._is_init = True
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(B, D, h, w)`` → ``(B, h·w, p·p·C)`` in :func:`patchify` layout."""

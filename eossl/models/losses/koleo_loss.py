@@ -11,7 +11,8 @@ class KoLeoLoss(nn.Module):
     """Kozachenko–Leonenko entropy estimate: ``−mean_i log ‖x_i − x_nn(i)‖`` of L2-normed rows.
 
     The nearest neighbour of each row is searched within the given (per-rank) batch, as in
-    DINOv2 and PerA. Needs at least two rows.
+    DINOv2 and PerA. Distances are ``torch.pairwise_distance`` (``‖x_i − x_nn + eps‖``), then
+    ``eps`` is added again inside the log, exactly as the official code. Needs at least two rows.
 
     Args:
         loss_weight: factor on the returned loss (PerA: 0.1).
@@ -29,7 +30,7 @@ class KoLeoLoss(nn.Module):
         x = F.normalize(x.float(), dim=-1, eps=self.eps)
         with torch.no_grad():
             sims = x @ x.t()
-            sims.fill_diagonal_(-2.0)  # cosine ≥ −1, so a row never picks itself
-            nearest = sims.argmax(dim=1)
-        dist = (x - x[nearest]).norm(dim=-1)
+            sims.fill_diagonal_(-1.0)  # the official trick; ties resolve like torch.max
+            nearest = sims.max(dim=1).indices
+        dist = F.pairwise_distance(x, x[nearest], p=2, eps=self.eps)
         return -self.loss_weight * torch.log(dist + self.eps).mean()

@@ -1,30 +1,48 @@
-"""NaN-aware mean squared error restricted to selected rows (masked patches, samples)."""
+"""Mean squared error restricted to selected rows (masked patches, samples), NaN-aware."""
 import torch
 from torch import nn
 
 from eossl.registry import MODELS
 
+NAN_MODES = ('zero', 'skip')
+REDUCTIONS = ('row', 'flat')
+
 
 @MODELS.register_module()
 class MaskedMSELoss(nn.Module):
-    """MSE over the rows a mask selects, ignoring NaN targets (nodata).
+    """MSE over the rows a mask selects; NaN targets (nodata) are zero-filled or skipped.
 
     ``pred`` and ``target`` are ``(..., D)``: one row per patch (``D = p·p·C`` pixel values) or
-    per sample (``D`` values). Each row's error is the mean over its non-NaN target elements;
-    the loss is the mean over the selected rows that have at least one valid element (MMEarth's
-    per-patch mean, then mean over masked patches). With no valid element at all the loss is an
-    exact 0 that still belongs to the graph (uncertainty weighting then drops the task).
+    per sample (``D`` values). The defaults are MMEarth's pixel-regression loss
+    (``models/fcmae.py``): NaN (and ±inf) targets become 0 — the data mean after z-scoring —
+    before anything else, each row's error is the mean over its D elements, and the loss is the
+    mean over the selected rows. With no counted element at all the loss is an exact 0 that
+    still belongs to the graph (uncertainty weighting then drops the task; the official code
+    yields NaN there).
 
     Args:
-        norm_per_patch: normalize each target row by the mean and unbiased std of its valid
-            elements first (MAE's ``norm_pix_loss``; MMEarth applies it to S2 only).
+        norm_per_patch: standardize each target row by its mean and unbiased std first (MAE's
+            ``norm_pix_loss``; MMEarth applies it to S2 only). With ``nan_mode='skip'`` the
+            statistics cover the valid elements only.
         eps: added to the variance before the square root.
         loss_weight: factor on the result.
+        nan_mode: ``'zero'`` (official MMEarth pixel targets): NaN → 0, every element counts;
+            ``'skip'`` (eossl option; official for MMEarth's image-level values): NaN elements
+            are excluded from the error, the counts and the per-patch statistics.
+        reduction: ``'row'`` (official for patches): mean per row, then mean over the selected
+            rows that count at least one element; ``'flat'`` (official for MMEarth's
+            image-level ``lat``/``lon``/``month``/``era5``): one mean over every counted element
+            of the selected rows, so rows with more valid values weigh more.
     """
 
-    def __init__(self, norm_per_patch: bool = False, eps: float = 1e-6, loss_weight: float = 1.):
+    def __init__(self, norm_per_patch: bool = False, eps: float = 1e-6, loss_weight: float = 1.,
+                 nan_mode: str = 'zero', reduction: str = 'row'):
         super().__init__()
+        if nan_mode not in NAN_MODES or reduction not in REDUCTIONS:
+            raise ValueError(f'MaskedMSELoss: nan_mode must be one of {NAN_MODES} and reduction '
+                             f'one of {REDUCTIONS}, got {nan_mode!r}, {reduction!r}')
         self.norm_per_patch, self.eps, self.loss_weight = norm_per_patch, eps, loss_weight
+        self.nan_mode, self.reduction = nan_mode, reduction
 
     def normalize_rows(self, target: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
         """Target rows ``(..., D)`` standardized over their valid elements (zeros where invalid)."""
@@ -40,17 +58,21 @@ class MaskedMSELoss(nn.Module):
         → scalar."""
         if pred.shape != target.shape:
             raise ValueError(f'pred {tuple(pred.shape)} and target {tuple(target.shape)} differ')
-        valid = ~torch.isnan(target)
+        finite = torch.isfinite(target)
+        valid = finite if self.nan_mode == 'skip' else torch.ones_like(finite)
         # zero-filled NaNs keep the gradient of excluded elements exactly 0 (never NaN · 0)
-        target = torch.where(valid, target, torch.zeros((), dtype=target.dtype,
-                                                        device=target.device))
+        target = torch.where(finite, target, torch.zeros((), dtype=target.dtype,
+                                                         device=target.device))
         if self.norm_per_patch:
             target = self.normalize_rows(target, valid)
         count = valid.sum(-1)
-        per_row = ((pred - target).pow(2) * valid).sum(-1) / count.clamp(min=1)
+        sq_err = (pred - target).pow(2) * valid
         rows = count > 0
         if mask is not None:
             rows = rows & mask.bool()
         if not rows.any():
             return pred.sum() * 0.
+        if self.reduction == 'flat':
+            return self.loss_weight * sq_err[rows].sum() / count[rows].sum()
+        per_row = sq_err.sum(-1) / count.clamp(min=1)
         return self.loss_weight * per_row[rows].mean()

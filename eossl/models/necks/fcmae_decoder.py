@@ -4,6 +4,7 @@ from mmengine.model import BaseModule, Sequential
 from mmpretrain.models.backbones.convnext import ConvNeXtBlock
 from torch import nn
 
+from eossl.models.utils.fcmae_init import init_fcmae_decoder
 from eossl.registry import MODELS
 
 
@@ -18,14 +19,13 @@ class FCMAEDecoder(BaseModule):
         in_channels: encoder channels of the last stage (320 for atto, 768 for tiny).
         embed_dim: decoder width (512).
         depth: number of dense ConvNeXt V2 blocks (1).
-        init_cfg: weight init; the mask token is drawn from N(0, 0.02²) in :meth:`init_weights`.
+        init_cfg: ``None`` = MMEarth's official init (:func:`init_fcmae_decoder`: convs
+            N(0, 1), linears N(0, 0.02²)); any mmengine init config replaces it. The mask token
+            is drawn from N(0, 0.02²) in both cases.
     """
 
     def __init__(self, in_channels: int, embed_dim: int = 512, depth: int = 1,
                  init_cfg: dict | list[dict] | None = None):
-        init_cfg = init_cfg or [dict(type='TruncNormal', layer=['Conv2d', 'Linear'], std=.02,
-                                     bias=0.),
-                                dict(type='Constant', layer=['LayerNorm'], val=1., bias=0.)]
         super().__init__(init_cfg=init_cfg)
         self.proj = nn.Conv2d(in_channels, embed_dim, kernel_size=1)
         self.mask_token = nn.Parameter(torch.zeros(1, embed_dim, 1, 1))
@@ -34,8 +34,12 @@ class FCMAEDecoder(BaseModule):
                                    for _ in range(depth)))
 
     def init_weights(self) -> None:
-        """Init layers from ``init_cfg`` and the mask token from N(0, 0.02²)."""
-        super().init_weights()
+        """Init layers (official rule or ``init_cfg``) and the mask token from N(0, 0.02²)."""
+        if self.init_cfg is None:
+            init_fcmae_decoder(self)
+            self._is_init = True
+        else:
+            super().init_weights()
         nn.init.normal_(self.mask_token, std=.02)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

@@ -1,3 +1,4 @@
+"""Self-supervised algorithms, one per file: Dual-SimCLR, SoftCon, PerA, MP-MAE."""
 from .base import BaseEOSelfSupervisor
 from .dual_simclr import DualSimCLR
 from .mpmae import MPMAE

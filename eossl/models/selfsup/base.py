@@ -17,7 +17,32 @@ class BaseEOSelfSupervisor(BaseModel):
     its inputs may be one tensor ``(B, C, H, W)``, a list of views, or a dict of modalities
     (``{'s1': (B, 2, H, W), 's2': (B, 13, H, W)}``), and it logs every loss term averaged over
     all ranks so a distributed run's log equals a single-process run with the same global batch.
+
+    Every ``loss`` step first checks the data fields of the data samples (what
+    ``PackEOInputs(algorithm_keys=...)`` packed) against :meth:`consumed_fields`: a field the
+    algorithm would not read (e.g. PerA's ``disjoint_masks`` handed to plain SoftCon, which would
+    then silently train without them) is an error naming it. ``gt_label`` is exempt: datasets
+    pack it whenever they have labels, and label-free methods may ignore it.
     """
+
+    #: data fields every algorithm may receive without reading them
+    IMPLICIT_FIELDS = frozenset({'gt_label'})
+
+    def consumed_fields(self) -> set[str]:
+        """Names of the DataSample data fields this algorithm reads (besides ``gt_label``)."""
+        return set()
+
+    def check_fields(self, data_samples: list[DataSample] | None) -> None:
+        """Raise if the data samples carry a data field this algorithm does not consume."""
+        if not data_samples:
+            return
+        unused = set(data_samples[0].keys()) - self.consumed_fields() - self.IMPLICIT_FIELDS
+        if unused:
+            raise ValueError(
+                f'{type(self).__name__}: the data samples carry {sorted(unused)}, which this '
+                f'algorithm does not use (it reads {sorted(self.consumed_fields()) or "none"}); '
+                'remove them from PackEOInputs(algorithm_keys=...) or pick the algorithm that '
+                'consumes them')
 
     def forward(self, inputs: EOInputs, data_samples: list[DataSample] | None = None,
                 mode: str = 'tensor'):
@@ -25,6 +50,7 @@ class BaseEOSelfSupervisor(BaseModel):
         if mode == 'tensor':
             return self.extract_feat(inputs)
         if mode == 'loss':
+            self.check_fields(data_samples)
             return self.loss(inputs, data_samples)
         raise RuntimeError(f'{type(self).__name__}.forward: invalid mode "{mode}", '
                            'expected "tensor" or "loss"')

@@ -3,6 +3,7 @@ import torch
 from mmpretrain.structures import DataSample
 
 from eossl.registry import MODELS
+
 from .base import BaseEOSelfSupervisor, EOInputs
 
 MODALITIES = ('s1', 's2')

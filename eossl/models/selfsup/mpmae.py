@@ -1,9 +1,11 @@
 """MP-MAE: MMEarth's multi-pretext masked autoencoder (Nedungadi et al., ECCV 2024)."""
 import torch
 from mmengine.model import ModuleDict
+from mmpretrain.models.utils import LayerNorm2d
 from mmpretrain.structures import DataSample
 
 from eossl.registry import MODELS
+
 from .base import BaseEOSelfSupervisor, EOInputs
 
 
@@ -20,11 +22,15 @@ class MPMAE(BaseEOSelfSupervisor):
     :class:`LoadMMEarthSample` decodes them and ``PackEOInputs(algorithm_keys=...)`` packs them;
     NaN in a regression target and −1 in a class target mark nodata that the losses skip.
 
-    Masks are drawn with the torch RNG of the model's device, ``round(mask_ratio · L)`` masked
-    cells per sample. mmengine checkpoints store the seed but not RNG states; eossl's
-    :class:`~eossl.engine.hooks.ResumableCheckpointHook` (the recipes' checkpoint hook) saves
-    and restores them, so a resumed run draws the masks the uninterrupted one drew.
-    MMEarth itself masks ``L − int(L·(1 − ratio))`` cells (30 of 49 at 0.6; here 29).
+    Masks are drawn as MMEarth draws them (``gen_random_mask``): Gaussian noise per cell from the
+    torch RNG of the model's device, the ``int(L·(1 − ratio))`` lowest cells kept, so
+    ``L − int(L·(1 − ratio))`` are masked (30 of 49 at 0.6). mmengine checkpoints store the seed
+    but not RNG states; eossl's :class:`~eossl.engine.hooks.ResumableCheckpointHook` (the
+    recipes' checkpoint hook) saves and restores them, so a resumed run draws the same masks.
+
+    Image-level heads (:class:`ImageLevelHead`) share one LayerNorm, as MMEarth's
+    ``layer_norm_tmp`` (``image_norm='shared'``); ``image_norm='per_head'`` (eossl option) keeps
+    one LayerNorm in each head.
 
     Loss dict: ``'loss'`` is the total (the only key containing ``loss``, since mmengine sums
     every such key); ``'<target>_err'`` logs each unweighted pretext loss and, with uncertainty
@@ -38,24 +44,41 @@ class MPMAE(BaseEOSelfSupervisor):
         mask_ratio: fraction of patch-grid cells hidden from the encoder.
         input_key: the encoded modality when inputs are a dict.
         loss_weighting: ``dict(type='UncertaintyWeighting')`` or ``None`` (plain sum).
+        image_norm: ``'shared'`` (official) or ``'per_head'``, see above.
         data_preprocessor: batches inputs (the MMEarth dataset already normalizes).
     """
 
     def __init__(self, backbone: dict, neck: dict, heads: dict[str, dict],
                  mask_ratio: float = 0.6, input_key: str = 'sentinel2',
-                 loss_weighting: dict | None = None, data_preprocessor: dict | None = None,
+                 loss_weighting: dict | None = None, image_norm: str = 'shared',
+                 data_preprocessor: dict | None = None,
                  init_cfg: dict | list[dict] | None = None):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         if not heads:
             raise ValueError('MPMAE needs at least one pretext head in `heads`')
         if not 0. < mask_ratio < 1.:
             raise ValueError(f'mask_ratio must be in (0, 1), got {mask_ratio}')
+        if image_norm not in ('shared', 'per_head'):
+            raise ValueError(f"image_norm must be 'shared' or 'per_head', got {image_norm!r}")
         self.backbone = MODELS.build(backbone)
         self.neck = MODELS.build(neck)
-        self.heads = ModuleDict({name: MODELS.build(cfg) for name, cfg in heads.items()})
+        image_heads = [name for name, cfg in heads.items()
+                       if str(cfg.get('type', '')).split('.')[-1] == 'ImageLevelHead']
+        shared = image_norm == 'shared' and image_heads
+        self.heads = ModuleDict({
+            name: MODELS.build(dict(cfg, with_norm=False) if shared and name in image_heads
+                               else cfg) for name, cfg in heads.items()})
+        self.image_heads = frozenset(image_heads) if shared else frozenset()
+        # one LayerNorm for all image-level heads (MMEarth's layer_norm_tmp), None per head
+        self.image_norm = (LayerNorm2d(heads[image_heads[0]]['in_channels'], eps=1e-6)
+                           if shared else None)
         self.mask_ratio, self.input_key = mask_ratio, input_key
         self.loss_weighting = None if loss_weighting is None else MODELS.build(
             dict(loss_weighting, task_names=list(heads)))
+
+    def consumed_fields(self) -> set[str]:
+        """MP-MAE reads one target field per head."""
+        return set(self.heads)
 
     def encoder_input(self, inputs: EOInputs) -> torch.Tensor:
         """The ``(B, C, H, W)`` batch the encoder reads (``inputs[input_key]`` for a dict)."""
@@ -67,10 +90,11 @@ class MPMAE(BaseEOSelfSupervisor):
 
     def generate_mask(self, batch: int, grid: tuple[int, int],
                       device: torch.device) -> torch.Tensor:
-        """Random patch mask ``(B, h, w)``, True = masked, exactly ``round(ratio·h·w)`` per row."""
+        """Random patch mask ``(B, h, w)``, True = masked, ``L − int(L·(1 − ratio))`` per row."""
         cells = grid[0] * grid[1]
-        ranks = torch.rand(batch, cells, device=device).argsort(1).argsort(1)
-        return (ranks < round(self.mask_ratio * cells)).reshape(batch, *grid)
+        keep = int(cells * (1 - self.mask_ratio))
+        ranks = torch.randn(batch, cells, device=device).argsort(1).argsort(1)
+        return (ranks >= keep).reshape(batch, *grid)
 
     def extract_feat(self, inputs: EOInputs) -> tuple[torch.Tensor, ...]:
         """Dense backbone features of the whole image (downstream use)."""
@@ -81,10 +105,16 @@ class MPMAE(BaseEOSelfSupervisor):
         ``(B, D, h, w)`` that every head reads."""
         return self.neck(self.backbone(x, mask)[-1], mask)
 
+    def head_inputs(self, decoded: torch.Tensor) -> dict[str, torch.Tensor]:
+        """``{target: map}`` each head reads: ``decoded`` ``(B, D, h, w)``, normed once by the
+        shared LayerNorm for the image-level heads."""
+        normed = self.image_norm(decoded) if self.image_norm is not None else None
+        return {name: normed if name in self.image_heads else decoded for name in self.heads}
+
     def predict_pretext(self, x: torch.Tensor, mask: torch.Tensor) -> dict[str, torch.Tensor]:
         """``{target: head output}`` for ``x`` under ``mask`` (reconstruction figures)."""
-        decoded = self.decode(x, mask)
-        return {name: head(decoded) for name, head in self.heads.items()}
+        inputs = self.head_inputs(self.decode(x, mask))
+        return {name: head(inputs[name]) for name, head in self.heads.items()}
 
     def stack_targets(self, data_samples: list[DataSample] | None,
                       device: torch.device) -> dict[str, torch.Tensor]:
@@ -109,8 +139,8 @@ class MPMAE(BaseEOSelfSupervisor):
         p = self.backbone.patch_size
         mask = self.generate_mask(x.shape[0], (x.shape[2] // p, x.shape[3] // p), x.device)
         targets = self.stack_targets(data_samples, x.device)
-        decoded = self.decode(x, mask)
-        task_losses = {name: head.loss(decoded, targets[name], mask)
+        inputs = self.head_inputs(self.decode(x, mask))
+        task_losses = {name: head.loss(inputs[name], targets[name], mask)
                        for name, head in self.heads.items()}
         logs = {f'{name}_err': value.detach() for name, value in task_losses.items()}
         if self.loss_weighting is None:

@@ -8,6 +8,7 @@ from torch import nn
 
 from eossl.models.utils.ema import EMATeacher
 from eossl.registry import MODELS
+
 from .base import BaseEOSelfSupervisor, EOInputs
 
 
@@ -54,7 +55,13 @@ class PerA(BaseEOSelfSupervisor):
         self.teacher_temp = teacher_temp
         self.insert_at = self.backbone.num_layers // 2 if insert_at is None else insert_at
         self.mask_key = mask_key
+        # the official student mask token is drawn from N(0, 0.02²) (the ViT's own is zeros)
+        nn.init.normal_(self.backbone.mask_token, std=.02)
         self.teacher = EMATeacher(self.student_parts())
+
+    def consumed_fields(self) -> set[str]:
+        """PerA reads the patch index sets ``mask_key``."""
+        return {self.mask_key}
 
     def student_parts(self) -> nn.ModuleDict:
         """The student modules the teacher mirrors: ``backbone`` and ``projector``."""

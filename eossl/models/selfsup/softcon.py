@@ -6,6 +6,7 @@ from mmpretrain.structures import DataSample
 
 from eossl.models.backbones import EOVisionTransformer
 from eossl.registry import MODELS
+
 from .base import BaseEOSelfSupervisor, EOInputs
 from .siamese_masking import random_keep_indices, visible_cls_token
 

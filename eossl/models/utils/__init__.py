@@ -1,11 +1,17 @@
+"""Model helpers: patch grids, EMA teacher, gathering, RGB-weight inflation, checkpoint
+conversion and backbone extraction."""
+from .backbone_extraction import extract_backbone, first_layer
+from .channel_inflation import (
+    RGBInflatedPretrainedInit,
+    inflate_rgb_weight,
+    load_rgb_checkpoint_inflated,
+    resize_pos_embed,
+)
+from .ema import EMATeacher
 from .gather import all_gather_with_grad
 from .patch_grid import patchify, unpatchify, upsample_grid
-from .ema import EMATeacher
-from .channel_inflation import (RGBInflatedPretrainedInit, inflate_rgb_weight,
-                                load_rgb_checkpoint_inflated, resize_pos_embed)
-from .softcon_checkpoint import eossl_to_softcon, softcon_to_eossl
-from .backbone_extraction import extract_backbone, first_layer
 from .pretrained_check import PretrainedMismatchError, check_pretrained, pretrained_inits
+from .softcon_checkpoint import eossl_to_softcon, softcon_to_eossl
 
 __all__ = [
     'all_gather_with_grad', 'patchify', 'unpatchify', 'upsample_grid', 'EMATeacher',

@@ -31,6 +31,7 @@ from mmengine.logging import print_log
 from mmengine.model.weight_init import update_init_info
 from torch import nn
 
+from eossl.compat import safe_torch_load
 from eossl.datasets.bands import normalize_band_name
 from eossl.registry import WEIGHT_INITIALIZERS
 
@@ -107,7 +108,7 @@ def read_state_dict(source: StateDict | str | Path, prefix: str | None = None) -
         if not path.is_file():
             raise FileNotFoundError(f'RGB checkpoint {path} does not exist (eossl never downloads '
                                     'weights: put the file there first)')
-        source = torch.load(path, map_location='cpu', weights_only=True)
+        source = safe_torch_load(path)
     for wrapper in ('state_dict', 'model'):
         if isinstance(source.get(wrapper), Mapping):
             source = source[wrapper]

@@ -7,6 +7,7 @@
 # component, named in this file. Run from the repository root:
 #   PYTHONPATH=. python tools/train.py \
 #       projects/disjoint_softcon/configs/disjoint-softcon_vits16_s2_demo_bigearthnet.py
+# eossl option: a crop view under 50 % valid (non-nodata) pixels is re-drawn (min_valid_fraction)
 _base_ = ['../../../configs/_base_/default_runtime.py']
 custom_imports = dict(imports=['projects.disjoint_softcon.disjoint_softcon'],
                       allow_failed_imports=False)
@@ -18,7 +19,8 @@ patch_size, crop_size = 16, 112
 train_pipeline = [
     dict(type='LoadMultiBandImage', modality='s2', bands=S2_BANDS, target_size=120),
     dict(type='AlignedMultiViews', num_global=1, num_local=0,
-         global_crop=dict(type='EORandomResizedCrop', size=crop_size, scale=(0.4, 1.0)),
+         global_crop=dict(type='EORandomResizedCrop', size=crop_size, scale=(0.4, 1.0),
+                          min_valid_fraction=0.5),
          flip=dict(type='EORandomFlip', prob=0.5, direction=('horizontal', 'vertical')),
          student_pipeline=[dict(type='RandomBandBrightnessContrast', brightness=0.4,
                                 contrast=0.4, prob=0.8)],

@@ -38,6 +38,10 @@ class DisjointSoftCon(SoftCon):
                              f'{type(self.backbone).__name__}, mask_ratio={self.mask_ratio}')
         self.mask_key = mask_key
 
+    def consumed_fields(self) -> set[str]:
+        """The patch index sets ``mask_key``."""
+        return {self.mask_key}
+
     def _keep(self, data_samples: Sequence[DataSample] | None, name: str,
               device: torch.device) -> torch.Tensor:
         """Patch indices ``(B, K)`` the ``name`` view keeps, stacked over the batch."""

@@ -4,8 +4,12 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from eossl.datasets.shards.epoch_plan import (buffer_shuffle, rank_order, samples_per_rank,
-                                              worker_positions)
+from eossl.datasets.shards.epoch_plan import (
+    buffer_shuffle,
+    rank_order,
+    samples_per_rank,
+    worker_positions,
+)
 
 COUNTS = np.array([4, 3, 5, 1])  # 13 samples in 4 uneven shards
 

@@ -5,12 +5,23 @@ import numpy as np
 import pytest
 import rasterio
 
-from eossl.datasets import (BigEarthNet, GeoTiffFolder, InvalidSampleError, SEN12MS,
-                            ShardedDataset, SSL4EOS12)
+from eossl.datasets import (
+    SEN12MS,
+    SSL4EOS12,
+    BigEarthNet,
+    GeoTiffFolder,
+    InvalidSampleError,
+    ShardedDataset,
+)
 from eossl.datasets.array_raster import ArrayRaster
 from eossl.datasets.shards import pack_dataset
-from eossl.testing import (make_fake_bigearthnet, make_fake_geotiff_folder, make_fake_sen12ms,
-                           make_fake_ssl4eo_s12)
+from eossl.testing import (
+    make_fake_bigearthnet,
+    make_fake_geotiff_folder,
+    make_fake_sen12ms,
+    make_fake_ssl4eo_s12,
+)
+
 from ..conftest import write_geotiff
 
 

@@ -6,6 +6,7 @@ from torch.utils.data import DataLoader
 
 from eossl.datasets import ShardedDataset
 from eossl.datasets.shards import pack_dataset
+
 from ...gloo import run_on_ranks
 
 

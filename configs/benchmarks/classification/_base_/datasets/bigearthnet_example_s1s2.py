@@ -1,8 +1,9 @@
 # Demo: the six real BigEarthNet v1 S1/S2 example pairs (tools/dataset_converters/
 # bigearthnet_example.py), prepared as the Dual-SimCLR demo pretraining prepares them (S1 VV/VH,
 # 12 S2 L2A bands on the 120 px grid, z-scored with BigEarthNet statistics), 19-class labels.
-# Six patches make no split: every loader reads all of them, so the numbers only show that the
-# chain runs; tools/analysis_tools/knn_probe.py --query train probes them leave-one-out.
+# Six patches make no split: every loader (train, val, test) reads all of them, so the numbers
+# only show that the chain runs; tools/analysis_tools/knn_probe.py --query train probes them
+# leave-one-out.
 data_root = 'data/bigearthnet_example'
 S1_BANDS = ('VV', 'VH')
 S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B11', 'B12')
@@ -21,6 +22,10 @@ val_dataloader = dict(batch_size=6, num_workers=0,
                       sampler=dict(type='DefaultSampler', shuffle=False), dataset=dataset)
 val_evaluator = [dict(type='AveragePrecision'), dict(type='MultiLabelMetric', average='macro')]
 val_cfg = dict()
+# the test split is the same six pairs, so that tools/test.py runs on the demo as on a benchmark
+test_dataloader = val_dataloader
+test_evaluator = val_evaluator
+test_cfg = dict()
 
 model = dict(
     type='eossl.EOImageClassifier',

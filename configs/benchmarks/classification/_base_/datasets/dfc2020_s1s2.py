@@ -4,6 +4,7 @@
 # their own maximum; the same random / centre 224 px crop on both modalities. Single label =
 # majority class of the high-resolution map. Trained on 'validation', evaluated on 'test' (see
 # dfc2020_s2.py).
+# eossl option: a crop view under 50 % valid (non-nodata) pixels is re-drawn (min_valid_fraction)
 data_root = 'data/dfc2020'
 S1_BANDS = ('VV', 'VH')
 S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B10', 'B11', 'B12')
@@ -18,7 +19,7 @@ load_and_scale = [
 ]
 train_pipeline = [
     *load_and_scale,
-    dict(type='eossl.EORandomCrop', size=crop_size, keys=('s1', 's2')),
+    dict(type='eossl.EORandomCrop', size=crop_size, keys=('s1', 's2'), min_valid_fraction=0.5),
     dict(type='eossl.EORandomFlip', prob=0.5, direction=('horizontal', 'vertical'),
          keys=('s1', 's2')),
     dict(type='eossl.PackEOInputs', keys=('s1', 's2')),

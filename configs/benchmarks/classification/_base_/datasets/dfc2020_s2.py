@@ -5,13 +5,14 @@
 # no validation runs during training (evaluate the final checkpoint with tools/test.py).
 # Multi-label scenes (every class >= 10 % of the pixels): see dual_simclr_rn50_linear_dfc2020-
 # multilabel.py for the switch (scene_labels='multi', multi-label head and metrics).
+# eossl option: a crop view under 50 % valid (non-nodata) pixels is re-drawn (min_valid_fraction)
 data_root = 'data/dfc2020'
 S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B10', 'B11', 'B12')
 crop_size = 224
 
 train_pipeline = [
     dict(type='eossl.LoadMultiBandImage', modality='s2', bands=S2_BANDS),
-    dict(type='eossl.EORandomCrop', size=crop_size),
+    dict(type='eossl.EORandomCrop', size=crop_size, min_valid_fraction=0.5),
     dict(type='eossl.EORandomFlip', prob=0.5, direction=('horizontal', 'vertical')),
     dict(type='eossl.PackEOInputs', keys='img'),
 ]

@@ -2,13 +2,15 @@
 # to 224 px. The files store B8A last; loading by band name returns the product order below.
 # Splits: the common 16,200 / 5,400 / 5,400 lists (eurosat-{train,val,test}.txt, one
 # '<Class>_<n>' name per line, any extension) placed in data_root.
+# eossl option: a crop view under 50 % valid (non-nodata) pixels is re-drawn (min_valid_fraction)
 data_root = 'data/EuroSAT_MS'
 S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B10', 'B11', 'B12')
 img_size = 224
 
 train_pipeline = [
     dict(type='eossl.LoadMultiBandImage', modality='s2', bands=S2_BANDS),
-    dict(type='eossl.EORandomResizedCrop', size=img_size, scale=(0.5, 1.0)),
+    dict(type='eossl.EORandomResizedCrop', size=img_size, scale=(0.5, 1.0),
+         min_valid_fraction=0.5),
     dict(type='eossl.EORandomFlip', prob=0.5, direction=('horizontal', 'vertical')),
     dict(type='eossl.PackEOInputs', keys='img'),
 ]

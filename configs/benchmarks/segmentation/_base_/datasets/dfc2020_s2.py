@@ -3,6 +3,7 @@
 # the legend are ignore_index 255). Trained on the 986 'validation' patches with random 224 px
 # crops and flips, tested on the 5,128 'test' patches whole; there is no third split, so
 # nothing is validated during training (tools/test.py reports mIoU at the end).
+# eossl option: a crop view under 50 % valid (non-nodata) pixels is re-drawn (min_valid_fraction)
 data_root = 'data/dfc2020'
 S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B10', 'B11', 'B12')
 num_classes = 8
@@ -11,7 +12,8 @@ crop_size = 224
 train_pipeline = [
     dict(type='eossl.LoadMultiBandImage', modality='s2', bands=S2_BANDS),
     dict(type='eossl.LoadLandCoverMap', modality='dfc', label_map='dfc2020'),
-    dict(type='eossl.EORandomCrop', size=crop_size, keys=('img', 'gt_seg_map')),
+    dict(type='eossl.EORandomCrop', size=crop_size, keys=('img', 'gt_seg_map'),
+         min_valid_fraction=0.5),
     dict(type='eossl.EORandomFlip', prob=0.5, direction=('horizontal', 'vertical'),
          keys=('img', 'gt_seg_map')),
     dict(type='eossl.PackEOSegInputs'),

@@ -2,6 +2,7 @@
 # map (band 'IGBP' of the lc file, ~500 m resampled to 10 m) merged into the 8 DFC2020 classes
 # (savannas and snow ignored, label 255). Splits: the SEN12MS repository's
 # splits/train_list.txt and test_list.txt, placed in data_root/splits.
+# eossl option: a crop view under 50 % valid (non-nodata) pixels is re-drawn (min_valid_fraction)
 data_root = 'data/sen12ms'
 S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B10', 'B11', 'B12')
 num_classes = 8
@@ -15,7 +16,8 @@ label_map = dict(type='eossl.LoadLandCoverMap', modality='lc', band='IGBP',
 train_pipeline = [
     dict(type='eossl.LoadMultiBandImage', modality='s2', bands=S2_BANDS),
     label_map,
-    dict(type='eossl.EORandomCrop', size=crop_size, keys=('img', 'gt_seg_map')),
+    dict(type='eossl.EORandomCrop', size=crop_size, keys=('img', 'gt_seg_map'),
+         min_valid_fraction=0.5),
     dict(type='eossl.EORandomFlip', prob=0.5, direction=('horizontal', 'vertical'),
          keys=('img', 'gt_seg_map')),
     dict(type='eossl.PackEOSegInputs'),

@@ -1,0 +1,190 @@
+"""``embed`` and ``predict`` on one image (a CHW array or a raster path), and their batch forms
+that the tiled scene inference (:mod:`eossl.apis.scene`) shares.
+
+The user passes raw values (reflectance DN, dB) and the band names of their data; the bands the
+model needs are picked by name, in model order, and normalized with the recipe's statistics
+(:meth:`EOInferenceModel.normalize`). Nodata (the raster's declared nodata, or NaN in an array)
+becomes the band mean, as in training.
+"""
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import rasterio
+import torch
+import torch.nn.functional as F
+
+from eossl.datasets.bands import normalize_band_name
+from eossl.datasets.io_paths import is_local_path
+from eossl.models.backbones import EOVisionTransformer
+
+from .model import EOInferenceModel
+
+Image = np.ndarray | torch.Tensor | str | Path
+
+
+def band_indexes(model_bands: Sequence[str], given: Sequence[str] | None, count: int,
+                 where: str) -> list[int]:
+    """0-based positions in the user's data of each band the model needs (model order).
+
+    ``given`` names the ``count`` bands of the data; without names the data must hold exactly
+    the model's bands in model order.
+    """
+    if given is None:
+        if count != len(model_bands):
+            raise ValueError(f'{where}: has {count} bands but the model needs {len(model_bands)} '
+                             f'{list(model_bands)}; pass bands=[...] naming the bands of the data')
+        return list(range(count))
+    names = [normalize_band_name(b) for b in given]
+    if len(names) != count:
+        raise ValueError(f'{where}: bands names {len(names)} bands {names} but the data has '
+                         f'{count}')
+    missing = [b for b in model_bands if b not in names]
+    if missing:
+        raise ValueError(f'{where}: the model needs band(s) {missing}, which are not among the '
+                         f'data\'s bands {names}')
+    return [names.index(b) for b in model_bands]
+
+
+def raster_band_names(src: rasterio.io.DatasetReader,
+                      bands: Sequence[str] | None) -> Sequence[str] | None:
+    """``bands`` when given, else the raster's band descriptions when every band has one."""
+    if bands is not None:
+        return bands
+    return list(src.descriptions) if all(src.descriptions) else None
+
+
+def open_raster(path: str | Path) -> rasterio.io.DatasetReader:
+    """Open a local file or GDAL virtual path, with a clear error for a missing local file."""
+    text = str(path)
+    if is_local_path(text) and not Path(text).is_file():
+        raise FileNotFoundError(f'{text}: raster not found')
+    return rasterio.open(text)
+
+
+def nodata_to_nan(raw: np.ndarray, nodatavals: Sequence[float | None]) -> np.ndarray:
+    """``(C, H, W)`` float32 with each band's nodata value (and non-finite values) set to NaN."""
+    data = raw.astype(np.float32)
+    for k, nodata in enumerate(nodatavals):
+        if nodata is not None and not np.isnan(nodata):
+            data[k][raw[k] == nodata] = np.nan
+    data[~np.isfinite(data)] = np.nan
+    return data
+
+
+def read_image(model: EOInferenceModel, image: Image,
+               bands: Sequence[str] | None = None) -> np.ndarray:
+    """The model's bands of ``image`` as raw float32 ``(C, H, W)``, nodata as NaN."""
+    if isinstance(image, (str, Path)):
+        with open_raster(image) as src:
+            idx = band_indexes(model.bands, raster_band_names(src, bands), src.count, str(image))
+            raw = src.read([i + 1 for i in idx])
+            return nodata_to_nan(raw, [src.nodatavals[i] for i in idx])
+    array = image.detach().cpu().numpy() if isinstance(image, torch.Tensor) else np.asarray(image)
+    if array.ndim != 3:
+        raise ValueError(f'image must be a (C, H, W) array or a raster path, got shape '
+                         f'{array.shape}')
+    idx = band_indexes(model.bands, bands, array.shape[0], 'image')
+    return nodata_to_nan(array[idx], [None] * len(idx))
+
+
+def size_divisor(model: EOInferenceModel) -> int:
+    """Input sides must be multiples of this (a ViT's patch size, else 1)."""
+    return int(getattr(model.feature_extractor, 'patch_size', 1) or 1)
+
+
+def backbone_features(model: EOInferenceModel,
+                      x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Normalized ``(B, C, H, W)`` → pooled ``(B, D)`` and feature map ``(B, D, h, w)``.
+
+    A ViT gives its normed CLS token and its normed patch tokens on the patch grid (whatever its
+    ``out_type``); a CNN gives its last output map and the map's spatial mean.
+    """
+    backbone = model.feature_extractor
+    if isinstance(backbone, EOVisionTransformer):
+        out_type, backbone.out_type = backbone.out_type, 'raw'
+        try:
+            tokens = backbone(x)[-1]
+        finally:
+            backbone.out_type = out_type
+        grid = backbone.grid_size(x)
+        patches = tokens[:, 1 + backbone.num_register_tokens:]
+        return tokens[:, 0], patches.transpose(1, 2).reshape(x.shape[0], -1, *grid)
+    out = backbone(x)
+    last = out[-1] if isinstance(out, (tuple, list)) else out
+    if last.dim() == 4:
+        return last.mean(dim=(2, 3)), last
+    if last.dim() == 2:
+        return last, None
+    raise ValueError(f'{type(backbone).__name__}: unexpected backbone output shape '
+                     f'{tuple(last.shape)}')
+
+
+@torch.no_grad()
+def predict_batch(model: EOInferenceModel, x: torch.Tensor) -> torch.Tensor:
+    """Normalized ``(B, C, H, W)`` → class scores ``(B, K)`` (classification, the head's
+    softmax or sigmoid) or per-pixel class probabilities ``(B, K, H, W)`` (segmentation)."""
+    if model.task == 'classification':
+        samples = model.network.predict(x)
+        return torch.stack([s.pred_score for s in samples])
+    if model.task == 'segmentation':
+        shape = tuple(x.shape[2:])
+        metas = [dict(img_shape=shape, ori_shape=shape, pad_shape=shape,
+                      padding_size=[0, 0, 0, 0])] * x.shape[0]
+        logits = model.network.inference(x, metas)
+        if logits.shape[1] == 1:  # binary head with a sigmoid
+            positive = logits.sigmoid()
+            return torch.cat([1 - positive, positive], dim=1)
+        return logits.softmax(dim=1)
+    raise ValueError(f'{model.cfg.filename}: a pretraining recipe has no head to predict with; '
+                     'use embed() (or predict-scene --embed) for its features')
+
+
+def _padded(model: EOInferenceModel, x: torch.Tensor) -> tuple[torch.Tensor, tuple[int, int]]:
+    """``x`` zero-padded (the band mean) at the bottom/right to the model's size divisor."""
+    div = size_divisor(model)
+    h, w = x.shape[2:]
+    pad_h, pad_w = (-h) % div, (-w) % div
+    return (F.pad(x, (0, pad_w, 0, pad_h)) if pad_h or pad_w else x), (h, w)
+
+
+@torch.no_grad()
+def embed(model: EOInferenceModel, image: Image,
+          bands: Sequence[str] | None = None) -> dict[str, np.ndarray]:
+    """Features of one image.
+
+    Args:
+        model: from :func:`init_model` (any recipe: a downstream one uses its backbone).
+        image: ``(C, H, W)`` raw values, or a raster path (also a GDAL virtual path).
+        bands: names of the image's bands (default: the raster's descriptions; an array without
+            names must hold exactly the model's bands in model order).
+
+    Returns:
+        ``{'embedding': (D,), 'feature_map': (D, h, w)}`` (``feature_map`` absent for a backbone
+        that returns vectors only); sides not divisible by a ViT's patch are padded first.
+    """
+    raw = torch.from_numpy(read_image(model, image, bands))[None]
+    x, _ = _padded(model, model.normalize(raw))
+    pooled, featmap = backbone_features(model, x)
+    out = {'embedding': pooled[0].cpu().numpy()}
+    if featmap is not None:
+        out['feature_map'] = featmap[0].cpu().numpy()
+    return out
+
+
+@torch.no_grad()
+def predict(model: EOInferenceModel, image: Image,
+            bands: Sequence[str] | None = None) -> dict[str, np.ndarray]:
+    """Run a downstream model on one image.
+
+    Returns:
+        classification: ``{'scores': (K,)}``; segmentation: ``{'probs': (K, H, W),
+        'labels': (H, W)}`` at the input's size, with ``labels`` the argmax class ids.
+    """
+    raw = torch.from_numpy(read_image(model, image, bands))[None]
+    x, (h, w) = _padded(model, model.normalize(raw))
+    out = predict_batch(model, x)[0]
+    if model.task == 'classification':
+        return {'scores': out.cpu().numpy()}
+    probs = out[:, :h, :w].cpu().numpy()
+    return {'probs': probs, 'labels': probs.argmax(axis=0)}

@@ -1,0 +1,111 @@
+"""kNN probe of a (pretrained) backbone on a classification recipe's data, no head trained.
+
+``python tools/analysis_tools/knn_probe.py CONFIG --checkpoint BACKBONE.pth [--k 20]``
+
+CONFIG is a downstream classification recipe (configs/benchmarks/classification): its
+``model.backbone`` and ``model.data_preprocessor`` make the features, its train set is the
+labelled memory bank, and its ``val`` (default), ``test`` or — leave-one-out — ``train`` set
+is queried. Every set is read with the recipe's evaluation pipeline (no augmentation).
+``--checkpoint`` is a file from tools/model_converters/extract_backbone.py (keys
+``backbone.*``); without it the recipe's own backbone ``init_cfg`` applies. Prints top-1
+accuracy (single-label) or mAP (multi-label) and optionally writes them as JSON.
+"""
+import argparse
+import json
+from collections.abc import Sequence
+
+import torch
+from mmengine.config import Config, DictAction
+from mmengine.dataset import default_collate
+from mmengine.registry import DATASETS, MODELS, init_default_scope
+from mmengine.runner import set_random_seed
+from torch.utils.data import DataLoader
+
+import eossl
+from eossl.evaluation.knn import extract_features, knn_metrics, knn_scores
+from eossl.models.utils.pretrained_check import check_pretrained, pretrained_inits
+from eossl.utils import ensure_parent_dir
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('config', help='downstream classification recipe')
+    parser.add_argument('--checkpoint', help='backbone weights (keys backbone.*)')
+    parser.add_argument('--k', type=int, default=20, help='neighbours per query')
+    parser.add_argument('--temperature', type=float, default=0.07,
+                        help='vote weight exp(cos / T) as in DINO')
+    parser.add_argument('--uniform', action='store_true', help='unweighted votes')
+    parser.add_argument('--query', choices=('val', 'test', 'train'), default='val',
+                        help="set to query; 'train' = leave-one-out on the train set")
+    parser.add_argument('--batch-size', type=int, default=64)
+    parser.add_argument('--out', help='write the metrics to this JSON file')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override recipe fields')
+    return parser.parse_args(argv)
+
+
+def eval_pipeline(cfg: Config) -> list:
+    """The recipe's evaluation pipeline (val, else test)."""
+    for split in ('val', 'test'):
+        loader = cfg.get(f'{split}_dataloader')
+        if loader is not None:
+            return loader['dataset']['pipeline']
+    raise KeyError(f'{cfg.filename}: no val_dataloader or test_dataloader to take the '
+                   'evaluation pipeline from')
+
+
+def loader_for(cfg: Config, split: str, batch_size: int) -> DataLoader:
+    """A sequential loader over ``split``'s dataset with the evaluation pipeline."""
+    loader_cfg = cfg.get(f'{split}_dataloader')
+    if loader_cfg is None:
+        raise KeyError(f'{cfg.filename}: no {split}_dataloader; use --query train for a '
+                       'leave-one-out probe of the train set')
+    dataset = DATASETS.build(dict(loader_cfg['dataset'], pipeline=eval_pipeline(cfg)))
+    return DataLoader(dataset, batch_size=batch_size, shuffle=False, collate_fn=default_collate)
+
+
+def main(argv: Sequence[str] | None = None) -> dict:
+    """Run the probe; returns the metrics (also printed)."""
+    args = parse_args(argv)
+    eossl.register_all_modules(init_default_scope=False)
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    init_default_scope(cfg.get('default_scope', 'eossl'))
+    if args.checkpoint:
+        cfg.model.backbone.init_cfg = dict(type='Pretrained', checkpoint=args.checkpoint,
+                                           prefix='backbone.')
+    set_random_seed(cfg.get('randomness', {}).get('seed', 0))  # layers the checkpoint lacks
+    model = MODELS.build(cfg.model)
+    for name, module, init in pretrained_inits(model):
+        check_pretrained(module, init['checkpoint'], init.get('prefix'), where=name)
+    model.init_weights()
+    train_loader = loader_for(cfg, 'train', args.batch_size)
+    classes = train_loader.dataset.metainfo.get('classes')
+    num_classes = len(classes) if classes else model.head.num_classes
+    train_feats, train_labels = extract_features(model, train_loader, num_classes)
+    if args.query == 'train':
+        query_feats, query_labels = train_feats, train_labels
+    else:
+        query_feats, query_labels = extract_features(
+            model, loader_for(cfg, args.query, args.batch_size), num_classes)
+    multi_label = bool((train_labels.sum(dim=1) != 1).any()) or \
+        type(model.head).__name__.startswith('MultiLabel')
+    scores = knn_scores(train_feats, train_labels, query_feats, k=args.k,
+                        temperature=None if args.uniform else args.temperature,
+                        exclude_self=args.query == 'train')
+    metrics = knn_metrics(scores, query_labels, multi_label)
+    metrics.update(k=min(args.k, len(train_feats) - int(args.query == 'train')),
+                   query=args.query, train_samples=len(train_feats),
+                   query_samples=len(query_feats))
+    print(f'kNN probe of {args.config}: {json.dumps(metrics)}')
+    if args.out:
+        with open(ensure_parent_dir(args.out), 'w', encoding='utf-8') as f:
+            json.dump(metrics, f, indent=2)
+    return metrics
+
+
+if __name__ == '__main__':
+    with torch.no_grad():
+        main()

@@ -1,0 +1,100 @@
+"""Evaluate a checkpoint with a downstream recipe's test split: ``eossl-test CONFIG CKPT``.
+
+- ``--out metrics.json``: the metrics as a JSON object (``{"mAP": ..., ...}``);
+- ``--dump preds.pkl``: every sample's predictions (mmengine's ``DumpResults``, a pickle);
+- ``--show-dir DIR``: one PNG per test sample (``--show-num`` of them): segmentation input
+  false colour | label | prediction, classification input and top classes
+  (:class:`eossl.engine.PredictionFigureHook`).
+
+The runner is chosen as ``eossl-train`` chooses it (``runner_type``, else ``FlexibleRunner`` for
+a recipe with a ``strategy`` such as FSDP, else ``Runner``); ``--cfg-options`` / ``--cfg-file``
+/ ``--tensorboard`` work as in ``eossl-train``.
+"""
+import argparse
+import json
+import os
+from collections.abc import Sequence
+
+from mmengine.config import Config
+from mmengine.dist import is_main_process
+
+import eossl
+from eossl.engine.blas_threads import limit_openblas_threads
+from eossl.engine.cli import adapt_to_device, build_runner, merge_cli_args
+from eossl.engine.overrides import add_override_arguments, apply_overrides
+from eossl.utils import ensure_parent_dir
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Command-line options (the mmpretrain ``tools/test.py`` shape)."""
+    parser = argparse.ArgumentParser(description='Test a checkpoint with a downstream recipe')
+    parser.add_argument('config', help='downstream recipe file (.py, .yaml or .json)')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='where logs go')
+    parser.add_argument('--out', help='write the metrics to this JSON file')
+    parser.add_argument('--dump', help='write the predictions to this pickle file (.pkl)')
+    parser.add_argument('--show-dir', help='write one figure per test sample into this folder')
+    parser.add_argument('--show-num', type=int, default=16,
+                        help='samples drawn with --show-dir (default 16)')
+    add_override_arguments(parser)
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if args.out and not args.out.endswith('.json'):
+        parser.error(f'--out {args.out}: the metrics are written as JSON; name a .json file '
+                     '(predictions go to --dump preds.pkl)')
+    if args.dump and not args.dump.endswith(('.pkl', '.pickle')):
+        parser.error(f'--dump {args.dump}: predictions are pickled; name a .pkl file')
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def check_testable(cfg: Config, config_path: str) -> None:
+    """A recipe without a test split is a pretraining recipe: say what to run instead."""
+    missing = [k for k in ('test_dataloader', 'test_evaluator', 'test_cfg') if cfg.get(k) is None]
+    if missing:
+        raise KeyError(f'{config_path}: the recipe has no {"/".join(missing)}. Pretraining '
+                       'recipes are evaluated through a downstream recipe (configs/benchmarks/'
+                       '...) after eossl-extract-backbone, or with eossl-knn-probe; for your own '
+                       'recipe, add test_dataloader, test_evaluator and test_cfg = dict()')
+
+
+def main(argv: Sequence[str] | None = None) -> dict:
+    """Build the runner, load the checkpoint, run the test loop; returns the metrics."""
+    args = parse_args(argv)
+    limit_openblas_threads()
+    eossl.register_all_modules(init_default_scope=False)
+    cfg = Config.fromfile(args.config)
+    cfg_options = apply_overrides(cfg, args)
+    cfg = merge_cli_args(cfg, config_path=args.config, work_dir=args.work_dir,
+                         launcher=args.launcher, cfg_options=cfg_options)
+    if not os.path.isfile(args.checkpoint):
+        raise FileNotFoundError(f'checkpoint {args.checkpoint}: no such file')
+    check_testable(cfg, args.config)
+    cfg.load_from, cfg.resume = args.checkpoint, False
+    # the tested checkpoint holds every weight: the backbone's init checkpoint is never read
+    # at test time, so its pre-flight check would only fail on a file that is not needed
+    cfg.custom_hooks = [h for h in cfg.get('custom_hooks') or []
+                        if str(h.get('type')).split('.')[-1] != 'PretrainedCheckHook']
+    if args.show_dir:
+        cfg.custom_hooks = cfg.custom_hooks + [dict(
+            type='eossl.PredictionFigureHook', out_dir=args.show_dir,
+            max_samples=args.show_num)]
+    cfg = adapt_to_device(cfg)
+    runner = build_runner(cfg)
+    if args.dump:
+        from mmengine.evaluator import DumpResults
+        runner.test_evaluator.metrics.append(
+            DumpResults(out_file_path=ensure_parent_dir(args.dump)))
+    metrics = runner.test()
+    if args.out and is_main_process():
+        with open(ensure_parent_dir(args.out), 'w', encoding='utf-8') as file:
+            # tensors and numpy values as numbers / lists
+            json.dump(metrics, file, indent=2, default=lambda v: v.tolist())
+        print(f'wrote the metrics to {args.out}')
+    return metrics
+
+
+if __name__ == '__main__':
+    main()

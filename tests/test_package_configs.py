@@ -1,0 +1,59 @@
+"""``eossl::<recipe>`` names: Config.fromfile, user configs' ``_base_``, commands' work dirs."""
+from pathlib import Path
+
+import pytest
+from mmengine.config import Config
+
+from eossl.compat import package_config_path
+from eossl.engine.cli import merge_cli_args
+from eossl.registry import MODELS
+
+DEMO = 'dual_simclr/dual_simclr_rn18_s1s2_demo_bigearthnet.py'
+
+
+def test_names_resolve_to_the_packaged_recipes(repo_root):
+    assert Path(package_config_path('eossl::pera_vits.py')).read_text() == \
+        (repo_root / 'configs' / 'pera_vits.py').read_text()
+    assert Config.fromfile('eossl::pera_vits.py').model.type == 'PerA'  # no folder in the name
+    cfg = Config.fromfile(f'eossl::{DEMO}')  # its relative _base_ files resolve too
+    assert cfg.model.type == 'DualSimCLR' and cfg.train_dataloader.dataset.type == 'BigEarthNet'
+
+
+def test_user_config_inherits_a_packaged_recipe(tmp_path):
+    user = tmp_path / 'my_recipe.py'
+    user.write_text(f"_base_ = ['eossl::{DEMO}']\n"
+                    "model = dict(s1_neck=dict(out_channels=64), s2_neck=dict(out_channels=64))\n")
+    cfg = Config.fromfile(str(user))
+    assert cfg.train_cfg.max_epochs == 30 and cfg.model.s1_neck.out_channels == 64
+    model = MODELS.build(cfg.model)
+    assert type(model).__name__ == 'DualSimCLR'
+
+
+def test_other_packages_keep_mmengine_resolution(tmp_path):
+    user = tmp_path / 'uses_mmpretrain.py'
+    user.write_text("_base_ = ['mmpretrain::_base_/models/resnet18.py']\n")
+    assert Config.fromfile(str(user)).model.backbone.type == 'ResNet'
+
+
+def test_unknown_names_say_where_they_looked_and_suggest():
+    with pytest.raises(FileNotFoundError, match=r"pera/pera_vits16_s2_200e_ssl4eo\.py"):
+        Config.fromfile('eossl::pera_vits16_s2_200e_ssl4eo.py')
+    with pytest.raises(FileNotFoundError, match=r"no recipe 'nope\.py' under .*\.mim"):
+        Config.fromfile('eossl::nope.py')
+
+
+def test_work_dir_default_uses_the_recipe_name():
+    cfg = merge_cli_args(Config.fromfile('eossl::pera_vits.py'), config_path='eossl::pera_vits.py')
+    assert cfg.work_dir == 'work_dirs/pera_vits'
+
+
+def test_refuses_an_mmengine_it_was_not_written_for(monkeypatch):
+    from eossl.compat import package_configs, versions
+
+    monkeypatch.setattr(Config, '_eossl_package_lookup', False)
+    monkeypatch.setattr(versions, 'installed_version', lambda package: '0.11.0')
+    monkeypatch.delenv(versions.SKIP_ENV, raising=False)
+    before = Config.fromfile
+    with pytest.raises(versions.UnsupportedVersionError, match=r'eossl:: recipe lookup.*0\.11\.0'):
+        package_configs.install_package_config_lookup()
+    assert Config.fromfile is before  # nothing was patched
