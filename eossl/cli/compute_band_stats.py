@@ -23,6 +23,7 @@ from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 
 from eossl.datasets.errors import InvalidSampleError
+from eossl.engine.overrides import load_recipe
 from eossl.registry import DATASETS, TRANSFORMS
 from eossl.utils import ensure_parent_dir, register_all_modules
 
@@ -169,9 +170,7 @@ def main(argv: list[str] | None = None) -> dict[str, BandStats]:
     """Compute, write the JSON, print the snippet; returns ``{key: {band: stats}}``."""
     args = parse_args(argv)
     register_all_modules()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_recipe(args.config, args.cfg_options)
     loader_cfg = cfg.get(f'{args.split}_dataloader')
     dataset_cfg = loader_cfg['dataset'] if loader_cfg else cfg.get('dataset')
     if dataset_cfg is None:

@@ -22,6 +22,7 @@ from mmengine.runner import set_random_seed
 from torch.utils.data import DataLoader
 
 import eossl
+from eossl.engine.overrides import load_recipe
 from eossl.evaluation.knn import extract_features, knn_metrics, knn_scores
 from eossl.models.utils.pretrained_check import check_pretrained, pretrained_inits
 from eossl.utils import ensure_parent_dir
@@ -69,9 +70,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     """Run the probe; returns the metrics (also printed)."""
     args = parse_args(argv)
     eossl.register_all_modules(init_default_scope=False)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_recipe(args.config, args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'eossl'))
     if args.checkpoint:
         cfg.model.backbone.init_cfg = dict(type='Pretrained', checkpoint=args.checkpoint,

@@ -21,6 +21,7 @@ from mmengine.registry import DefaultScope
 
 import eossl
 from eossl.datasets.shards import pack_dataset, verify_shards
+from eossl.engine.overrides import load_recipe
 from eossl.registry import DATASETS
 
 
@@ -69,9 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     eossl.register_all_modules(init_default_scope=False)
     dataset = cfg = None
     if args.config != '-':
-        cfg = Config.fromfile(args.config)
-        if args.cfg_options:
-            cfg.merge_from_dict(args.cfg_options)
+        cfg = load_recipe(args.config, args.cfg_options)
         dataset, section = build_dataset(cfg, args.dataset_key)
     if args.verify:
         report = verify_shards(args.out_dir, None if dataset is None else len(dataset),

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 from mmengine.config import Config, DictAction
 
+from eossl.engine.overrides import load_recipe
 from eossl.utils import ensure_parent_dir
 
 EXPORT_FORMATS = ('.yaml', '.yml', '.json', '.py')
@@ -44,9 +45,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override recipe fields before printing')
     args = parser.parse_args(argv)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_recipe(args.config, args.cfg_options)
     if args.out:
         suffix = osp.splitext(args.out)[1]
         if suffix not in EXPORT_FORMATS:

@@ -14,11 +14,10 @@ from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
-from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 
 import eossl
-from eossl.engine.overrides import LiteralDictAction
+from eossl.engine.overrides import LiteralDictAction, load_recipe
 from eossl.utils import ensure_parent_dir
 from eossl.visualization.recipe_samples import recipe_model, recipe_samples
 from eossl.visualization.similarity import save_retrieval_figure, save_similarity_figure
@@ -59,9 +58,7 @@ def main(argv: Sequence[str] | None = None) -> str:
     parser.add_argument('--cfg-options', nargs='+', action=LiteralDictAction)
     args = parser.parse_args(argv)
     eossl.register_all_modules()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_recipe(args.config, args.cfg_options)
     method = str(cfg.model.type).split('.')[-1]
     if method not in ('SoftCon', 'DualSimCLR'):
         parser.error(f'{args.config}: model.type {method!r}; this figure is for SoftCon and '

@@ -13,11 +13,12 @@ import argparse
 
 import numpy as np
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.dataset import pseudo_collate
 from mmengine.runner import load_checkpoint
 
 import eossl
+from eossl.engine.overrides import load_recipe
 from eossl.models.utils import patchify, unpatchify, upsample_grid
 from eossl.registry import DATASETS, MODELS
 from eossl.utils import ensure_parent_dir
@@ -70,9 +71,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     eossl.register_all_modules()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_recipe(args.config, args.cfg_options)
     model = MODELS.build(cfg.model)
     load_checkpoint(model, args.checkpoint, map_location='cpu', logger='silent')
     model.eval()

@@ -9,11 +9,9 @@ is needed: the masks are drawn by the data pipeline.
 import argparse
 from collections.abc import Sequence
 
-from mmengine.config import Config
-
 import eossl
 from eossl.apis.model import recipe_bands
-from eossl.engine.overrides import LiteralDictAction
+from eossl.engine.overrides import LiteralDictAction, load_recipe
 from eossl.utils import ensure_parent_dir
 from eossl.visualization.pera_masks import save_pera_figure
 from eossl.visualization.recipe_samples import recipe_samples
@@ -29,9 +27,7 @@ def main(argv: Sequence[str] | None = None) -> str:
     parser.add_argument('--cfg-options', nargs='+', action=LiteralDictAction)
     args = parser.parse_args(argv)
     eossl.register_all_modules()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_recipe(args.config, args.cfg_options)
     packed = recipe_samples(cfg, args.index, 1, args.seed)[0]
     sample = packed['data_samples']
     if 'disjoint_masks' not in sample:

@@ -7,6 +7,7 @@
   are parsed by ``DictAction`` as before (``a=1,2`` → ``[1, 2]``, ``a=text`` → ``'text'``).
 - :func:`merge_cfg_file`: ``--cfg-file override.py``: an mmengine config whose fields are
   merged into the recipe (nested dicts merge, ``_delete_=True`` replaces).
+- :func:`load_recipe`: a recipe file with ``--cfg-options`` merged, as every tool reads it.
 - :func:`enable_tensorboard`: ``--tensorboard``: add mmengine's TensorBoard backend next to the
   recipe's own backends (needs the ``tensorboard`` extra).
 """
@@ -67,6 +68,14 @@ def add_override_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--tensorboard', action='store_true',
                         help="also log to TensorBoard (<work_dir>/<timestamp>/vis_data); needs "
                         "pip install 'eossl[tensorboard]'")
+
+
+def load_recipe(path: str, cfg_options: dict | None = None) -> Config:
+    """The recipe at ``path`` (a file or ``eossl::name``) with ``cfg_options`` merged into it."""
+    cfg = Config.fromfile(path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    return cfg
 
 
 def merge_cfg_file(cfg: Config, path: str) -> Config:
