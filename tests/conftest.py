@@ -1,9 +1,19 @@
 """Fixtures shared by the whole suite."""
+import os
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_configure(config) -> None:
+    """Under pytest-xdist (``-n N``), give each of the N workers its share of the cores for
+    torch's intra-op threads: N workers with a thread per core each would oversubscribe them."""
+    workers = int(os.environ.get('PYTEST_XDIST_WORKER_COUNT', '0'))
+    if workers:
+        import torch
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // workers))
 
 
 @pytest.fixture(scope='session')

@@ -1,4 +1,7 @@
 """``eossl::<recipe>`` names: Config.fromfile, user configs' ``_base_``, commands' work dirs."""
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -57,3 +60,19 @@ def test_refuses_an_mmengine_it_was_not_written_for(monkeypatch):
     with pytest.raises(versions.UnsupportedVersionError, match=r'eossl:: recipe lookup.*0\.11\.0'):
         package_configs.install_package_config_lookup()
     assert Config.fromfile is before  # nothing was patched
+
+
+def test_plain_mmengine_resolves_eossl_names_through_the_startup_hook(tmp_path, repo_root):
+    """What ``eossl_config_lookup.pth`` does in site-packages, in a fresh interpreter."""
+    (tmp_path / 'user.py').write_text("_base_ = ['eossl::pera_vits.py']\n")
+    script = (
+        'import sys, eossl_config_lookup\n'
+        'from mmengine.config import Config\n'
+        "assert 'eossl' not in sys.modules\n"
+        "assert Config.fromfile('eossl::pera_vits.py').model.type == 'PerA'\n"
+        "assert 'eossl' in sys.modules\n"
+        "assert Config.fromfile('user.py').model.type == 'PerA'\n"
+        "print('ok')\n")
+    done = subprocess.run([sys.executable, '-c', script], cwd=tmp_path, capture_output=True,
+                          text=True, env={**os.environ, 'PYTHONPATH': str(repo_root)})
+    assert done.returncode == 0 and done.stdout.strip() == 'ok', done.stderr[-2000:]

@@ -76,6 +76,10 @@ def test_wheel_metadata_is_the_same_with_and_without_a_full_mmcv(repo_root, tmp_
     recipes = {p.relative_to(repo_root).as_posix() for p in (repo_root / 'configs').rglob('*.py')}
     assert recipes and recipes <= shipped
     assert {'tools/train.py', 'tools/test.py', 'tools/dist_train.sh'} <= shipped
+    with zipfile.ZipFile(plain) as archive:  # the start-up hook sits at site-packages' root
+        assert archive.read('eossl_config_lookup.pth').decode().strip() == \
+            'import eossl_config_lookup'
+        assert 'eossl_config_lookup.py' in archive.namelist()
 
     scripts = configparser.ConfigParser()
     scripts.read_string(wheel_text(plain, 'entry_points.txt'))
