@@ -12,8 +12,8 @@ import pytest
 from eossl.cli import console
 
 # What a build reads: pyproject.toml and the files it names (no setup.py, nothing probed).
-SOURCES = ('pyproject.toml', 'MANIFEST.in', 'README.md', 'requirements', 'eossl', 'configs',
-           'tools')
+SOURCES = ('pyproject.toml', 'setup.py', 'MANIFEST.in', 'README.md', 'requirements', 'eossl',
+           'eossl_config_lookup.py', 'eossl_config_lookup.pth', 'configs', 'tools')
 
 
 def build_wheel(repo_root: Path, work: Path, extra_path: Path | None = None) -> Path:
