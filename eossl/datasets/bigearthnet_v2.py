@@ -19,6 +19,7 @@ product folder the S1 name without ``_<tile>_<row>_<col>``. Reading parquet need
 import logging
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mmengine.logging import print_log
 
@@ -29,6 +30,9 @@ from .bigearthnet import CLASSES_19, S1_BANDS, S2_BANDS, band_paths
 from .bigearthnet_layout import version_hint
 from .errors import InvalidSampleError
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 SPLITS = {'train': 'train', 'validation': 'validation', 'val': 'validation', 'test': 'test'}
 COLUMNS = ('patch_id', 'labels', 'split', 'country', 's1_name', 'contains_seasonal_snow',
            'contains_cloud_or_shadow')
@@ -37,11 +41,13 @@ LABEL_INDEX = {name: i for i, name in enumerate(CLASSES_19)}
 
 
 def read_metadata(path: Path) -> list[dict]:
-    """The rows of a reBEN metadata parquet file (the :data:`COLUMNS` only).
+    """The rows of a reBEN metadata parquet file: the :data:`COLUMNS`, plus ``metadata_file``
+    (``path``, so that errors about a row name the file it came from).
 
     Raises:
         ImportError: pyarrow is not installed.
-        ValueError: naming the file, when it is unreadable or lacks a column.
+        ValueError: naming the file, when it is unreadable or lacks a column, and naming the
+            column too when :func:`check_columns` rejects it.
     """
     try:
         import pyarrow as pa
@@ -58,7 +64,38 @@ def read_metadata(path: Path) -> list[dict]:
     if missing:
         raise ValueError(f'{path}: missing column(s) {missing}; expected the reBEN metadata '
                          f'columns {list(COLUMNS)} (found {schema.names})')
-    return table.to_pylist()
+    check_columns(path, table)
+    return [dict(row, metadata_file=path) for row in table.to_pylist()]
+
+
+def check_columns(path: Path, table: 'pa.Table') -> None:
+    """ValueError naming ``path`` and the column for a wrong type, a null where a value is
+    required or a ``split`` outside :data:`SPLITS` (any of which would silently drop or
+    mislabel rows)."""
+    import pyarrow as pa
+
+    def text(t) -> bool:
+        return pa.types.is_string(t) or pa.types.is_large_string(t)
+
+    def text_list(t) -> bool:
+        return (pa.types.is_list(t) or pa.types.is_large_list(t)) and text(t.value_type)
+
+    expected = {'patch_id': ('string', text), 'labels': ('list<string>', text_list),
+                'split': ('string', text), 'country': ('string', text), 's1_name': ('string', text),
+                'contains_seasonal_snow': ('bool', pa.types.is_boolean),
+                'contains_cloud_or_shadow': ('bool', pa.types.is_boolean)}
+    for name, (kind, ok) in expected.items():
+        column = table.column(name)
+        if not ok(column.type):
+            raise ValueError(f'{path}: column "{name}" has type {column.type}, expected {kind}')
+        if name not in ('s1_name', 'country') and column.null_count:
+            row = column.is_null().to_pylist().index(True)
+            raise ValueError(f'{path}: column "{name}" is null in {column.null_count} row(s) '
+                             f'(first at row index {row}); expected a {kind} in every row')
+    unknown = sorted(set(table.column('split').to_pylist()) - set(SPLITS.values()))
+    if unknown:
+        raise ValueError(f'{path}: column "split" holds {unknown}; expected only '
+                         f'{sorted(set(SPLITS.values()))}')
 
 
 def s2_patch_folder(s2_dir: Path, patch_id: str) -> Path:
@@ -95,7 +132,10 @@ class BigEarthNetV2(EODataset):
             ``pipeline``, ...).
 
     Raises (at ``full_init``): FileNotFoundError for a missing tree or metadata file (saying so
-    when the folder is a v1.0 layout) or when no patch is left; :class:`InvalidSampleError`
+    when the folder is a v1.0 layout) or when no patch is left; ValueError naming the metadata
+    file (and the column) when it is unreadable, empty, lacks a column, has a column of the
+    wrong type, a null ``patch_id`` / ``labels`` / ``split`` / flag or an unknown ``split``
+    value; :class:`InvalidSampleError`
     naming the file for a missing band file or patch folder, or an unknown label (recorded
     instead when ``skip_invalid``).
     """
@@ -135,6 +175,8 @@ class BigEarthNetV2(EODataset):
                                     f'(data_root={self.data_root!r})'
                                     f'{version_hint(self.data_root, "v2")}')
         rows = read_metadata(path)
+        if not rows:
+            raise ValueError(f'{path}: the metadata file has no row (no patch to index)')
         if not self.exclude_cloudy_snowy:
             flagged = path.parent / FLAGGED_METADATA
             if not flagged.is_file():
@@ -183,7 +225,7 @@ class BigEarthNetV2(EODataset):
         if s1_dir is not None:
             s1_name = row.get('s1_name')
             if not isinstance(s1_name, str) or not s1_name:
-                raise InvalidSampleError(f'{self.resolve(self.metadata)}: patch {patch} has no '
+                raise InvalidSampleError(f'{row["metadata_file"]}: patch {patch} has no '
                                          's1_name (S1 twin)')
             item['paths']['s1'] = band_paths(s1_patch_folder(s1_dir, s1_name), s1_name,
                                              S1_BANDS)
@@ -191,7 +233,7 @@ class BigEarthNetV2(EODataset):
         labels = list(row.get('labels') or [])
         unknown = [name for name in labels if name not in LABEL_INDEX]
         if unknown:
-            raise InvalidSampleError(f'{self.resolve(self.metadata)}: patch {patch} has unknown '
+            raise InvalidSampleError(f'{row["metadata_file"]}: patch {patch} has unknown '
                                      f'label(s) {unknown}; expected names of the 19-class '
                                      'BigEarthNet nomenclature')
         item['gt_label'] = sorted({LABEL_INDEX[name] for name in labels})

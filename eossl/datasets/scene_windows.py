@@ -65,7 +65,8 @@ class SceneWindows(EODataset):
 
     Args:
         data_root: folder searched for ``pattern`` (may be '' when ``scenes`` lists every file).
-        scenes: paths (local or GDAL virtual), or a text file listing one per line.
+        scenes: paths (local or GDAL virtual), or a UTF-8 text file listing one per line (at
+            least one; ``#`` starts a comment).
         pattern: glob of scene files inside ``data_root`` (None: none from the folder).
         modality: the key of ``results['paths']`` the window goes to.
         bands: band names of the scenes' files, in file order (default: the band descriptions,
@@ -114,8 +115,16 @@ class SceneWindows(EODataset):
             list_file = self.resolve(self.scenes_arg)
             if not list_file.is_file():
                 raise FileNotFoundError(f'SceneWindows: scene list {list_file} does not exist')
-            listed = [line.strip() for line in list_file.read_text().splitlines()
+            try:
+                text = list_file.read_text(encoding='utf-8')
+            except UnicodeDecodeError as err:
+                raise ValueError(f'SceneWindows: scene list {list_file} is not UTF-8 text with '
+                                 f'one scene path per line ({err})') from err
+            listed = [line.strip() for line in text.splitlines()
                       if line.strip() and not line.startswith('#')]
+            if not listed:
+                raise ValueError(f'SceneWindows: scene list {list_file} lists no scene path '
+                                 '(expected one path per line; # starts a comment)')
         elif self.scenes_arg is not None:
             listed = [str(p) for p in self.scenes_arg]
         paths = [p if not is_local_path(p) else str(self.resolve(p)) for p in listed]

@@ -63,7 +63,10 @@ class SSL4EOS12(EODataset):
         bands: bands whose files are listed (default all of the modality).
         seasons: ``'random'`` (one item per location) or ``'all'`` (one per location-season).
         labels_file: SSL4EO-S12-ML JSON (relative to ``data_root`` or absolute); None = no
-            labels, every sample kept without ``gt_label``.
+            labels, every sample kept without ``gt_label``. A location absent from it counts as
+            unlabeled (the count is logged); a file that is not valid JSON, maps a location to
+            anything but an object, or covers none of the locations on disk is a ValueError
+            naming it.
         num_classes: label classes (9 Dynamic World); indices outside are an error.
         label_scope: ``'season'`` (the season's own labels) or ``'location'`` (the union over the
             location's seasons, for every season).
@@ -107,6 +110,11 @@ class SSL4EOS12(EODataset):
         root = self.require_dir(self.modality, f'{self.modality} folder')
         labels = self._read_labels() if self.labels_file is not None else None
         locations = self._locations(root)
+        if labels is not None and locations and labels.keys().isdisjoint(locations):
+            raise ValueError(f'SSL4EOS12: labels_file {self.resolve(self.labels_file)} has no '
+                             f'entry for any of the {len(locations)} locations under {root} '
+                             f'(its keys: {sorted(labels)[:3]}, locations: {locations[:3]}); '
+                             'expected 7-digit location ids as keys')
         items, unlabeled = [], 0
         for location in locations:
             try:
@@ -125,8 +133,10 @@ class SSL4EOS12(EODataset):
             raise FileNotFoundError(f'SSL4EOS12: no sample left under {root} ({len(locations)} '
                                     f'locations, {unlabeled} unlabeled seasons excluded, '
                                     f'{len(self.invalid_samples)} invalid)')
+        absent = '' if labels is None else \
+            f' ({len(set(locations) - labels.keys())} locations absent from the labels_file)'
         print_log(f'SSL4EOS12: {len(items)} samples of {self.modality} from {root}; excluded '
-                  f'{unlabeled} unlabeled seasons, {len(self.invalid_samples)} invalid',
+                  f'{unlabeled} unlabeled seasons{absent}, {len(self.invalid_samples)} invalid',
                   logger='current', level=logging.INFO)
         return items
 
@@ -198,10 +208,18 @@ class SSL4EOS12(EODataset):
         try:
             with open(path, encoding='utf-8') as f:
                 raw = json.load(f)
-        except (OSError, ValueError) as err:
+        except OSError as err:
             raise FileNotFoundError(f'SSL4EOS12: cannot read labels_file {path} ({err})') from err
-        if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
-            raise ValueError(f'SSL4EOS12: {path} must map location -> {{season: [class, ...]}}')
+        except ValueError as err:
+            raise ValueError(f'SSL4EOS12: labels_file {path} is not valid JSON ({err})') from err
+        if not isinstance(raw, dict):
+            raise ValueError(f'SSL4EOS12: {path} must map location -> {{season: [class, ...]}}, '
+                             f'got a JSON {type(raw).__name__}')
+        bad = [k for k, v in raw.items() if not isinstance(v, dict)]
+        if bad:
+            raise ValueError(f'SSL4EOS12: {path}: location {bad[0]!r} maps to a JSON '
+                             f'{type(raw[bad[0]]).__name__} ({len(bad)} such location(s)); '
+                             'expected {season: [class, ...]}')
         return {f'{int(k):07d}' if str(k).isdigit() else str(k): v for k, v in raw.items()}
 
     def _season_labels(self, location: str, seasons: list[str],
