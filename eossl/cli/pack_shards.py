@@ -1,16 +1,16 @@
-"""Pack an eossl dataset into tar shards for ``ShardedDataset``, or verify a packed folder.
+"""Pack an eossl dataset into litdata chunks for ``ShardedDataset``, or verify a packed folder.
 
 ``python tools/dataset_converters/pack_shards.py CONFIG OUT_DIR [--samples-per-shard 1000]
 [--workers 8] [--cfg-options ...]`` builds the dataset of CONFIG (``train_dataloader.dataset``
 of a recipe or dataset config, or a top-level ``dataset``; ``--dataset-key`` picks another) and
 writes its items — every band at its native dtype and resolution, band names, georeference,
-labels and other fields — into OUT_DIR (format: docs/shards.md). A rerun skips the shards
-already finished. SSL4EO-S12 draws a random season per access unless built with
-``seasons='all'``, so pack it with ``--cfg-options train_dataloader.dataset.seasons=all``.
+labels and other fields — into OUT_DIR in litdata's format (docs/shards.md; needs the
+``streaming`` extra). A rerun skips the chunks already finished. SSL4EO-S12 draws a random
+season per access unless built with ``seasons='all'``, so pack it with ``--cfg-options
+train_dataloader.dataset.seasons=all``.
 
-``--verify`` re-reads OUT_DIR and checks its counts (against CONFIG's dataset when given, as
-``-``), byte layout and every sample's sha256; it exits 1 and lists each problem with its shard
-and byte offset.
+``--verify`` re-reads OUT_DIR and checks its counts (against CONFIG's dataset when given, not
+as ``-``), every chunk's size and sha256; it exits 1 and lists each problem with its chunk file.
 """
 import argparse
 import sys
@@ -52,10 +52,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config', help="dataset config or recipe ('-' with --verify: no "
                         'comparison with the source dataset)')
-    parser.add_argument('out_dir', help='the shard folder')
+    parser.add_argument('out_dir', help='the output folder (local; upload it to object storage '
+                        'after)')
     parser.add_argument('--dataset-key', help='dotted path of the dataset config in CONFIG')
     parser.add_argument('--samples-per-shard', type=int, default=1000,
-                        help='items per shard (aim for 100 MB - 1 GB shards)')
+                        help='items per chunk (aim for 64 MB - 1 GB chunks)')
     parser.add_argument('--workers', type=int, default=0, help='parallel processes')
     parser.add_argument('--verify', action='store_true',
                         help='check OUT_DIR instead of packing')
@@ -77,14 +78,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                                workers=args.workers)
         for problem in report.problems:
             print(f'PROBLEM: {problem}', file=sys.stderr)
-        print(f'{args.out_dir}: {report.shards} shards, {report.samples} samples, '
+        print(f'{args.out_dir}: {report.shards} chunks, {report.samples} samples, '
               f'{"OK" if report.ok else f"{len(report.problems)} problem(s)"}')
         return 0 if report.ok else 1
     if dataset is None:
         raise SystemExit('packing needs a CONFIG naming the dataset to pack')
     index = pack_dataset(dataset, args.out_dir, samples_per_shard=args.samples_per_shard,
                          workers=args.workers, source=section)
-    print(f'{args.out_dir}: {index.num_samples} samples in {len(index.shards)} shards')
+    print(f'{args.out_dir}: {index["eossl"]["num_samples"]} samples in {len(index["chunks"])} '
+          'chunks')
     return 0
 
 

@@ -1,10 +1,11 @@
-"""tools/dataset_converters/pack_shards.py: parallel packing, resuming, verify mode."""
+"""eossl-pack-shards (tools/dataset_converters/pack_shards.py): parallel packing into litdata
+chunks, resuming, verify mode."""
 import importlib.util
+import json
 import os
 
 import pytest
 
-from eossl.datasets.shards import ShardIndex
 from eossl.testing import make_fake_ssl4eo_s12
 
 pack_shards = importlib.import_module('eossl.cli.pack_shards')
@@ -22,7 +23,11 @@ def recipe(tmp_path):
 
 
 def shard_files(out) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(out.glob('shard-*'))}
+    return {p.name: p.read_bytes() for p in sorted(out.glob('chunk-*'))}
+
+
+def index(out) -> dict:
+    return json.loads((out / 'index.json').read_text())
 
 
 def test_pack_in_parallel_then_resume_only_the_missing_shard(tmp_path, recipe):
@@ -30,14 +35,14 @@ def test_pack_in_parallel_then_resume_only_the_missing_shard(tmp_path, recipe):
     args = [recipe, str(out), '--samples-per-shard', '2', '--workers', '2',
             '--cfg-options', 'train_dataloader.dataset.seasons=all']
     assert pack_shards.main(args) == 0
-    assert ShardIndex(out).num_samples == 6 and len(ShardIndex(out).shards) == 3
+    assert index(out)['eossl']['num_samples'] == 6 and len(index(out)['chunks']) == 3
     first = shard_files(out)
-    kept = out / 'shard-000000.tar'
-    os.utime(kept, (1, 1))  # an untouched shard keeps this mtime
-    (out / 'shard-000001.idx.json').unlink()  # as if killed while writing shard 1
+    kept = out / 'chunk-0-0.bin'
+    os.utime(kept, (1, 1))  # an untouched chunk keeps this mtime
+    (out / '.parts' / '1.json').unlink()  # as if killed while writing chunk 1
     (out / 'index.json').unlink()
     assert pack_shards.main(args[:-4] + args[-2:]) == 0  # serial rerun
-    assert kept.stat().st_mtime == 1  # finished shards are skipped ...
+    assert kept.stat().st_mtime == 1  # finished chunks are skipped ...
     assert shard_files(out) == first  # ... and the rewritten one is byte-identical
     assert pack_shards.main([recipe, str(out), '--verify', '--cfg-options',
                              'train_dataloader.dataset.seasons=all']) == 0
@@ -49,10 +54,10 @@ def test_verify_fails_on_damage_and_on_a_count_mismatch(tmp_path, recipe, capsys
     assert pack_shards.main(['-', str(out), '--verify']) == 0
     assert pack_shards.main([recipe, str(out), '--verify']) == 1  # 3 locations != 6 packed
     assert 'the dataset has 3' in capsys.readouterr().err
-    tar = out / 'shard-000000.tar'
-    tar.write_bytes(tar.read_bytes()[:-2000])
+    chunk = out / 'chunk-0-0.bin'
+    chunk.write_bytes(chunk.read_bytes()[:-2000])
     assert pack_shards.main(['-', str(out), '--verify', '--workers', '2']) == 1
-    assert 'shard-000000.tar' in capsys.readouterr().err
+    assert 'chunk-0-0.bin: ' in capsys.readouterr().err
 
 
 def test_another_packing_in_the_same_folder_is_refused(tmp_path, recipe):

@@ -1,15 +1,29 @@
-"""Sequential tar shards of any eossl dataset: packing, verification, streaming.
+"""Pack any eossl dataset into litdata chunks and stream them (``pip install 'eossl[streaming]'``).
 
-See ``docs/shards.md`` for the format and why it is tar; ``pack_dataset`` and
-``verify_shards`` are what ``tools/dataset_converters/pack_shards.py`` runs, and
-``ShardedDataset`` is the dataset recipes name.
+See ``docs/shards.md``. ``pack_dataset`` and ``verify_shards`` are what ``eossl-pack-shards``
+runs; ``ShardedDataset`` is the dataset recipes name. The engine (litdata) is imported on first
+use, so eossl itself imports without the ``streaming`` extra.
 """
-from .index import ShardIndex
-from .reader import ShardReader
-from .sharded_dataset import ShardedDataset
-from .tar_io import ShardCorruptError
-from .verify import VerifyReport, verify_shards
-from .writer import pack_dataset
+from eossl.registry import DATASETS
 
-__all__ = ['ShardIndex', 'ShardReader', 'ShardedDataset', 'ShardCorruptError', 'VerifyReport',
-           'verify_shards', 'pack_dataset']
+
+@DATASETS.register_module()
+def ShardedDataset(*args, **kwargs):  # noqa: N802 (recipes name it like a dataset class)
+    """A :class:`~.sharded_dataset.ShardStream` (litdata ``StreamingDataset``) over a packed
+    folder; see that class for the arguments."""
+    from .sharded_dataset import ShardStream
+    return ShardStream(*args, **kwargs)
+
+
+def __getattr__(name: str):
+    """``pack_dataset``, ``verify_shards``, ``ShardCorruptError``, … imported on first use."""
+    modules = dict(pack_dataset='writer', verify_shards='verify', VerifyReport='verify',
+                   ShardCorruptError='sample_codec', ShardStream='sharded_dataset')
+    if name not in modules:
+        raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+    from importlib import import_module
+    return getattr(import_module(f'.{modules[name]}', __name__), name)
+
+
+__all__ = ['ShardedDataset', 'ShardStream', 'ShardCorruptError', 'VerifyReport', 'pack_dataset',
+           'verify_shards']

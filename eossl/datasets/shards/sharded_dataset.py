@@ -1,169 +1,204 @@
-"""``ShardedDataset``: stream a shard folder through the usual eossl pipeline."""
+"""``ShardStream``: litdata's ``StreamingDataset`` over packed eossl items, through the usual
+eossl pipeline."""
 import ctypes
+import json
 import logging
+import os
 from collections.abc import Callable, Mapping, Sequence
 from multiprocessing.sharedctypes import RawArray
 from pathlib import Path
 
 import numpy as np
-import torch.distributed as dist
 from mmengine.dataset import Compose
 from mmengine.logging import print_log
-from torch.utils.data import IterableDataset, get_worker_info
 
 from eossl.datasets.errors import InvalidSampleError
-from eossl.registry import DATASETS
 
-from .epoch_plan import REMAINDERS, rank_order, samples_per_rank, worker_positions
-from .index import ShardIndex
-from .reader import ShardReader
+from .engine import INDEX_FILE, ChunkedIndex, StreamingDataset, WorkerEnv
+from .sample_codec import ShardCorruptError, decode_sample
 
 _EPOCH, _SKIP, _BATCH = range(3)
 
 
-@DATASETS.register_module()
-class ShardedDataset(IterableDataset):
-    """Samples packed by ``tools/dataset_converters/pack_shards.py``, streamed per rank/worker.
+class ShardStream(StreamingDataset):
+    """Samples packed by ``pack_shards.py``, streamed per rank and DataLoader worker by litdata.
 
-    Each item is decoded into the dataset item it was packed from, with in-memory rasters
-    where it had file paths, and runs through ``pipeline``: a recipe switches from files to
-    shards by replacing ``train_dataloader.dataset`` (and setting ``sampler=None``, since this
-    dataset splits the data between processes itself).
+    Each sample is decoded into the dataset item it was packed from, with in-memory rasters
+    where it had file paths, and runs through ``pipeline``; recipes name it
+    ``type='ShardedDataset'`` (with ``sampler=None``: litdata splits the data itself).
 
-    Epochs (:mod:`.epoch_plan`): every rank reads the same number of samples,
-    ``ceil(N / R)`` (``remainder='pad'``, up to ``R - 1`` samples twice) or ``floor(N / R)``
-    (``'drop'``), each sample once per epoch otherwise; DataLoader workers take whole batches in
-    turn, so the loader yields the rank's order exactly. Shards are shuffled per epoch and a
-    shuffle buffer mixes samples within a rank, from ``(seed, epoch)``.
+    Epochs are litdata's elastic plan: one canonical order of all samples per ``(seed, epoch)``
+    (chunks shuffled, items shuffled within a chunk), independent of the number of ranks,
+    workers and the batch size, cut into batches that go to ranks in turn and, within a rank, to
+    DataLoader workers in turn — the order in which PyTorch's DataLoader collects them. After
+    ``k`` steps on ``R`` ranks of batch ``B`` the first ``k·R·B`` samples of that order are
+    consumed, so :meth:`set_epoch` with ``skip = k·B`` continues exactly where a run stopped,
+    with the same or another number of workers. With more than one rank, litdata's ``drop_last``
+    keeps the steps equal: the last ``N mod (R·W·B)`` samples of an epoch's order (different ones
+    every epoch) are left out of that epoch; every other sample is read once.
 
-    The epoch, the samples of it already consumed and the DataLoader batch size are set with
-    :meth:`set_epoch`, normally by :class:`~eossl.engine.hooks.DataStateHook` (the
-    ``sampler_seed`` hook of eossl's default runtime), which also stores them in checkpoints so
-    that a run resumed in the middle of an epoch continues with the next unseen batch. They live
-    in shared memory, so persistent DataLoader workers see them too. Only for
-    ``EpochBasedTrainLoop``.
+    The epoch, the samples of it already consumed (per rank) and the batch size are set with
+    :meth:`set_epoch`, normally by :class:`~eossl.engine.hooks.DataStateHook`, which also stores
+    them in checkpoints. They live in shared memory, so persistent workers see them too.
 
     Args:
-        data_root: the shard folder (holding ``index.json``).
+        data_root: the packed folder, local or remote (``s3://bucket/prefix``, ``gs://``, …;
+            S3-compatible stores through ``AWS_ENDPOINT_URL``).
         pipeline: transforms applied to each decoded item, as for any eossl dataset.
-        shuffle: shuffle shard order and samples per epoch (False: stored order).
-        shuffle_buffer: size of the per-rank shuffle buffer, in samples (≤ 1: none).
+        shuffle: shuffle chunk and sample order per epoch (False: stored order).
+        shuffle_buffer: samples of a chunk shuffled together (litdata's
+            ``item_shuffle_window``: blocks of this size are shuffled, then the samples within
+            each; None: litdata's 256, 0: the whole chunk).
         seed: seed of the epoch orders; all ranks must use the same.
-        remainder: ``'pad'`` or ``'drop'`` (see above).
-        verify_checksums: check each sample's sha256 before decoding.
-        skip_invalid: a sample raising :class:`InvalidSampleError` (including a corrupt shard,
-            :class:`~.tar_io.ShardCorruptError`) is logged in ``invalid_samples`` and replaced by
-            another sample drawn from ``(seed, epoch, sample)``, keeping the epoch length; when
-            False the error propagates, naming the shard and byte offset.
+        cache_dir: local folder for the chunks of a remote ``data_root`` (default: litdata's).
+        max_cache_size: bound of that cache (``'50GB'``; litdata evicts chunks read past it).
+        skip_invalid: a sample raising :class:`InvalidSampleError` (a corrupt chunk included)
+            is logged in ``invalid_samples`` and replaced by another drawn from ``(seed, epoch,
+            sample)``; when False the error propagates, naming the chunk file.
         max_refetch: replacement draws before giving up.
         metainfo: overrides of the packed dataset's metainfo.
-        lazy_init: do not read ``index.json`` until first use.
+        storage_options: passed to litdata's object-store client.
     """
 
     def __init__(self, data_root: str | Path, pipeline: Sequence[dict | Callable] = (), *,
-                 shuffle: bool = True, shuffle_buffer: int = 1000, seed: int = 0,
-                 remainder: str = 'pad', verify_checksums: bool = False,
-                 skip_invalid: bool = False, max_refetch: int = 100,
-                 metainfo: Mapping | None = None, lazy_init: bool = False) -> None:
-        if remainder not in REMAINDERS:
-            raise ValueError(f'ShardedDataset: remainder must be one of {REMAINDERS}, got '
-                             f'{remainder!r}')
+                 shuffle: bool = True, shuffle_buffer: int | None = None, seed: int = 0,
+                 cache_dir: str | None = None, max_cache_size: str | int | None = None,
+                 skip_invalid: bool = False,
+                 max_refetch: int = 100, metainfo: Mapping | None = None,
+                 storage_options: dict | None = None) -> None:
         self.data_root = str(data_root)
+        if '://' not in self.data_root and not (Path(self.data_root) / INDEX_FILE).is_file():
+            raise FileNotFoundError(
+                f'{Path(self.data_root) / INDEX_FILE} does not exist: {self.data_root} is not a '
+                'finished eossl shard folder (pack it with pack_shards.py; index.json is written '
+                'last)')
+        super().__init__(self.data_root, cache_dir=cache_dir, shuffle=shuffle, seed=seed,
+                         max_cache_size=max_cache_size, storage_options=storage_options,
+                         item_shuffle_window=shuffle_buffer)
         self.pipeline = Compose(list(pipeline))
-        self.shuffle, self.shuffle_buffer, self.seed = shuffle, shuffle_buffer, seed
-        self.remainder, self.skip_invalid, self.max_refetch = remainder, skip_invalid, max_refetch
+        self.skip_invalid, self.max_refetch = skip_invalid, max_refetch
         self._metainfo = dict(metainfo or {})
         self.invalid_samples: dict[str, str] = {}
-        self.index: ShardIndex | None = None
-        self._reader = ShardReader(verify_checksums=verify_checksums)
+        self._checked_chunks: set[int] = set()
         # shared with DataLoader workers (also persistent ones): epoch, skip, batch size
-        self._state = RawArray(ctypes.c_int64, 3)
-        self._state[_BATCH] = 1
-        self._rank, self._world_size = 0, 1
-        if not lazy_init:
-            self.full_init()
-
-    def full_init(self) -> None:
-        """Read ``index.json`` (once)."""
-        if self.index is None:
-            self.index = ShardIndex(self.data_root)
+        self._shared = RawArray(ctypes.c_int64, 3)
+        self._shared[_BATCH] = 1
+        # litdata has fetched index.json (from a remote root: into its cache folder)
+        self.index = json.loads((Path(self.input_dir.path) / INDEX_FILE).read_text('utf-8'))
+        if 'eossl' not in self.index:
+            raise ValueError(f'{self.data_root}: a litdata folder but not packed by eossl (its '
+                             'index.json has no "eossl" section); pack it with pack_shards.py')
 
     @property
     def metainfo(self) -> dict:
         """The packed dataset's metainfo, updated with the ``metainfo`` argument."""
-        self.full_init()
-        return {**self.index.metainfo, **self._metainfo}
+        return {**self.index['eossl']['metainfo'], **self._metainfo}
 
     @property
     def num_samples(self) -> int:
-        """Samples in the shards (all ranks together)."""
-        self.full_init()
-        return self.index.num_samples
-
-    def _dist_info(self) -> tuple[int, int]:
-        """``(rank, world size)``; remembered, for workers started without the process group."""
-        if dist.is_available() and dist.is_initialized():
-            self._rank, self._world_size = dist.get_rank(), dist.get_world_size()
-        return self._rank, self._world_size
+        """Samples in the folder (all ranks together)."""
+        return self.index['eossl']['num_samples']
 
     def __len__(self) -> int:
-        """Samples this rank reads per epoch."""
-        return samples_per_rank(self.num_samples, self._dist_info()[1], self.remainder)
+        """Samples this rank reads in a whole epoch (``self.num_workers`` is litdata's, 1
+        unless set, which only matters with more than one rank)."""
+        world = self.distributed_env.world_size
+        total = self.num_samples
+        if self.drop_last:
+            stride = world * max(1, self.num_workers) * max(1, int(self._shared[_BATCH]))
+            total -= total % stride
+        return -(-total // world)
 
     def set_epoch(self, epoch: int, skip: int = 0, batch_size: int | None = None) -> None:
-        """Start ``epoch`` after its first ``skip`` samples (of this rank); ``batch_size`` is the
-        DataLoader's, which the batch-to-worker assignment needs."""
+        """Start ``epoch`` after its first ``skip`` samples of this rank; ``batch_size`` is the
+        DataLoader's (it defines which samples each rank and worker reads)."""
         if epoch < 0 or skip < 0 or (batch_size is not None and batch_size < 1):
             raise ValueError(f'ShardedDataset.set_epoch: need epoch >= 0, skip >= 0, '
                              f'batch_size >= 1, got {epoch}, {skip}, {batch_size}')
-        self._dist_info()
-        self._state[_EPOCH], self._state[_SKIP] = epoch, skip
+        self._shared[_EPOCH], self._shared[_SKIP] = epoch, skip
         if batch_size is not None:
-            self._state[_BATCH] = batch_size
+            self._shared[_BATCH] = batch_size
 
-    def epoch_order(self, epoch: int | None = None) -> np.ndarray:
-        """Global sample numbers this rank reads in ``epoch`` (default: the current one)."""
-        self.full_init()
-        rank, world_size = self._dist_info()
-        return rank_order(self.index.counts, rank=rank, world_size=world_size,
-                          epoch=self._state[_EPOCH] if epoch is None else epoch, seed=self.seed,
-                          shuffle=self.shuffle, buffer=self.shuffle_buffer,
-                          remainder=self.remainder)
+    def _elastic_state(self) -> dict:
+        """litdata's resume state for the shared epoch and skip: the elastic plan with a
+        canonical order that one worker of one rank would read, restriped to the real grid."""
+        epoch, skip, batch_size = (int(v) for v in self._shared[:])
+        world = self.distributed_env.world_size
+        return dict(
+            num_samples_yielded=0, num_workers=self.worker_env.world_size,
+            batch_size=batch_size, current_epoch=epoch + 1,
+            input_dir_path=self.input_dir.path, input_dir_url=self.input_dir.url,
+            cache_dir_path=self.cache_dir.path, item_loader=None, drop_last=self.drop_last,
+            seed=self.seed, item_shuffle_window=self._item_shuffle_window, world_size=world,
+            shuffle=self.shuffle, subsampled_files=self.subsampled_files,
+            region_of_interest=self.region_of_interest, state_version=2,
+            sample_in_epoch=skip * world, num_canonical_nodes=1, initial_world_size=1,
+            initial_num_workers=1, initial_batch_size=1, initial_num_nodes=1,
+            resume_mode='elastic')
 
     def __iter__(self):
-        """This worker's share of the rest of the current epoch, through the pipeline."""
-        self.full_init()
-        epoch, skip, batch_size = self._state[:]
-        info = get_worker_info()
-        worker, num_workers = (info.id, info.num_workers) if info is not None else (0, 1)
-        order = self.epoch_order(epoch)[skip:]
-        for position in worker_positions(len(order), batch_size, worker, num_workers):
-            yield self._prepare(int(order[position]), epoch)
+        """This worker's share of the rest of the current epoch (see the class docstring)."""
+        self.worker_env = WorkerEnv.detect()
+        self.batch_size = int(self._shared[_BATCH])
+        self._state_dict = self._elastic_state()
+        self.current_epoch = self._state_dict['current_epoch']
+        return super().__iter__()
 
-    def _prepare(self, sample: int, epoch: int) -> dict:
-        """The pipeline output of global sample ``sample``, or of a replacement (see
-        ``skip_invalid``)."""
+    def _chunk_name(self, chunk_index: int) -> str:
+        """The file of chunk ``chunk_index`` (local path or remote URL)."""
+        name = self.cache._reader.config._chunks[chunk_index]['filename']
+        return os.path.join(self.input_dir.url or self.input_dir.path, name)
+
+    def _check_chunk(self, chunk_index: int) -> None:
+        """ShardCorruptError when a local chunk file is not the size its index entry says (a
+        short file would otherwise be waited for as an unfinished download)."""
+        if chunk_index in self._checked_chunks or self.input_dir.url:
+            return
+        entry = self.cache._reader.config._chunks[chunk_index]
+        path = os.path.join(self.input_dir.path, entry['filename'])
+        size = os.path.getsize(path) if os.path.exists(path) else None
+        if size != entry['chunk_bytes']:
+            raise ShardCorruptError(f'{path}: {size} bytes, index.json says '
+                                    f'{entry["chunk_bytes"]} (truncated or missing chunk)')
+        self._checked_chunks.add(chunk_index)
+
+    def _item(self, index: ChunkedIndex) -> dict:
+        """The decoded dataset item of litdata sample ``index``."""
+        self._check_chunk(index.chunk_index)
+        where = f'{self._chunk_name(index.chunk_index)} sample {index.index}'
+        try:
+            raw = super().__getitem__(index)
+        except (OSError, ValueError, IndexError, KeyError, RuntimeError) as err:
+            raise ShardCorruptError(f'{where}: litdata cannot read it ({err!r})') from err
+        return dict(decode_sample(raw, where), sample_idx=index.index)
+
+    def __getitem__(self, index: ChunkedIndex | int) -> dict:
+        """The pipeline output of sample ``index``, or of a replacement (``skip_invalid``)."""
+        if self.cache is None:  # random access before any iteration: open the cache
+            self.worker_env = WorkerEnv.detect()
+            self.cache = self._create_cache(worker_env=self.worker_env)
+        if isinstance(index, int):
+            index = ChunkedIndex(*self.cache._get_chunk_index_from_index(index))
+        epoch = int(self._shared[_EPOCH])
         for attempt in range(self.max_refetch + 1):
-            location = self.index.locate(sample)
             try:
-                item = self._reader.load(location)
-                item['sample_idx'] = sample
-                result = self.pipeline(item)
+                result = self.pipeline(self._item(index))
             except InvalidSampleError as err:
                 if not self.skip_invalid:
                     raise
-                self.invalid_samples[location.sample_id] = str(err)
-                print_log(f'ShardedDataset: skipping invalid sample {location.sample_id}: {err} '
+                self.invalid_samples[str(index.index)] = str(err)
+                print_log(f'ShardedDataset: skipping invalid sample {index.index}: {err} '
                           f'({len(self.invalid_samples)} invalid so far)', logger='current',
                           level=logging.WARNING)
                 result = None
             if result is not None:
                 return result
-            rng = np.random.default_rng([self.seed, epoch, sample, attempt])
-            sample = int(rng.integers(self.index.num_samples))
+            rng = np.random.default_rng([self.seed, epoch, index.index, attempt])
+            drawn = int(rng.integers(self.num_samples))
+            index = ChunkedIndex(*self.cache._get_chunk_index_from_index(drawn))
         raise RuntimeError(f'ShardedDataset: no valid sample after {self.max_refetch} '
                            f'replacement draws in {self.data_root}')
 
     def __repr__(self) -> str:
-        return (f'{type(self).__name__}(data_root={self.data_root!r}, shuffle={self.shuffle}, '
-                f'shuffle_buffer={self.shuffle_buffer}, remainder={self.remainder!r})')
+        return (f'ShardedDataset(data_root={self.data_root!r}, shuffle={self.shuffle}, '
+                f'seed={self.seed})')

@@ -1,6 +1,4 @@
-"""Corrupt shards fail loudly, naming the shard file and the byte offset; verify finds them."""
-import json
-
+"""Corrupt chunks are refused, naming the chunk file; verify finds them."""
 import numpy as np
 import pytest
 
@@ -10,10 +8,10 @@ from eossl.testing import write_geotiff
 
 
 class Items:
-    """Four 3x3 uint16 single-file samples."""
+    """Four 3x3 uint16 single-file samples of the value 1000 + their index."""
 
     def __init__(self, root) -> None:
-        self.paths = [str(write_geotiff(root / f'{i}.tif', np.full((3, 3), i, np.uint16)))
+        self.paths = [str(write_geotiff(root / f'{i}.tif', np.full((3, 3), 1000 + i, np.uint16)))
                       for i in range(4)]
         self.metainfo, self.skip_invalid = {}, False
 
@@ -26,17 +24,15 @@ class Items:
 
 @pytest.fixture
 def shards(tmp_path):
-    pack_dataset(Items(tmp_path / 'files'), tmp_path / 'shards', samples_per_shard=4)
+    pack_dataset(Items(tmp_path / 'files'), tmp_path / 'shards', samples_per_shard=2)
     return tmp_path / 'shards'
 
 
-def sample_offset(shards, i: int) -> int:
-    return json.loads((shards / 'shard-000000.idx.json').read_text())['offsets'][i]
-
-
-def flip_byte(path, offset: int) -> None:
+def flip_pixel(path, value: int) -> None:
+    """Change the first stored pixel equal to ``value`` (uint16 little-endian)."""
     data = bytearray(path.read_bytes())
-    data[offset] ^= 0xFF
+    at = data.find(np.full(9, value, np.uint16).tobytes())
+    data[at] ^= 0xFF
     path.write_bytes(bytes(data))
 
 
@@ -44,44 +40,31 @@ def read_all(shards, **kwargs) -> list:
     return list(ShardedDataset(shards, shuffle=False, **kwargs))
 
 
-def test_bad_tar_header_names_shard_and_offset(shards):
-    offset = sample_offset(shards, 2)
-    flip_byte(shards / 'shard-000000.tar', offset + 10)  # inside the name of its first header
-    with pytest.raises(ShardCorruptError,
-                       match=rf'shard-000000\.tar byte offset {offset}: tar header checksum'):
+def test_a_changed_pixel_is_refused_naming_the_chunk(shards):
+    flip_pixel(shards / 'chunk-0-1.bin', 1003)
+    with pytest.raises(ShardCorruptError, match=r'chunk-0-1\.bin sample 3: pixel bytes have '
+                                                 r'CRC-32 \d+, the sample says \d+ \(the chunk'):
         read_all(shards)
-
-
-def test_truncated_shard_names_shard_and_offset(shards):
-    tar = shards / 'shard-000000.tar'
-    offset = sample_offset(shards, 3)
-    tar.write_bytes(tar.read_bytes()[:offset + 700])
-    with pytest.raises(ShardCorruptError,
-                       match=rf'shard-000000\.tar byte offset {offset}: .*truncated shard'):
-        read_all(shards)
-
-
-def test_flipped_pixel_is_caught_by_the_checksum(shards):
-    offset = sample_offset(shards, 1)
-    # sample 1 ends with its .npy (128-byte header + 9 uint16) padded to 512: flip its last pixel
-    flip_byte(shards / 'shard-000000.tar', sample_offset(shards, 2) - 512 + 128 + 17)
-    pixels = read_all(shards)[1]['paths']['img'].read()  # decodes: one value changed
-    assert (pixels == 1).sum() == 8 and pixels[0, 2, 2] != 1
-    with pytest.raises(ShardCorruptError,
-                       match=rf'shard-000000\.tar byte offset {offset}: sample 000000001 has '
-                             'sha256'):
-        read_all(shards, verify_checksums=True)
     report = verify_shards(shards)
     assert not report.ok and report.samples == 4
-    assert any(f'byte offset {offset}' in p for p in report.problems), report.problems
+    assert len(report.problems) == 1 and 'chunk-0-1.bin: sha256' in report.problems[0]
+
+
+def test_a_truncated_chunk_is_refused_naming_it(shards):
+    chunk = shards / 'chunk-0-0.bin'
+    chunk.write_bytes(chunk.read_bytes()[:-20])
+    with pytest.raises(ShardCorruptError, match=r'chunk-0-0\.bin: \d+ bytes, index.json says '
+                                                 r'\d+ \(truncated'):
+        read_all(shards)
+    assert 'chunk-0-0.bin: ' in verify_shards(shards, workers=2).problems[0]
 
 
 def test_skip_invalid_replaces_a_corrupt_sample(shards):
-    flip_byte(shards / 'shard-000000.tar', sample_offset(shards, 0) + 10)
+    flip_pixel(shards / 'chunk-0-0.bin', 1000)
     dataset = ShardedDataset(shards, shuffle=False, skip_invalid=True)
     items = list(dataset)
     assert len(items) == 4 and 's0' not in {i['sample_id'] for i in items}
-    assert 'tar header checksum' in dataset.invalid_samples['s0']
+    assert 'CRC-32' in dataset.invalid_samples['0']
 
 
 def test_verify_accepts_an_intact_folder_and_counts_against_the_source(shards):

@@ -1,4 +1,5 @@
-"""Folder → shards → samples: the unchanged loaders see exactly what they see in the files."""
+"""Folder → litdata chunks → samples: the unchanged loaders see exactly what they see in the
+files."""
 import json
 
 import numpy as np
@@ -94,7 +95,7 @@ def test_folder_to_shards_to_samples_is_lossless(tmp_path, make):
     shards = ShardedDataset(tmp_path / 'shards', pipeline=pipeline, shuffle=False)
     raw = ShardedDataset(tmp_path / 'shards', shuffle=False)
     streamed = {s['sample_id']: s for s in shards}
-    packed_items = {s['sample_id']: s for s in raw}
+    packed_items = {s['sample_id']: s for s in raw}  # no pipeline: the decoded items
     assert len(streamed) == len(files) == shards.num_samples
     assert shards.metainfo == json.loads(json.dumps(dict(files.metainfo)))
     for i in range(len(files)):
@@ -149,9 +150,11 @@ def test_items_that_cannot_be_packed_are_named(tmp_path):
         pack_dataset(OneItem(dict(sample_id='m', paths={'mmearth': 'x.h5'})), tmp_path / 'o1')
     with pytest.raises(InvalidSampleError, match="sample 's': set value .* cannot be stored"):
         pack_dataset(OneItem(dict(sample_id='s', paths={'img': tif}, tags={1})), tmp_path / 'o2')
-    with pytest.raises(InvalidSampleError, match="band 'B.4' must be letters"):
-        pack_dataset(OneItem(dict(sample_id='b', paths={'s2': {'B.4': tif}})), tmp_path / 'o3')
+    with pytest.raises(InvalidSampleError, match=r"paths\['img'\] is a int"):
+        pack_dataset(OneItem(dict(sample_id='b', paths={'img': 3})), tmp_path / 'o3')
     missing = OneItem(dict(sample_id='gone', paths={'img': str(tmp_path / 'gone.tif')}),
                       skip_invalid=True)
-    index = pack_dataset(missing, tmp_path / 'o4')
-    assert index.num_samples == 0 and index.data['skipped'] == 1
+    with pytest.raises(ValueError, match='no sample of the 1 could be packed'):
+        pack_dataset(missing, tmp_path / 'o4')
+    assert 'gone.tif' in json.loads((tmp_path / 'o4' / '.parts' / '0.json').read_text())[
+        'skipped']['gone']
