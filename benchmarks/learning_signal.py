@@ -2,81 +2,135 @@
 
 Usage::
 
-    python benchmarks/learning_signal.py --methods softcon,pera,dual_simclr|all --budget-s 30 \
-        [--seeds 2] [--num-train 96 --num-test 64 --size 48] --out F.json
+    python benchmarks/learning_signal.py --methods softcon,pera,dual_simclr,mpmae|all \
+        --budget-s 100 [--epochs E] [--seeds 3] [--num-train 256 --num-test 128] \
+        [--threads 1] [--cfg-options KEY=VALUE ...] --out F.json
+
+(``dual_simclr_zscore``: Dual-SimCLR with its recipe's named z-score option; not in ``all``.)
 
 Per method and seed: structured scenes (:mod:`eossl.testing.structured_layouts`) are written in
-the layout of the dataset the method's recipe reads (SSL4EO-S12 for SoftCon and PerA, SEN12MS
-for Dual-SimCLR); the shipped recipe is trained on the train split with its model shrunk to a
-CPU budget (see ``SHRINK``: backbone depth/width, crop sizes, prototypes) and everything else —
-pipeline, loss, optimizer, schedule, hooks — as shipped, for ``--budget-s`` seconds (the epoch
-running when the budget ends is finished). Frozen features of the train and held-out scenes
-(the recipe's deterministic loading/normalisation steps, full scene, ``extract_feat`` pooled)
-are then probed against the scene labels the generator saved:
+the layout of the dataset the method's recipe reads (SSL4EO-S12: SoftCon, PerA; SEN12MS:
+Dual-SimCLR; MMEarth h5 with its auxiliary targets: MP-MAE). The shipped recipe is trained on the
+train split with the overrides of :data:`METHODS` (model and crop sizes shrunk to a CPU, the
+loaders in-process) and its schedule scaled to the budget (:func:`scale_schedule`); everything
+else — pipeline, loss, optimizer and learning rate, hooks — as shipped. The number of epochs is
+calibrated (:func:`calibrate`: three epochs are timed, then a fresh run with the same seed and
+initial weights trains as many as fit the budget) or fixed by ``--epochs``. The deterministic
+loading step of each pipeline is cached in memory (:class:`CachedLoad`: same arrays, read
+once), so the budget goes to training.
 
-- kNN (``eossl.evaluation.knn_scores``, k = 10) and a linear probe (torch logistic regression,
-  L-BFGS, on standardised features) → dominant-class accuracy (%);
-- a linear multi-label probe (BCE) → mAP (%) over the 7 classes;
-
-for the pretrained backbone, the same model at random initialisation (same seed), and two
-feature baselines from the scene arrays: the per-band mean spectrum (log S2 reflectance + S1 dB,
-15 values) and the raw spectrum statistics (per band mean, std, 10/50/90th percentiles, 75
-values). Not done yet: MP-MAE, the per-patch segmentation probe.
-Results: JSON (every seed and mean ± std) and a PNG (linear accuracy vs pretraining seconds).
+Frozen backbone features of every train and held-out scene (the recipe's deterministic loading /
+normalisation steps on the whole scene, the last backbone stage; PerA: CLS token for the scene,
+patch tokens for the map) are probed by :mod:`learning_signal_probes` — kNN and linear scene
+classification, linear multi-label mAP, per-cell linear segmentation — for the pretrained
+backbone, the same backbone at its random initialisation, and the per-band mean-spectrum baseline
+of the same modality. Dual-SimCLR is probed per modality (``s1``, ``s2``) and concatenated.
+Results: JSON (every seed, mean ± std over seeds, loss and monitors at the start and end) and a
+PNG (held-out linear accuracy vs pretraining seconds per method).
 """
 import argparse
+import copy
 import json
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
-from mmengine.config import Config
+from mmcv.transforms import BaseTransform
+from mmengine.config import Config, DictAction
 from mmengine.dataset import default_collate, pseudo_collate
 from mmengine.hooks import Hook
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
-REPO = Path(__file__).resolve().parents[1]
-TINY_VIT = dict(embed_dims=64, num_layers=4, num_heads=4, _delete_=True)
+from eossl.registry import TRANSFORMS
+from learning_signal_probes import mean_spectrum_baseline, probe_all
 
-# method → (recipe, layout writer, shrink options, eval pipeline prefix length, packed keys)
-SHRINK = {
-    'softcon': ('configs/softcon/softcon_rn50_s2_100e_ssl4eo.py', 'ssl4eo_s12', {
+REPO = Path(__file__).resolve().parents[1]
+TINY_RESNET = {'backbone.depth': 18, 'backbone.stem_channels': 16, 'backbone.base_channels': 16,
+               'neck.in_channels': 128, 'neck.hid_channels': 128, 'neck.out_channels': 32}
+
+MMEARTH_HEADS = ('sentinel2', 'sentinel1', 'aster', 'canopy_height_eth', 'dynamic_world',
+                 'esa_worldcover', 'biome', 'eco_region', 'lat', 'lon', 'month', 'era5')
+
+
+@dataclass(frozen=True)
+class Method:
+    """A shipped recipe and how the benchmark shrinks and reads it."""
+
+    recipe: str
+    layout: str                 # structured_layouts writer
+    shrink: dict                # cfg overrides (sizes only, see README)
+    eval_steps: int             # deterministic leading pipeline steps for feature extraction
+    keys: tuple                 # PackEOInputs keys
+    size: int = 48              # scene side (px)
+    write: dict = field(default_factory=dict)  # extra writer arguments
+
+
+METHODS = {
+    'softcon': Method('configs/softcon/softcon_rn50_s2_100e_ssl4eo.py', 'ssl4eo_s12', {
         'train_dataloader.dataset.pipeline.1.transforms.0.0.size': 32,
-        'model.backbone.depth': 18, 'model.backbone.stem_channels': 16,
-        'model.backbone.base_channels': 16, 'model.backbone.init_cfg': None,
-        'model.neck.in_channels': 128, 'model.neck.hid_channels': 128,
-        'model.neck.out_channels': 32, 'train_dataloader.batch_size': 32}, 1, ('img',)),
-    'pera': ('configs/pera_vits.py', 'ssl4eo_s12', {
+        'train_dataloader.batch_size': 32, 'model.backbone.init_cfg': None,
+        **{f'model.{k}': v for k, v in TINY_RESNET.items()}}, 1, ('img',),
+        write=dict(modalities=('s2c',))),
+    'pera': Method('configs/pera/pera_vits16_s2_200e_ssl4eo.py', 'ssl4eo_s12', {
         'train_dataloader.batch_size': 16,
         'train_dataloader.dataset.pipeline.1.num_local': 2,
         'train_dataloader.dataset.pipeline.1.global_crop.size': 32,
         'train_dataloader.dataset.pipeline.1.local_crop.size': 16,
         'train_dataloader.dataset.pipeline.2.patch_size': 8,
-        'model.num_local': 2, 'model.backbone.arch': TINY_VIT, 'model.backbone.img_size': 32,
-        'model.backbone.patch_size': 8, 'model.head.in_channels': 64,
-        'model.head.num_prototypes': 1024, 'model.head.hidden_channels': 128,
-        'model.head.bottleneck_channels': 32, 'model.pixel_head.in_channels': 64,
-        'model.pixel_head.patch_size': 8, 'model.pixel_head.hidden_channels': 64,
-        'model.pixel_head.bottleneck_channels': 32}, 1, ('img',)),
-    'dual_simclr': ('configs/dual_simclr/dual_simclr_rn50_s1s2_200e_sen12ms.py', 'sen12ms', {
+        'model.num_local': 2,
+        'model.backbone.arch': dict(embed_dims=64, num_layers=4, num_heads=4, _delete_=True),
+        'model.backbone.img_size': 32, 'model.backbone.patch_size': 8,
+        'model.head.in_channels': 64, 'model.head.num_prototypes': 1024,
+        'model.head.hidden_channels': 128, 'model.head.bottleneck_channels': 32,
+        'model.pixel_head.in_channels': 64, 'model.pixel_head.patch_size': 8,
+        'model.pixel_head.hidden_channels': 64, 'model.pixel_head.bottleneck_channels': 32},
+        1, ('img',), write=dict(modalities=('s2c',))),
+    'dual_simclr': Method('configs/dual_simclr/dual_simclr_rn50_s1s2_200e_sen12ms.py', 'sen12ms', {
         'train_dataloader.dataset.pipeline.4.size': 32, 'train_dataloader.batch_size': 32,
-        **{f'model.{m}_{part}': value for m in ('s1', 's2') for part, value in (
-            ('backbone.depth', 18), ('backbone.stem_channels', 16),
-            ('backbone.base_channels', 16), ('neck.in_channels', 128),
-            ('neck.hid_channels', 128), ('neck.out_channels', 32))}}, 4, ('s1', 's2')),
+        **{f'model.{m}_{k}': v for m in ('s1', 's2') for k, v in TINY_RESNET.items()}},
+        4, ('s1', 's2')),
+    # eossl option (named recipe): dataset z-scoring instead of the per-sample max normalisation
+    'dual_simclr_zscore': Method(
+        'configs/dual_simclr/dual_simclr_rn50_s1s2_200e_sen12ms_zscore.py', 'sen12ms', {
+            'train_dataloader.dataset.pipeline.3.size': 32, 'train_dataloader.batch_size': 32,
+            **{f'model.{m}_{k}': v for m in ('s1', 's2') for k, v in TINY_RESNET.items()}},
+        3, ('s1', 's2')),
+    'mpmae': Method('configs/mpmae/mpmae_convnextv2-atto_all-uncertainty_200e_mmearth-56.py',
+                    'mmearth', {
+        'train_dataloader.dataset.pipeline.1.size': 32, 'train_dataloader.batch_size': 32,
+        'model.backbone.arch': dict(depths=[1, 1, 2, 1], channels=[16, 32, 64, 128],
+                                    _delete_=True),
+        'model.neck.in_channels': 128, 'model.neck.embed_dim': 64,
+        **{f'model.heads.{h}.in_channels': 64 for h in MMEARTH_HEADS}}, 1, ('sentinel2',)),
 }
+SHIPPED = ('softcon', 'pera', 'dual_simclr', 'mpmae')  # --methods all
 RUNTIME = {'train_dataloader.num_workers': 0, 'train_dataloader.persistent_workers': False,
-           'train_dataloader.pin_memory': False, 'train_cfg.max_epochs': 10000,
-           'default_hooks.logger.interval': 10,
+           'train_dataloader.pin_memory': False, 'default_hooks.logger.interval': 10,
            'default_hooks.checkpoint': dict(type='ResumableCheckpointHook', interval=10 ** 6),
+           'default_hooks.representation_monitor.interval': 10,
            'default_hooks.representation_monitor.warmup_iters': 10 ** 9}
 
 
+@TRANSFORMS.register_module(force=True)
+class CachedLoad(BaseTransform):
+    """Runs a deterministic loading transform once per sample and returns copies after."""
+
+    def __init__(self, transform: dict) -> None:
+        self.inner, self.cache = TRANSFORMS.build(transform), {}
+
+    def transform(self, results: dict) -> dict:
+        key = tuple(str(results.get(k)) for k in ('sample_id', 'season', 'h5_index'))
+        if key not in self.cache:
+            self.cache[key] = self.inner(results)
+        return copy.deepcopy(self.cache[key])
+
+
 class _Budget(Hook):
-    """Ends training after the epoch during which ``seconds`` of training have passed."""
+    """Stops training after the epoch during which ``seconds`` have passed (a safety net for a
+    calibration the machine's load made too optimistic)."""
 
     priority = 'LOWEST'
 
@@ -89,173 +143,231 @@ class _Budget(Hook):
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
         self.iters += 1
         if time.perf_counter() - self.start > self.seconds:
-            runner.train_loop._max_epochs = runner.epoch + 1  # finish this epoch, then stop
+            runner.train_loop._max_epochs = runner.epoch + 1
 
 
-def write_data(layout: str, root: Path, args, seed: int) -> dict:
-    """Structured scenes in ``layout`` under ``root`` (train + held-out split files, labels)."""
+class _EpochTimes(Hook):
+    """Records the wall time of each training epoch."""
+
+    def __init__(self) -> None:
+        self.start, self.seconds = 0.0, []
+
+    def before_train_epoch(self, runner) -> None:
+        self.start = time.perf_counter()
+
+    def after_train_epoch(self, runner) -> None:
+        self.seconds.append(time.perf_counter() - self.start)
+
+
+def calibrate(cfg: Config, budget_s: float) -> tuple[int, list[float]]:
+    """Epochs that fit ``budget_s``, from three timed epochs of ``cfg`` (the first reads the
+    files, later ones hit the cache; the faster of those two is taken, the load of a shared
+    machine only slows an epoch down): ``1 + (budget − first) / cached``."""
+    cfg.train_cfg.max_epochs = 3
+    runner = Runner.from_cfg(cfg)
+    times = _EpochTimes()
+    runner.register_hook(times)
+    runner.train()
+    first, cached = times.seconds[0], min(times.seconds[1:])
+    return max(1, 1 + int((budget_s - first) / cached)), times.seconds
+
+
+def scale_schedule(cfg: Config, epochs: int) -> dict:
+    """Shrink the recipe's epoch schedule to ``epochs``: every epoch-based scheduler's
+    ``begin`` / ``end`` / ``T_max`` and the teacher-temperature warm-up scaled by ``epochs /
+    max_epochs``. Returns ``{'recipe_epochs', 'epochs', 'factor'}``."""
+    recipe_epochs = cfg.train_cfg.max_epochs
+    factor = epochs / recipe_epochs
+    for sched in cfg.param_scheduler:
+        if sched.get('by_epoch', True):
+            for key in ('begin', 'end', 'T_max'):
+                if sched.get(key):
+                    sched[key] = max(1, round(sched[key] * factor))
+            if 'end' in sched:
+                sched['end'] = max(sched['end'], sched.get('begin', 0) + 1)
+    for hook in cfg.get('custom_hooks', []):
+        if hook['type'] == 'TeacherTempWarmupHook' and hook.get('by_epoch', True):
+            hook['warmup'] = round(hook['warmup'] * factor)
+    cfg.train_cfg.max_epochs = epochs
+    return dict(recipe_epochs=recipe_epochs, epochs=epochs, factor=factor)
+
+
+def write_data(method: Method, root: Path, args, seed: int) -> dict:
+    """Structured scenes in the method's layout under ``root``."""
     from eossl.testing.structured_layouts import WRITERS
-    kwargs = dict(modalities=('s2c',)) if layout == 'ssl4eo_s12' else {}
-    return WRITERS[layout](root, args.num_train, args.num_test, args.size, seed, **kwargs)
+    return WRITERS[method.layout](root, args.num_train, args.num_test, method.size, seed,
+                                  **method.write)
 
 
-def build_cfg(method: str, data: dict, root: Path, seed: int, work_dir: Path) -> Config:
-    """The shipped recipe, shrunk, pointed at the train split of the structured data."""
-    recipe, layout, shrink, _, _ = SHRINK[method]
-    cfg = Config.fromfile(REPO / recipe)
-    cfg.merge_from_dict({**RUNTIME, **shrink, 'train_dataloader.dataset.data_root': str(root),
-                         'train_dataloader.dataset.split_file': str(data['split_train']),
-                         'randomness.seed': seed})
+def _split_options(method: Method, data: dict, split: str) -> dict:
+    """Dataset arguments that select a split of the written data."""
+    if method.layout == 'mmearth':
+        return {'data_root': str(data['folder']), 'split': split}
+    return {'split_file': str(data[f'split_{split}'])}
+
+
+def build_cfg(name: str, data: dict, root: Path, seed: int, work_dir: Path,
+              options: dict | None = None) -> Config:
+    """The shipped recipe, shrunk, on the train split, its loading step cached; ``options``
+    (``--cfg-options``: a named option of the recipe) merged last."""
+    method = METHODS[name]
+    cfg = Config.fromfile(REPO / method.recipe)
+    size = ({'train_dataloader.dataset.pipeline.0.target_size': method.size}
+            if method.layout == 'ssl4eo_s12' else {})
+    split = {f'train_dataloader.dataset.{k}': v
+             for k, v in {'data_root': str(root), **_split_options(method, data, 'train')}.items()}
+    cfg.merge_from_dict({**RUNTIME, **method.shrink, **size, **split, 'randomness.seed': seed,
+                         **(options or {})})
+    pipeline = cfg.train_dataloader.dataset.pipeline
+    pipeline[0] = dict(type='CachedLoad', transform=pipeline[0])
     cfg.work_dir = str(work_dir)
     return cfg
 
 
+def dense_features(model, name: str, inputs) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+    """``{modality: (scene features (B, D), feature map (B, C, h, w))}`` of a batch."""
+    if name.startswith('dual_simclr'):
+        maps = {m: getattr(model, f'{m}_backbone')(inputs[m])[-1] for m in ('s1', 's2')}
+        maps['s1s2'] = torch.cat([maps['s1'], maps['s2']], 1)
+        return {m: (x.mean((2, 3)), x) for m, x in maps.items()}
+    if name == 'pera':
+        backbone, out_type = model.backbone, model.backbone.out_type
+        backbone.out_type = 'raw'
+        try:
+            tokens = backbone(inputs)[-1]
+        finally:
+            backbone.out_type = out_type
+        h, w = backbone.grid_size(inputs)
+        patches = tokens[:, -h * w:].transpose(1, 2).reshape(len(tokens), -1, h, w)
+        return {'s2': (tokens[:, 0], patches)}
+    x = model.encoder_input(inputs) if name == 'mpmae' else inputs
+    out = model.backbone(x)[-1]
+    return {'s2': (out.mean((2, 3)), out)}
+
+
 @torch.no_grad()
-def features(model, cfg: Config, method: str, root: Path, split_file: Path) -> torch.Tensor:
-    """``(N, D)`` frozen features of a split, in the split file's order."""
+def features(model, cfg: Config, name: str, data: dict, split: str, order: list[str]) -> dict:
+    """``{modality: (scene (N, D), map (N, C, h, w))}`` of a split, in ``order`` (sample ids)."""
     from eossl.registry import DATASETS
-    _, _, _, prefix, keys = SHRINK[method]
-    pipeline = [dict(step) for step in cfg.train_dataloader.dataset.pipeline[:prefix]]
-    if method == 'pera':
+    method = METHODS[name]
+    pipeline = [dict(step) for step in cfg.train_dataloader.dataset.pipeline[:method.eval_steps]]
+    pipeline[0] = dict(pipeline[0]['transform'])
+    if name == 'pera':
         pipeline[0]['target_size'] = cfg.model.backbone.img_size
-    pipeline.append(dict(type='PackEOInputs', keys=keys))
-    dataset_cfg = dict(cfg.train_dataloader.dataset, data_root=str(root), pipeline=pipeline,
-                       split_file=str(split_file))
-    dataset_cfg.pop('labels_file', None)
-    dataset_cfg.pop('unlabeled', None)
+    pipeline.append(dict(type='PackEOInputs', keys=method.keys))
+    dataset_cfg = dict(cfg.train_dataloader.dataset, pipeline=pipeline,
+                       **_split_options(method, data, split))
+    for key in ('labels_file', 'unlabeled'):
+        dataset_cfg.pop(key, None)
     dataset = DATASETS.build(dataset_cfg)
+    ids = [str(dataset.get_data_info(i).get('h5_index', dataset.get_data_info(i)['sample_id']))
+           for i in range(len(dataset))]
     collate = (default_collate if cfg.train_dataloader.get('collate_fn', {}).get('type')
                == 'default_collate' else pseudo_collate)
     model.eval()
-    order = [line.strip() for line in split_file.read_text().splitlines() if line.strip()]
-    by_id, feats = {}, []
-    for i in range(len(dataset)):
-        sample = dataset[i]
-        by_id[sample['data_samples'].sample_id] = i
-        feats.append(sample)
-    out = []
-    for start in range(0, len(feats), 32):
-        batch = model.data_preprocessor(collate(feats[start:start + 32]), False)['inputs']
-        feat = model.extract_feat(batch)
-        if isinstance(feat, dict):
-            feat = torch.cat([feat[k] for k in sorted(feat)], 1)
-        if isinstance(feat, (tuple, list)):
-            feat = feat[-1]
-        if feat.dim() == 4:
-            feat = feat.mean((2, 3))
-        elif feat.dim() == 3:
-            feat = feat[:, 0]
-        out.append(feat.float())
-    out = torch.cat(out)
-    return out[[by_id[sid] for sid in order]]
+    parts: dict[str, list] = {}
+    for start in range(0, len(dataset), 32):
+        batch = collate([dataset[i] for i in range(start, min(start + 32, len(dataset)))])
+        inputs = model.data_preprocessor({'inputs': batch['inputs']}, False)['inputs']
+        for m, (scene, dense) in dense_features(model, name, inputs).items():
+            parts.setdefault(m, []).append((scene.float(), dense.float()))
+    index = [ids.index(i) for i in order]
+    return {m: (torch.cat([s for s, _ in p])[index], torch.cat([d for _, d in p])[index])
+            for m, p in parts.items()}
 
 
-def linear_probe(train_x, train_y, test_x, multi_label: bool, steps: int = 100) -> torch.Tensor:
-    """Test scores of a logistic regression (L-BFGS, L2 1e-3) on standardised features."""
-    mean, std = train_x.mean(0), train_x.std(0).clamp_min(1e-6)
-    train_x, test_x = (train_x - mean) / std, (test_x - mean) / std
-    w = torch.zeros(train_x.shape[1], train_y.shape[1], requires_grad=True)
-    b = torch.zeros(train_y.shape[1], requires_grad=True)
-    optim = torch.optim.LBFGS([w, b], max_iter=steps, line_search_fn='strong_wolfe')
-
-    def closure():
-        optim.zero_grad()
-        logits = train_x @ w + b
-        loss = (F.binary_cross_entropy_with_logits(logits, train_y) if multi_label else
-                F.cross_entropy(logits, train_y.argmax(1))) + 1e-3 * (w ** 2).sum()
-        loss.backward()
-        return loss
-    optim.step(closure)
-    return (test_x @ w + b).detach()
+def evaluate(model, cfg: Config, name: str, data: dict, labels: dict) -> dict:
+    """Probe metrics per modality of the model's frozen features."""
+    order = {s: [str(i) for i in labels['sample_id'][labels['split'] == k]]
+             for k, s in enumerate(('train', 'test'))}
+    train = features(model, cfg, name, data, 'train', order['train'])
+    test = features(model, cfg, name, data, 'test', order['test'])
+    return {m: probe_all(train[m][0], test[m][0], train[m][1], test[m][1], labels)
+            for m in train}, {m: tuple(train[m][1].shape[2:]) for m in train}
 
 
-def probe(train_x, test_x, labels: dict) -> dict:
-    """kNN accuracy, linear accuracy, linear multi-label mAP (all %) of train → test features."""
-    from eossl.evaluation.knn import knn_metrics, knn_scores
-    split = labels['split']
-    onehot = torch.eye(labels['multi_hot'].shape[1])[torch.as_tensor(labels['dominant'])]
-    multi = torch.as_tensor(labels['multi_hot']).float()
-    tr, te = torch.as_tensor(split == 0), torch.as_tensor(split == 1)
-    knn = knn_scores(train_x, onehot[tr], test_x, k=10)
-    lin = linear_probe(train_x, onehot[tr], test_x, False)
-    ml = linear_probe(train_x, multi[tr], test_x, True)
-    return dict(knn_acc=knn_metrics(knn, onehot[te], False)['accuracy'],
-                linear_acc=knn_metrics(lin, onehot[te], False)['accuracy'],
-                linear_mAP=knn_metrics(ml, multi[te], True)['mAP'])
+def _loss_trace(runner) -> list[float]:
+    return [float(v) for v in runner.message_hub.get_scalar('train/loss').data[0]]
 
 
-def baselines(labels: dict) -> dict:
-    """Probe metrics of the mean-spectrum and raw-spectrum-statistics features."""
-    s2 = np.log(labels['s2'].clip(1e-4)).reshape(*labels['s2'].shape[:2], -1)
-    s1 = labels['s1'].reshape(*labels['s1'].shape[:2], -1)
-    pixels = np.concatenate([s2, s1], 1)  # (N, 15, H·W)
-    mean = pixels.mean(2)
-    raw = np.concatenate([mean, pixels.std(2),
-                          *np.percentile(pixels, [10, 50, 90], axis=2)], 1)
-    split = labels['split']
-    out = {}
-    for name, x in (('mean_spectrum', mean), ('raw_spectrum', raw)):
-        x = torch.as_tensor(x).float()
-        out[name] = probe(x[split == 0], x[split == 1], labels)
-    return out
+def _monitor(runner):
+    return next(h for h in runner.hooks if type(h).__name__ == 'RepresentationMonitorHook')
 
 
-def run_one(method: str, args, seed: int, scratch: Path) -> dict:
-    """Pretrain ``method`` once and probe it, its random init and the baselines."""
-    root = scratch / f'{method}_{seed}'
-    data = write_data(SHRINK[method][1], root / 'data', args, seed)
+def run_one(name: str, args, seed: int, scratch: Path) -> dict:
+    """Pretrain ``name`` once (``args.epochs``, or as many as fit ``args.budget_s``), probe it,
+    its random init and the baselines."""
+    method = METHODS[name]
+    root = scratch / f'{name}_{seed}'
+    data = write_data(method, root / 'data', args, seed)
     labels = dict(np.load(data['labels']))
-    cfg = build_cfg(method, data, root / 'data', seed, root / 'work')
+    options, epochs, epoch_s = getattr(args, 'cfg_options', None), args.epochs, []
+    if epochs is None:
+        epochs, epoch_s = calibrate(build_cfg(name, data, root / 'data', seed, root / 'calib',
+                                              options), args.budget_s)
+    cfg = build_cfg(name, data, root / 'data', seed, root / 'work', options)
+    schedule = scale_schedule(cfg, epochs)
     runner = Runner.from_cfg(cfg)
     runner.model.init_weights()
-
-    def evaluate() -> dict:
-        tr = features(runner.model, cfg, method, root / 'data', data['split_train'])
-        te = features(runner.model, cfg, method, root / 'data', data['split_test'])
-        return probe(tr, te, labels)
-    random_init = evaluate()
-    budget = _Budget(args.budget_s)
+    random_init, grids = evaluate(runner.model, cfg, name, data, labels)
+    budget = _Budget(1.25 * args.budget_s if args.epochs is None else float('inf'))
     runner.register_hook(budget)
     start = time.perf_counter()
     runner.train()
     seconds = time.perf_counter() - start
-    return dict(seed=seed, pretrained=evaluate(), random_init=random_init,
-                baselines=baselines(labels), train_seconds=seconds, iterations=budget.iters,
-                epochs=runner.epoch)
+    pretrained, _ = evaluate(runner.model, cfg, name, data, labels)
+    baselines = {m: mean_spectrum_baseline(labels, m, grids[m]) for m in grids}
+    losses, history = _loss_trace(runner), _monitor(runner).history
+    return dict(seed=seed, pretrained=pretrained, random_init=random_init,
+                mean_spectrum=baselines, grid=grids, train_seconds=seconds,
+                calibration_epoch_s=epoch_s, iterations=budget.iters, schedule=schedule,
+                loss_first10=float(np.mean(losses[:10])), loss_last10=float(np.mean(losses[-10:])),
+                monitors_first=history[0] if history else {},
+                monitors_last=history[-1] if history else {})
 
 
 def summarise(runs: list[dict]) -> dict:
-    """mean ± std over seeds of every metric."""
+    """``{part: {modality: {metric: {mean, std}}}}`` over seeds (std with ddof 1), parts
+    ``pretrained``, ``random_init``, ``mean_spectrum`` and the paired per-seed differences
+    ``gain_vs_random_init`` and ``gain_vs_mean_spectrum`` (pretrained minus the other)."""
     def stats(values):
         values = np.asarray(values, float)
         return dict(mean=float(values.mean()),
                     std=float(values.std(ddof=1)) if len(values) > 1 else 0.0)
-    out = {}
-    for part in ('pretrained', 'random_init'):
-        out[part] = {k: stats([r[part][k] for r in runs]) for k in runs[0][part]}
-    for name in runs[0]['baselines']:
-        out[name] = {k: stats([r['baselines'][name][k] for r in runs])
-                     for k in runs[0]['baselines'][name]}
+    out = {part: {m: {k: stats([r[part][m][k] for r in runs]) for k in metrics}
+                  for m, metrics in runs[0][part].items()}
+           for part in ('pretrained', 'random_init', 'mean_spectrum')}
+    for other in ('random_init', 'mean_spectrum'):
+        out[f'gain_vs_{other}'] = {
+            m: {k: stats([r['pretrained'][m][k] - r[other][m][k] for r in runs])
+                for k in metrics} for m, metrics in runs[0]['pretrained'].items()}
     return out
 
 
 def plot(results: dict, path: Path) -> None:
-    """Linear-probe accuracy vs pretraining seconds, one marker per method and seed."""
+    """Held-out linear accuracy vs pretraining seconds: pretrained (dots), random init at 0 s
+    (crosses), mean-spectrum baseline (dashed), per method (its S2 features; Dual-SimCLR both)."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(5, 3.5))
-    for method, entry in results['methods'].items():
-        for run in entry['runs']:
-            ax.scatter(run['train_seconds'], run['pretrained']['linear_acc'], label=method)
-            ax.scatter(0, run['random_init']['linear_acc'], marker='x', color='gray')
-    base = [r['baselines']['mean_spectrum']['linear_acc'] for e in results['methods'].values()
-            for r in e['runs']]
-    ax.axhline(np.mean(base), ls='--', color='k', label='mean spectrum')
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for i, (name, entry) in enumerate(results['methods'].items()):
+        for modality in entry['runs'][0]['pretrained']:
+            if modality == 's1s2':
+                continue
+            color, label = f'C{i}', f'{name} ({modality})'
+            marker = 's' if modality == 's1' else 'o'
+            for run in entry['runs']:
+                ax.scatter(run['train_seconds'], run['pretrained'][modality]['linear_acc'],
+                           color=color, marker=marker, label=label)
+                ax.scatter(0, run['random_init'][modality]['linear_acc'], color=color,
+                           marker='x')
+            base = np.mean([r['mean_spectrum'][modality]['linear_acc'] for r in entry['runs']])
+            ax.axhline(base, ls='--' if modality == 's2' else ':', color=color, lw=0.8)
     handles, names = ax.get_legend_handles_labels()
     unique = dict(zip(names, handles))
     ax.legend(unique.values(), unique.keys(), fontsize=7)
-    ax.set_xlabel('pretraining seconds (CPU)')
+    ax.set_xlabel('pretraining seconds (CPU); x at 0 = random init, lines = mean spectrum')
     ax.set_ylabel('held-out linear acc. (%)')
     fig.tight_layout()
     fig.savefig(path, dpi=120)
@@ -264,26 +376,34 @@ def plot(results: dict, path: Path) -> None:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--methods', default='all')
-    parser.add_argument('--budget-s', type=float, default=30.0)
-    parser.add_argument('--seeds', type=int, default=2)
-    parser.add_argument('--num-train', type=int, default=96)
-    parser.add_argument('--num-test', type=int, default=64)
-    parser.add_argument('--size', type=int, default=48)
+    parser.add_argument('--budget-s', type=float, default=90.0)
+    parser.add_argument('--epochs', type=int, default=None,
+                        help='train this many epochs instead of calibrating to --budget-s')
+    parser.add_argument('--seeds', type=int, default=3)
+    parser.add_argument('--num-train', type=int, default=256)
+    parser.add_argument('--num-test', type=int, default=128)
+    parser.add_argument('--threads', type=int, default=1, help='torch / BLAS / OpenMP threads')
     parser.add_argument('--scratch', default='/tmp/eossl_learning_signal')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='recipe options (key=value) applied to every method run')
     parser.add_argument('--out', required=True)
     args = parser.parse_args(argv)
-    methods = list(SHRINK) if args.methods == 'all' else args.methods.split(',')
-    unknown = set(methods) - set(SHRINK)
+    names = list(SHIPPED) if args.methods == 'all' else args.methods.split(',')
+    unknown = set(names) - set(METHODS)
     if unknown:
-        raise SystemExit(f'unknown methods {sorted(unknown)}; choose from {sorted(SHRINK)}')
+        raise SystemExit(f'unknown methods {sorted(unknown)}; choose from {sorted(METHODS)}')
+    from threadpoolctl import threadpool_limits
+    threadpool_limits(args.threads)
+    torch.set_num_threads(args.threads)
     import eossl  # noqa: F401  (registers the components)
     init_default_scope('eossl')
     from common import environment
     results = dict(args=vars(args), environment=environment(torch.device('cpu')), methods={})
-    for method in methods:
-        runs = [run_one(method, args, seed, Path(args.scratch)) for seed in range(args.seeds)]
-        results['methods'][method] = dict(runs=runs, summary=summarise(runs))
-        print(method, json.dumps(results['methods'][method]['summary'], indent=1))
+    for name in names:
+        runs = [run_one(name, args, seed, Path(args.scratch)) for seed in range(args.seeds)]
+        results['methods'][name] = dict(runs=runs, summary=summarise(runs))
+        print(name, json.dumps(results['methods'][name]['summary'], indent=1))
+    results['load_average_end'] = list(__import__('os').getloadavg())
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1, default=float) + '\n')

@@ -1,6 +1,5 @@
 """Structured scenes: seeded, read by the datasets, class spectra separable only on average."""
 import numpy as np
-import pytest
 
 from eossl.testing import (
     make_scenes,
@@ -74,7 +73,6 @@ def test_sen12ms_layout_loads(tmp_path):
 
 
 def test_mmearth_layout_loads(tmp_path):
-    pytest.importorskip('h5py')
     from eossl.datasets import MMEarth
     out = make_structured_mmearth(tmp_path, num_train=3, num_test=2, size=16)
     assert len(MMEarth(str(out['folder']), split='train')) == 3

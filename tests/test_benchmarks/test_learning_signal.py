@@ -1,0 +1,77 @@
+"""benchmarks/learning_signal.py: schedule scaling, the probes, and (slow) that a short SoftCon
+pretraining beats its random initialisation on the held-out probe."""
+import argparse
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+
+from .test_common import _module
+
+probes = _module('learning_signal_probes')
+learning_signal = _module('learning_signal')
+
+
+def test_scale_schedule_shrinks_every_epoch_count():
+    cfg = Config(dict(
+        train_cfg=dict(max_epochs=200),
+        param_scheduler=[dict(type='LinearLR', by_epoch=True, begin=0, end=20),
+                         dict(type='CosineAnnealingLR', T_max=180, begin=20, end=200),
+                         dict(type='CosineAnnealingLR', T_max=903, begin=10, end=200)],
+        custom_hooks=[dict(type='TeacherTempWarmupHook', warmup=30)]))
+    out = learning_signal.scale_schedule(cfg, 20)
+    assert out == dict(recipe_epochs=200, epochs=20, factor=0.1)
+    assert [(s.begin, s.end) for s in cfg.param_scheduler] == [(0, 2), (2, 20), (1, 20)]
+    assert [s.T_max for s in cfg.param_scheduler[1:]] == [18, 90]
+    assert cfg.custom_hooks[0].warmup == 3 and cfg.train_cfg.max_epochs == 20
+
+
+def _labels(num_scenes: int, size: int = 8) -> dict:
+    """Labels npz contents: left / right halves of each scene hold two classes."""
+    rng = np.random.default_rng(0)
+    left, right = rng.integers(7, size=num_scenes), rng.integers(7, size=num_scenes)
+    class_map = np.zeros((num_scenes, size, size), np.int64)
+    class_map[:, :, :size // 2] = left[:, None, None]
+    class_map[:, :, size // 2:] = right[:, None, None]
+    multi_hot = np.zeros((num_scenes, 7), np.int64)
+    multi_hot[np.arange(num_scenes), left] = multi_hot[np.arange(num_scenes), right] = 1
+    return dict(split=np.arange(num_scenes) % 3 == 0, dominant=left, multi_hot=multi_hot,
+                class_map=class_map)
+
+
+def test_probes_read_informative_features_and_not_noise():
+    labels = _labels(150)
+    labels['split'] = labels['split'].astype(int)
+    onehot = torch.nn.functional.one_hot(torch.as_tensor(labels['class_map']), 7)
+    maps = onehot.permute(0, 3, 1, 2).float() + 0.3 * torch.randn(150, 7, 8, 8)
+    maps = torch.nn.functional.avg_pool2d(maps, 4)  # (N, 7, 2, 2): one class per cell
+    tr, te = labels['split'] == 0, labels['split'] == 1
+    good = probes.probe_all(maps[tr].flatten(1), maps[te].flatten(1), maps[tr], maps[te], labels)
+    assert good['linear_acc'] > 90 and good['seg_acc'] > 95 and good['seg_mIoU'] > 90
+    noise = torch.randn_like(maps)
+    bad = probes.probe_all(noise[tr].flatten(1), noise[te].flatten(1), noise[tr], noise[te],
+                           labels)
+    assert bad['linear_acc'] < 40 and bad['seg_acc'] < 40
+
+
+def test_cell_labels_take_the_majority_class():
+    class_map = np.zeros((1, 4, 4), np.int64)
+    class_map[0, :, 1:] = 2
+    class_map[0, 0, 0] = 2  # top-left cell: 3 of 4 px class 2; bottom-left: a 2:2 tie → 0
+    assert probes.cell_labels(class_map, (2, 2), 7).tolist() == [2, 2, 0, 2]
+
+
+# One short run per method was tried with everything below fixed first (seed 0, 128 + 64
+# scenes, ~120 iterations, held-out linear accuracy): only SoftCon beat its random init
+# (PerA 60.9 vs 64.1, Dual-SimCLR 32.8 vs 42.2, MP-MAE 54.7 vs 56.3; benchmarks/README.md,
+# learning signal), so only SoftCon is asserted here; the others need more than a CI budget.
+@pytest.mark.slow
+def test_short_softcon_pretraining_beats_random_init(tmp_path):
+    # fixed before any run: seed 0, 128 train + 64 held-out scenes, a fixed epoch count (not a
+    # time budget, so the result does not depend on the machine's load), and the metric —
+    # held-out linear accuracy of the S2 features
+    args = argparse.Namespace(budget_s=None, epochs=20, num_train=128, num_test=64,
+                              cfg_options=None)
+    run = learning_signal.run_one('softcon', args, seed=0, scratch=tmp_path)
+    assert run['pretrained']['s2']['linear_acc'] > run['random_init']['s2']['linear_acc']
