@@ -14,6 +14,10 @@
 #   model.pixel_head.loss.norm_per_patch=True     per-patch standardized targets (pera_*_normpix.py)
 #   model.backbone.drop_path_mode=mask            per-sample Bernoulli drop path (dense branch)
 #   model.backbone.interpolate_offset=None        size-exact position-embedding resampling
+#   train_dataloader.dataset.pipeline.1.batch_augment=True   views cut / flipped / jittered for
+#       the whole batch in the data preprocessor on the accelerator (same per-sample draws);
+#       default False = the official per-sample CPU path, kept because on a CPU-only machine
+#       the batch path only moves the same work into the training process
 _base_ = [
     '../_base_/datasets/ssl4eo_s12_s2_pera.py',
     '../_base_/default_runtime.py',
@@ -28,8 +32,11 @@ model = dict(
     num_global=2,
     num_local=8,
     teacher_temp=0.05,  # warmed up from 0.03 by TeacherTempWarmupHook below
+    # index sets collated once per batch (pinned, non-blocking copy), not in the model step;
+    # with the data option batch_augment=True the views are cut here (aligned_views)
     data_preprocessor=dict(type='eossl.EODataPreprocessor', stats='ssl4eo_s12:s2_l1c',
-                           bands=S2_BANDS),
+                           bands=S2_BANDS, collate_fields=('disjoint_masks', ),
+                           aligned_views='aligned_views', non_blocking=True),
     backbone=dict(type='EOVisionTransformer', arch=arch, bands=S2_BANDS, img_size=224,
                   patch_size=patch_size, layer_scale_init_value=None, drop_path_rate=0.3,
                   drop_path_uniform=True),

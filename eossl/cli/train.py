@@ -14,6 +14,7 @@ import eossl
 from eossl.cli.dist_train import resume_after_restart
 from eossl.engine.blas_threads import limit_openblas_threads
 from eossl.engine.cli import adapt_to_device, build_runner, merge_cli_args
+from eossl.engine.cpu_allocator import retain_freed_memory
 from eossl.engine.overrides import add_override_arguments, apply_overrides
 from eossl.engine.preflight import check_train_batches
 from eossl.engine.presets import PRESETS, apply_preset
@@ -47,6 +48,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Build the Runner from the recipe and train."""
     args = parse_args(argv)
     limit_openblas_threads()  # before any DataLoader worker starts (see blas_threads)
+    retain_freed_memory()  # CPU steps reuse their pages instead of faulting them in again
     eossl.register_all_modules(init_default_scope=False)
     cfg = Config.fromfile(args.config)
     cfg_options = apply_overrides(cfg, args)

@@ -22,10 +22,11 @@ from .hooks import (
     TeacherTempWarmupHook,
     WeightDecayLoggerHook,
 )
+from .merged_groups_constructor import MergedGroupsOptimWrapperConstructor
 
 __all__ = [
     'BandCheckHook', 'BandMismatchError', 'CheckpointLayoutHook', 'DataStateHook',
-    'ForeignCheckpointError', 'NonFiniteLossError',
+    'ForeignCheckpointError', 'MergedGroupsOptimWrapperConstructor', 'NonFiniteLossError',
     'NonFiniteLossHook', 'NumClassesCheckHook', 'PredictionFigureHook', 'PretrainedCheckHook',
     'RepresentationCollapseError', 'RepresentationMonitorHook',
     'ResumableCheckpointHook', 'TeacherEMAHook', 'TeacherTempWarmupHook', 'WeightDecayLoggerHook',

@@ -107,3 +107,28 @@ def test_uncertainty_weighting_needs_every_task():
         UncertaintyWeighting(['a', 'b'])({'a': torch.tensor(1.)})
     with pytest.raises(ValueError, match='unique'):
         UncertaintyWeighting(['a', 'a'])
+
+
+@pytest.mark.parametrize('loss_fn, pred, target, mask', [
+    (MaskedMSELoss(), torch.randn(2, 4, 6), torch.randn(2, 4, 6), torch.rand(2, 4) > 0.5),
+    (MaskedMSELoss(nan_mode='skip', reduction='flat'), torch.randn(3, 5),
+     torch.randn(3, 5).masked_fill(torch.rand(3, 5) > 0.7, float('nan')), None),
+    (MaskedCrossEntropyLoss(), torch.randn(2, 4, 3, 5), torch.randint(-1, 5, (2, 4, 3)),
+     torch.rand(2, 4) > 0.5),
+])
+def test_masked_losses_run_without_host_syncs(loss_fn, pred, target, mask):
+    """No ``.any()`` / ``.item()`` and no boolean-mask indexing (data-dependent shapes): on a
+    GPU each of these waits for the device."""
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    class Record(TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            called.add(str(func.overloadpacket))
+            return func(*args, **(kwargs or {}))
+
+    called = set()
+    pred.requires_grad_()
+    with Record():
+        loss_fn(pred, target, mask).backward()
+    assert not called & {'aten._local_scalar_dense', 'aten.nonzero', 'aten.is_nonzero',
+                         'aten.masked_select', 'aten.index'}, called

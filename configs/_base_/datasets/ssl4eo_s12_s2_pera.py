@@ -2,6 +2,11 @@
 # student and teacher views (2 global 224 px + 8 local 96 px), strong band-safe jitter for the
 # student (p=0.8), weak for the teacher (p=0.1); disjoint student / predicted / teacher patch sets.
 # eossl option: a crop view under 50 % valid (non-nodata) pixels is re-drawn (min_valid_fraction)
+# eossl option batch_augment (AlignedMultiViews, pipeline.1): False (default, the official
+# per-sample path: views cut and jittered on the CPU in the workers); True: workers only load the
+# tile and draw the same per-sample parameters, the data preprocessor cuts / flips / jitters the
+# batch on the accelerator (≈4x more samples per CPU core; benchmarks/README.md). Switch with
+#   --cfg-options train_dataloader.dataset.pipeline.1.batch_augment=True
 data_root = 'data/ssl4eo-s12'
 
 S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B10', 'B11', 'B12')
@@ -18,10 +23,11 @@ train_pipeline = [
          student_pipeline=[dict(type='RandomBandBrightnessContrast', brightness=0.4,
                                 contrast=0.4, prob=0.8)],
          teacher_pipeline=[dict(type='RandomBandBrightnessContrast', brightness=0.4,
-                                contrast=0.4, prob=0.1)]),
+                                contrast=0.4, prob=0.1)],
+         batch_augment=False),
     dict(type='DisjointMaskGenerator', patch_size=16, num_global=2, student_ratio=0.2,
          teacher_ratio=0.6),
-    dict(type='PackEOInputs', keys='img', algorithm_keys=('disjoint_masks', ),
+    dict(type='PackEOInputs', keys='img', algorithm_keys=('disjoint_masks', 'aligned_views'),
          meta_keys=('sample_id', )),
 ]
 

@@ -1,8 +1,11 @@
 # schedule (MMEarth): AdamW (0.9, 0.95), wd 0.05 except biases, norms and log-variances (1-D
 # parameters; GRN keeps decay as in the official code), lr 1.5e-4 x batch / 256, 40 warm-up
-# epochs then cosine to 0, 200 epochs
+# epochs then cosine to 0, 200 epochs. MergedGroupsOptimWrapperConstructor (eossl option, same
+# per-parameter lr / weight decay) merges the 190 per-parameter groups of paramwise_cfg into one
+# group per setting, so foreach / fused optimizer kernels run over many tensors at once
 optim_wrapper = dict(
     type='OptimWrapper',
+    constructor='eossl.MergedGroupsOptimWrapperConstructor',
     optimizer=dict(type='AdamW', lr=1.5e-4, betas=(0.9, 0.95), weight_decay=0.05),
     paramwise_cfg=dict(flat_decay_mult=0.0, custom_keys={'.grn.': dict(decay_mult=1.0)}))
 param_scheduler = [

@@ -6,6 +6,8 @@ from mmcv.transforms import BaseTransform, Compose
 
 from eossl.registry import TRANSFORMS
 
+from .view_params import check_batch_photometry, draw_view_params
+
 
 def _build_pipeline(cfgs: Sequence[dict] | dict | None, key: str) -> Compose:
     """A Compose of ``cfgs`` whose transforms act on ``key`` unless a cfg names its own keys."""
@@ -43,12 +45,25 @@ class AlignedMultiViews(BaseTransform):
         student_pipeline: photometric cfgs applied to the student copy.
         teacher_pipeline: photometric cfgs applied to the teacher copy.
         key: results key of the source image and of the output view list.
+        batch_augment: eossl option (default ``False``: every view is cut and jittered here,
+            per sample, as the official code does). ``True``: all random parameters are drawn
+            here, per sample and in the same order from the same transforms (so a seeded run
+            draws the same values), but nothing is cut: ``results[key]`` stays the source
+            (C, H, W) and ``results['aligned_views']`` holds per slot the box, output size,
+            resampling mode, flips and the per-branch jitter factors. The data preprocessor
+            (``EODataPreprocessor(aligned_views='aligned_views')``) then cuts, flips and
+            jitters the whole batch on the accelerator (:mod:`eossl.models.data_preprocessors.
+            batch_views`); ``DisjointMaskGenerator`` reads the view sizes from
+            ``results[key + '_view_shapes']``. Photometry must be
+            ``RandomBandBrightnessContrast``; ``min_valid_fraction`` is judged on the box's
+            source pixels (an integral image) instead of the resampled view.
     """
 
     def __init__(self, global_crop: dict, local_crop: dict | None = None, num_global: int = 2,
                  num_local: int = 8, flip: dict | None = None,
                  student_pipeline: Sequence[dict] | None = None,
-                 teacher_pipeline: Sequence[dict] | None = None, key: str = 'img') -> None:
+                 teacher_pipeline: Sequence[dict] | None = None, key: str = 'img',
+                 batch_augment: bool = False) -> None:
         if num_global < 1 or num_local < 0:
             raise ValueError(f'AlignedMultiViews: need num_global ≥ 1 and num_local ≥ 0, got '
                              f'{num_global}, {num_local}')
@@ -61,6 +76,9 @@ class AlignedMultiViews(BaseTransform):
                                if num_local else None)
         self.student_pipeline = _build_pipeline(student_pipeline, key)
         self.teacher_pipeline = _build_pipeline(teacher_pipeline, key)
+        self.batch_augment = batch_augment
+        if batch_augment:
+            check_batch_photometry([self.student_pipeline, self.teacher_pipeline])
 
     def _run(self, pipeline: Compose, results: dict, image: np.ndarray) -> np.ndarray:
         """``pipeline`` on a copy of ``results`` whose ``key`` holds ``image``; the new image."""
@@ -78,6 +96,12 @@ class AlignedMultiViews(BaseTransform):
                              f'array, got {getattr(image, "shape", type(image).__name__)}')
         geometries = ([self.global_geometry] * self.num_global
                       + [self.local_geometry] * self.num_local)
+        if self.batch_augment:
+            results['aligned_views'] = draw_view_params(
+                image, geometries, self.student_pipeline, self.teacher_pipeline, results)
+            results[self.key + '_view_shapes'] = [geometry.transforms[0].size
+                                                  for geometry in geometries] * 2
+            return results
         students, teachers = [], []
         for geometry in geometries:
             view = self._run(geometry, results, image)
@@ -90,4 +114,4 @@ class AlignedMultiViews(BaseTransform):
         return (f'{type(self).__name__}(num_global={self.num_global}, num_local='
                 f'{self.num_local}, global_geometry={self.global_geometry}, local_geometry='
                 f'{self.local_geometry}, student_pipeline={self.student_pipeline}, '
-                f'teacher_pipeline={self.teacher_pipeline})')
+                f'teacher_pipeline={self.teacher_pipeline}, batch_augment={self.batch_augment})')

@@ -8,7 +8,7 @@ stays NaN, the others only mix valid neighbours (never a NaN smeared into data).
 import logging
 import math
 from abc import abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from mmcv.transforms.utils import cache_randomness
@@ -97,47 +97,60 @@ class _BoxTransform(MultiKeyTransform):
 
     def _valid_box(self, array: np.ndarray, reference: tuple[int, int],
                    results: dict) -> tuple[Box, np.ndarray]:
-        """A box whose cut of the first key has at least ``min_valid_fraction`` valid pixels.
+        """:meth:`valid_box`, judged on the cut of the first key; returns the box and its cut."""
+        cuts = {}
+
+        def fraction(box: Box) -> float:
+            cuts[box] = crop_box(array, box, reference, self.size, self.resample)
+            return valid_fraction(cuts[box])
+
+        box = self.valid_box(reference, results, fraction,
+                             lambda: np.flatnonzero(np.isfinite(array).all(axis=0)))
+        return box, cuts[box] if box in cuts else crop_box(array, box, reference, self.size,
+                                                           self.resample)
+
+    def valid_box(self, reference: tuple[int, int], results: dict,
+                  fraction: Callable[[Box], float],
+                  valid_pixels: Callable[[], np.ndarray]) -> Box:
+        """A box whose view has at least ``min_valid_fraction`` valid pixels (``fraction``).
 
         A pixel is valid when it is finite in every band (loaders turn nodata into NaN). Up to
         ``max_redraws`` further boxes are drawn, each with a freshly drawn size but placed to
-        contain a randomly chosen valid pixel (uniform placement would keep missing the few
-        valid pixels of a scene-edge tile); each redrawn view is counted and logged. When none
-        reaches the minimum, the draw with the most valid pixels is kept; an image without any
-        valid pixel makes the sample invalid (the dataset's ``skip_invalid`` then logs it and
-        draws another).
+        contain a randomly chosen valid pixel (``valid_pixels()``: flat indices on the reference
+        grid; uniform placement would keep missing the few valid pixels of a scene-edge tile);
+        each redrawn view is counted and logged. When none reaches the minimum, the draw with
+        the most valid pixels is kept; an image without any valid pixel makes the sample
+        invalid (the dataset's ``skip_invalid`` then logs it and draws another).
         """
         box = self.cached_box(*reference, results)
-        cut = crop_box(array, box, reference, self.size, self.resample)
         if self.min_valid_fraction <= 0:
-            return box, cut
-        draws = [(valid_fraction(cut), box, cut)]
+            return box
+        draws = [(fraction(box), box)]
         valid = None
         while draws[-1][0] < self.min_valid_fraction and len(draws) <= self.max_redraws:
             if valid is None:
-                valid = np.flatnonzero(np.isfinite(array).all(axis=0))
+                valid = valid_pixels()
                 if not valid.size:
                     break
             redrawn = self._anchored(self.box(*reference, results), valid, reference)
-            view = crop_box(array, redrawn, reference, self.size, self.resample)
-            draws.append((valid_fraction(view), redrawn, view))
+            draws.append((fraction(redrawn), redrawn))
         if len(draws) == 1 and draws[0][0] >= self.min_valid_fraction:
-            return box, cut
-        fraction, box, cut = max(draws, key=lambda draw: draw[0])  # the first best one
+            return box
+        best, box = max(draws, key=lambda draw: draw[0])  # the first best one
         self.redrawn_views += 1
         sample = results.get('sample_id')
-        if fraction == 0:
+        if best == 0:
             raise InvalidSampleError(
                 f'sample {sample!r}: {type(self).__name__} found no valid pixel in '
                 f'{results.get(self.keys[0] + "_path", self.keys[0])!r} '
                 f'(min_valid_fraction={self.min_valid_fraction}): every pixel is nodata')
-        kept = 'kept' if fraction >= self.min_valid_fraction else 'kept the best,'
+        kept = 'kept' if best >= self.min_valid_fraction else 'kept the best,'
         print_log(f'{type(self).__name__}: redrew a view of sample {sample!r} whose valid-pixel '
                   f'fraction {draws[0][0]:.2f} < min_valid_fraction={self.min_valid_fraction} '
-                  f'({len(draws) - 1} redraws; {kept} valid fraction {fraction:.2f}; '
+                  f'({len(draws) - 1} redraws; {kept} valid fraction {best:.2f}; '
                   f'{self.redrawn_views} views redrawn so far)',
                   logger='current', level=logging.WARNING)
-        return box, cut
+        return box
 
     @staticmethod
     def _anchored(box: Box, valid: np.ndarray, reference: tuple[int, int]) -> Box:

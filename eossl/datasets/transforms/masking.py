@@ -22,9 +22,9 @@ class DisjointMaskGenerator(BaseTransform):
 
     ``results[key]`` must hold paired views as written by :class:`AlignedMultiViews`: the
     student views of all slots (globals first), then the teacher views in the same order, each
-    (C, H, W). Output: ``results[out_key] = {'student': [...], 'predict': [...],
-    'teacher': [...]}``, one sorted int64 array of patch indices (row-major over the
-    (H/p) × (W/p) grid) per slot. Carry it to the model with
+    (C, H, W) (or their sizes in ``results[key + '_view_shapes']``). Output: ``results[out_key]
+    = {'student': [...], 'predict': [...], 'teacher': [...]}``, one sorted int64 array of patch
+    indices (row-major over the (H/p) × (W/p) grid) per slot. Carry it to the model with
     ``PackEOInputs(..., algorithm_keys=(out_key,))`` (a DataSample field).
 
     Args:
@@ -47,14 +47,19 @@ class DisjointMaskGenerator(BaseTransform):
         self.student_ratio, self.teacher_ratio = student_ratio, teacher_ratio
         self.predict_local, self.key, self.out_key = predict_local, key, out_key
 
-    def _slot_shapes(self, views: list[np.ndarray]) -> list[tuple[int, int]]:
-        """Validated (H, W) per slot of the paired ``views`` list."""
-        if not isinstance(views, (list, tuple)) or len(views) % 2 or not views:
-            raise ValueError(f'DisjointMaskGenerator: results["{self.key}"] must be a list of '
-                             'student views followed by as many teacher views '
-                             '(AlignedMultiViews output)')
-        slots = len(views) // 2
-        shapes = [tuple(v.shape[-2:]) for v in views]
+    def _slot_shapes(self, results: dict) -> list[tuple[int, int]]:
+        """Validated (H, W) per slot of the paired views, or of ``key + '_view_shapes'`` (the
+        sizes of views that ``AlignedMultiViews(batch_augment=True)`` leaves uncut)."""
+        views = results[self.key]
+        shapes = results.get(self.key + '_view_shapes')
+        if shapes is None:
+            if not isinstance(views, (list, tuple)) or len(views) % 2 or not views:
+                raise ValueError(f'DisjointMaskGenerator: results["{self.key}"] must be a list '
+                                 'of student views followed by as many teacher views '
+                                 '(AlignedMultiViews output)')
+            shapes = [v.shape[-2:] for v in views]
+        shapes = [tuple(int(v) for v in shape) for shape in shapes]
+        slots = len(shapes) // 2
         if shapes[:slots] != shapes[slots:]:
             raise ValueError(f'DisjointMaskGenerator: student view sizes {shapes[:slots]} differ '
                              f'from teacher view sizes {shapes[slots:]}')
@@ -79,7 +84,7 @@ class DisjointMaskGenerator(BaseTransform):
     def transform(self, results: dict) -> dict:
         """Add ``results[out_key]``: ``{'student' | 'predict' | 'teacher': [(K_v,) int64]}``."""
         masks: dict[str, list[np.ndarray]] = dict(student=[], predict=[], teacher=[])
-        for slot, (h, w) in enumerate(self._slot_shapes(results[self.key])):
+        for slot, (h, w) in enumerate(self._slot_shapes(results)):
             num = (h // self.patch_size) * (w // self.patch_size)
             sets = self.split(num, predict=slot < self.num_global or self.predict_local)
             for name, idx in sets.items():

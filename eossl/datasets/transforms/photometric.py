@@ -20,6 +20,9 @@ from .keyed import MultiKeyTransform
 
 def band_means(array: np.ndarray) -> np.ndarray:
     """Mean of each band over valid (non-NaN) pixels, shape ``(C, 1, 1)``; 0 for all-NaN bands."""
+    means = array.mean(axis=(1, 2), keepdims=True, dtype=np.float32)
+    if not np.isnan(means).any():  # no NaN anywhere: the plain mean (one pass)
+        return means
     valid = ~np.isnan(array)
     total = np.where(valid, array, 0).sum(axis=(1, 2), keepdims=True)
     count = valid.sum(axis=(1, 2), keepdims=True)
@@ -60,7 +63,8 @@ class _RandomBandTransform(MultiKeyTransform):
             reference_height = self.reference_shape(arrays)[0]
             for key, array in arrays.items():
                 scale = array.shape[1] / reference_height
-                self.store(results, key, self.apply(array, params, scale).astype(np.float32))
+                self.store(results, key, self.apply(array, params, scale).astype(np.float32,
+                                                                               copy=False))
         return results
 
     def extra_repr(self) -> str:
@@ -102,9 +106,9 @@ class RandomBandBrightnessContrast(_RandomBandTransform):
         """``b·μ + a·(x − μ)`` with the first ``C`` factors."""
         c = array.shape[0]
         mean = band_means(array)
-        b = params['brightness'][:c, None, None]
-        a = params['contrast'][:c, None, None]
-        return b * mean + a * (array - mean)
+        b = params['brightness'][:c, None, None].astype(np.float32)
+        a = params['contrast'][:c, None, None].astype(np.float32)
+        return array * a + (b - a) * mean  # = b·μ + a·(x − μ), one float32 pass
 
     def extra_repr(self) -> str:
         return (f'brightness={self.brightness}, contrast={self.contrast}, '

@@ -10,6 +10,7 @@ convolution); an output pixel is NaN when less than half of its kernel weight fe
 otherwise it is the weighted mean of its valid neighbours. Without NaN this is plain resampling.
 """
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -28,6 +29,7 @@ def _kernel(x: np.ndarray, mode: str) -> np.ndarray:
                     np.where(x < 2, a * x**3 - 5 * a * x**2 + 8 * a * x - 4 * a, 0.0))
 
 
+@lru_cache(maxsize=512)
 def axis_weights(start: float, length: float, size_in: int, size_out: int,
                  mode: str) -> np.ndarray:
     """Weights ``(size_out, size_in)`` mapping input pixels to ``size_out`` samples of the span.
@@ -35,6 +37,8 @@ def axis_weights(start: float, length: float, size_in: int, size_out: int,
     The span ``[start, start + length)`` is in input pixel units (pixel ``j`` covers
     ``[j, j + 1)``); output pixel ``i`` is centred at ``start + (i + 0.5) * length / size_out``.
     Samples near the border use only in-range pixels (rows are renormalized: edge replication).
+    Cached (read-only result): a loader resamples every sample's coarse bands with the same
+    weights.
     """
     if mode not in RESAMPLE_MODES:
         raise ValueError(f'resample mode {mode!r} is not one of {RESAMPLE_MODES}')
@@ -44,6 +48,7 @@ def axis_weights(start: float, length: float, size_in: int, size_out: int,
         index = np.clip(np.floor(centres).astype(np.int64), 0, size_in - 1)
         weights = np.zeros((size_out, size_in), np.float32)
         weights[np.arange(size_out), index] = 1.0
+        weights.flags.writeable = False
         return weights
     support = max(scale, 1.0)  # widen the kernel when downsampling: antialiasing
     distance = (np.arange(size_in)[None, :] + 0.5 - centres[:, None]) / support
@@ -55,12 +60,22 @@ def axis_weights(start: float, length: float, size_in: int, size_out: int,
         weights[empty] = 0.0
         weights[np.flatnonzero(empty), nearest] = 1.0
         totals = weights.sum(axis=1, keepdims=True)
-    return (weights / totals).astype(np.float32)
+    weights = (weights / totals).astype(np.float32)
+    weights.flags.writeable = False
+    return weights
 
 
 def kernel_margin(scale: float, mode: str) -> int:
     """Input pixels beyond a span that can carry weight, for reading a padded window."""
     return int(np.ceil(_RADIUS.get(mode, 0.5) * max(scale, 1.0))) + 1
+
+
+def _trimmed(weights: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
+    """``weights`` (out, in) cut to the input span ``[i0, i1)`` that carries weight, so that a
+    crop's matrix products touch only the pixels under its box."""
+    used = np.flatnonzero(weights.any(axis=0))
+    i0, i1 = int(used[0]), int(used[-1]) + 1
+    return weights[:, i0:i1], (i0, i1)
 
 
 def resample(array: np.ndarray, size: Sequence[int], box: Box | None = None,
@@ -81,9 +96,9 @@ def resample(array: np.ndarray, size: Sequence[int], box: Box | None = None,
     out_h, out_w = int(size[0]), int(size[1])
     if (top, left, box_h, box_w, out_h, out_w) == (0, 0, height, width, height, width):
         return array.astype(np.float32, copy=True)
-    rows = axis_weights(top, box_h, height, out_h, mode)
-    cols = axis_weights(left, box_w, width, out_w, mode)
-    data = array.astype(np.float32, copy=False)
+    rows, (r0, r1) = _trimmed(axis_weights(top, box_h, height, out_h, mode))
+    cols, (c0, c1) = _trimmed(axis_weights(left, box_w, width, out_w, mode))
+    data = array[:, r0:r1, c0:c1].astype(np.float32, copy=False)
     invalid = np.isnan(data)
     if not invalid.any():
         return rows @ data @ cols.T

@@ -105,6 +105,7 @@ class ConvNeXtV2FCMAE(BaseBackbone):
             for i in self.out_indices:
                 self.add_module(f'norm{i}', _ln(channels[i]))
         self._freeze_stages()
+        self.channels_last = channels_last
         if channels_last:
             self.to(memory_format=torch.channels_last)
 
@@ -126,11 +127,20 @@ class ConvNeXtV2FCMAE(BaseBackbone):
         return active.to(x.dtype)
 
     def init_weights(self) -> None:
-        """MMEarth's official init without ``init_cfg``; otherwise mmengine's init."""
+        """MMEarth's official init without ``init_cfg``; otherwise mmengine's init.
+
+        Drawn in the default (NCHW) layout: random init fills a tensor in memory order, and
+        ``channels_last`` must change the layout only, not the values a seed gives.
+        """
+        if self.channels_last:
+            self.to(memory_format=torch.contiguous_format)
         if self.init_cfg is not None:
-            return super().init_weights()
-        init_fcmae_encoder(self)
-        self._is_init = True
+            super().init_weights()
+        else:
+            init_fcmae_encoder(self)
+            self._is_init = True
+        if self.channels_last:
+            self.to(memory_format=torch.channels_last)
 
     def forward(self, x: torch.Tensor,
                 mask: torch.Tensor | None = None) -> tuple[torch.Tensor, ...]:

@@ -14,8 +14,9 @@ input of a spatial or global operation is zero at the inactive sites:
 - a strided sparse convolution (kernel = stride) makes a coarse site active when any of its fine
   sites is, i.e. the active map is max-pooled.
 
-Hence :class:`MaskedConvNeXtV2Block` zeroes inactive sites before GRN and after the residual sum,
-and the encoder re-applies the active map after the stem, every block and every downsampling.
+Hence :class:`MaskedConvNeXtV2Block` zeroes inactive sites before GRN and after the residual sum
+(fused with it), and the encoder re-applies the active map after the stem, every block and every
+downsampling.
 """
 import torch
 import torch.nn.functional as F
@@ -82,8 +83,12 @@ class MaskedConvNeXtV2Block(ConvNeXtBlock):
         x = self.act(self.pointwise_conv1(self.norm(x, data_format='channel_last')))
         active_last = None if active is None else active.permute(0, 2, 3, 1)
         if active_last is not None:
-            x = x * active_last
+            # in place: GELU's backward reads its input, and mul's only the (constant) map
+            x = x.mul_(active_last)
         x = masked_grn(x, self.grn, active_last, self.grn_stats)
-        x = self.pointwise_conv2(x).permute(0, 3, 1, 2)
-        x = shortcut + self.drop_path(x)
-        return x if active is None else x * active
+        x = self.drop_path(self.pointwise_conv2(x).permute(0, 3, 1, 2))
+        if active is None:
+            return shortcut + x
+        # shortcut is zero at inactive sites, so shortcut + x·active = (shortcut + x)·active,
+        # in one fused pass instead of an add and a multiplication
+        return torch.addcmul(shortcut, x, active)

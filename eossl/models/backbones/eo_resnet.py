@@ -34,8 +34,22 @@ class EOResNet(ResNet):
         self.bands = _check_bands(bands, in_channels)
         in_channels = len(self.bands) if self.bands is not None else in_channels
         super().__init__(depth=depth, in_channels=in_channels, **kwargs)
+        self.channels_last = channels_last
         if channels_last:
             self.to(memory_format=torch.channels_last)
+
+    def init_weights(self) -> None:
+        """mmpretrain's initialization, drawn in the default (NCHW) layout.
+
+        Random init fills a tensor in memory order, so drawing into NHWC weights would give
+        other values for the same seed: ``channels_last`` changes the layout only, not them.
+        The parameters stay the same objects (``Module.to`` swaps their data in place).
+        """
+        if not self.channels_last:
+            return super().init_weights()
+        self.to(memory_format=torch.contiguous_format)
+        super().init_weights()
+        self.to(memory_format=torch.channels_last)
 
     def train(self, mode: bool = True) -> 'EOResNet':
         """Set the training mode and return ``self``, as ``torch.nn.Module.train`` does.

@@ -204,29 +204,41 @@ class EOVisionTransformer(BaseModule):
         regs = self.register_tokens.expand(tokens.shape[0], -1, -1)
         return torch.cat([tokens[:, :1], regs, tokens[:, 1:]], dim=1)
 
-    def encode(self, tokens: torch.Tensor, extra_tokens: torch.Tensor | None = None,
-               insert_at: int | None = None) -> torch.Tensor:
+    def encode(self, tokens: torch.Tensor | list[torch.Tensor],
+               extra_tokens: torch.Tensor | list[torch.Tensor | None] | None = None,
+               insert_at: int | None = None) -> torch.Tensor | list[torch.Tensor]:
         """Run all blocks on the given tokens only; returns normed (B, 1 + R + K + M, D).
 
         Args:
-            tokens: (B, 1 + K, D) from :meth:`embed` (optionally through :meth:`select_tokens`).
+            tokens: (B, 1 + K, D) from :meth:`embed` (optionally through :meth:`select_tokens`);
+                or a list of such groups of different sizes (e.g. global and local crops),
+                which run through one block call per layer (:meth:`Block.forward_groups`) and
+                come back as a list.
             extra_tokens: (B, M, D) tokens (e.g. :meth:`mask_tokens`) appended before block
                 ``insert_at``; attention has no order, so appending equals inserting in place.
+                For a list of groups, a list with one entry (or ``None``) per group.
             insert_at: block index in [0, num_layers) where ``extra_tokens`` join.
         """
-        if extra_tokens is not None and not (insert_at is not None
-                                             and 0 <= insert_at < self.num_layers):
+        grouped = isinstance(tokens, list)
+        extras = (extra_tokens if grouped else [extra_tokens]) if extra_tokens is not None else []
+        if any(e is not None for e in extras) and not (insert_at is not None
+                                                       and 0 <= insert_at < self.num_layers):
             raise ValueError(f'EOVisionTransformer.encode: insert_at must be in '
                              f'[0, {self.num_layers}), got {insert_at}')
-        x = self._with_registers(tokens)
+        xs = [self._with_registers(t) for t in (tokens if grouped else [tokens])]
+        if extras and len(extras) != len(xs):
+            raise ValueError(f'EOVisionTransformer.encode: {len(extras)} extra_tokens entries '
+                             f'for {len(xs)} token groups; give one (or None) per group')
         for i, block in enumerate(self.blocks):
-            if extra_tokens is not None and i == insert_at:
-                x = torch.cat([x, extra_tokens], dim=1)
-            x = self._run_block(block, x)
-        return self.norm(x)
+            if extras and i == insert_at:
+                xs = [x if e is None else torch.cat([x, e], dim=1) for x, e in zip(xs, extras)]
+            xs = self._run_block(block, xs) if grouped else [self._run_block(block, xs[0])]
+        return [self.norm(x) for x in xs] if grouped else self.norm(xs[0])
 
-    def _run_block(self, block: nn.Module, x: torch.Tensor) -> torch.Tensor:
-        """One block on (B, L, D) tokens, checkpointed when ``with_cp`` and gradients flow.
+    def _run_block(self, block: nn.Module, x: torch.Tensor | list[torch.Tensor]
+                   ) -> torch.Tensor | list[torch.Tensor]:
+        """One block on (B, L, D) tokens (or a list of groups), checkpointed when ``with_cp``
+        and gradients flow.
 
         Non-reentrant checkpointing replays the block's RNG state, so drop-path draws the same
         masks in the recomputation.

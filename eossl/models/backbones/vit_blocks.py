@@ -4,13 +4,17 @@ Names matter: ``norm1``, ``attn.qkv``, ``attn.proj``, ``ls1.gamma``, ``norm2``, 
 ``mlp.fc2``, ``ls2.gamma`` are the keys of the official DINOv2 / SoftCon checkpoints, so those
 load into :class:`~eossl.models.backbones.EOVisionTransformer` without renaming.
 """
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 DROP_PATH_MODES = ('subset', 'mask')
+#: sequence groups of concatenated tokens: one (batch size, sequence length) per group
+Groups = Sequence[tuple[int, int]]
+#: a residual branch on concatenated tokens (N, D) of ``Groups`` → (N, D)
+GroupBranch = Callable[[torch.Tensor, Groups], torch.Tensor]
 
 
 class DropPath(nn.Module):
@@ -37,11 +41,30 @@ def subset_residual(x: torch.Tensor, branch: Callable[[torch.Tensor], torch.Tens
     Same expectation as per-sample Bernoulli dropping, a fixed K per step, and the branch
     costs K/B of the dense FLOPs. x: (B, L, D) → (B, L, D).
     """
-    b = x.shape[0]
-    kept = max(int(b * (1 - p)), 1)
-    index = torch.randperm(b, device=x.device)[:kept]
-    residual = branch(x[index]).flatten(1).to(x.dtype)
-    return torch.index_add(x.flatten(1), 0, index, residual, alpha=b / kept).view_as(x)
+    b, n, d = x.shape
+    return subset_residual_groups(
+        [x], lambda t, groups: branch(t.view(groups[0][0], n, d)).flatten(0, 1), p)[0]
+
+
+def subset_residual_groups(xs: Sequence[torch.Tensor], branch: GroupBranch,
+                           p: float) -> list[torch.Tensor]:
+    """:func:`subset_residual` for several groups in ONE branch call (DINOv2's nested path).
+
+    Per group (B_g, L_g, D) a kept subset of ``K_g = max(⌊B_g·(1 − p)⌋, 1)`` samples is drawn
+    (one ``randperm`` per group, in group order, before the branch runs, as the official
+    ``drop_add_residual_stochastic_depth_list``); the kept sequences of all groups are
+    concatenated into (Σ K_g·L_g, D) tokens and passed to ``branch(tokens, [(K_g, L_g)])``;
+    each group's part is ``index_add``-ed back scaled by ``B_g / K_g``.
+    """
+    kept = [torch.randperm(x.shape[0], device=x.device)[:max(int(x.shape[0] * (1 - p)), 1)]
+            for x in xs]
+    groups = [(len(index), x.shape[1]) for x, index in zip(xs, kept)]
+    residual = branch(torch.cat([x[index].flatten(0, 1) for x, index in zip(xs, kept)]), groups)
+    out = []
+    for x, index, part in zip(xs, kept, residual.split([b * n for b, n in groups])):
+        out.append(torch.index_add(x.flatten(1), 0, index, part.reshape(len(index), -1).to(
+            x.dtype), alpha=x.shape[0] / len(index)).view_as(x))
+    return out
 
 
 class LayerScale(nn.Module):
@@ -77,10 +100,23 @@ class Attention(nn.Module):
         self.proj = nn.Linear(dim, dim)
         self.proj_drop = nn.Dropout(proj_drop)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, L, D) → (B, L, D)."""
-        b, n, d = x.shape
-        qkv = self.qkv(x).reshape(b, n, 3, self.num_heads, d // self.num_heads)
+    def forward(self, x: torch.Tensor, groups: Groups | None = None) -> torch.Tensor:
+        """(B, L, D) → (B, L, D); or, with ``groups`` [(B_g, L_g)], (N, D) tokens of several
+        groups of sequences concatenated (N = Σ B_g·L_g) → (N, D), attention within each
+        sequence: the qkv and output projections run once over all groups."""
+        d = x.shape[-1]
+        qkv = self.qkv(x)
+        if groups is None:
+            return self.proj_drop(self.proj(self._attend(qkv, *x.shape[:2])))
+        parts = qkv.split([b * n for b, n in groups])
+        out = torch.cat([self._attend(part, b, n).flatten(0, 1)
+                         for part, (b, n) in zip(parts, groups)])
+        return self.proj_drop(self.proj(out.view(-1, d)))
+
+    def _attend(self, qkv: torch.Tensor, b: int, n: int) -> torch.Tensor:
+        """qkv of B sequences of L tokens (B·L·3D values) → attention output (B, L, D)."""
+        d = qkv.shape[-1] // 3
+        qkv = qkv.reshape(b, n, 3, self.num_heads, d // self.num_heads)
         q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)  # each (B, heads, L, D/heads)
         drop = self.attn_drop if self.training else 0.0
         if self.fused:
@@ -88,7 +124,7 @@ class Attention(nn.Module):
         else:
             weights = (q * q.shape[-1] ** -0.5) @ k.transpose(-2, -1)
             x = F.dropout(weights.softmax(dim=-1), drop) @ v
-        return self.proj_drop(self.proj(x.transpose(1, 2).reshape(b, n, d)))
+        return x.transpose(1, 2).reshape(b, n, d)
 
 
 class Mlp(nn.Module):
@@ -145,14 +181,52 @@ class Block(nn.Module):
         self.ls2 = LayerScale(dim, layer_scale_init_value) if use_ls else nn.Identity()
         self.drop_path = DropPath(drop_path)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, L, D) → (B, L, D) for any sequence length L."""
+    def forward(self, x: torch.Tensor | list[torch.Tensor]
+                ) -> torch.Tensor | list[torch.Tensor]:
+        """(B, L, D) → (B, L, D) for any sequence length L; a list of such groups (different
+        B_g, L_g) → the list of outputs, computed in one call (:meth:`forward_groups`)."""
+        if isinstance(x, list):
+            return self.forward_groups(x)
         p = self.drop_path.p
         if self.training and self.drop_path_mode == 'subset' and p > 0.1:
             x = subset_residual(x, lambda t: self.ls1(self.attn(self.norm1(t))), p)
             return subset_residual(x, lambda t: self.ls2(self.mlp(self.norm2(t))), p)
         x = x + self.drop_path(self.ls1(self.attn(self.norm1(x))))
         return x + self.drop_path(self.ls2(self.mlp(self.norm2(x))))
+
+    def forward_groups(self, xs: list[torch.Tensor]) -> list[torch.Tensor]:
+        """Groups (B_g, L_g, D) of different sizes through one call per layer (DINOv2 /
+        PerA ``NestedTensorBlock``): tokens of all groups are concatenated for the norms,
+        projections and MLP; attention stays within each sequence (:class:`Attention`).
+
+        Drop path in ``'subset'`` mode follows the official nested path: the batch subset
+        (:func:`subset_residual_groups`) for every rate > 0. In ``'mask'`` mode each sample's
+        branch is dropped by a Bernoulli draw as in :meth:`forward`.
+        """
+        p = self.drop_path.p
+
+        def attn(t: torch.Tensor, groups: Groups) -> torch.Tensor:
+            return self.ls1(self.attn(self.norm1(t), groups))
+
+        def mlp(t: torch.Tensor, groups: Groups) -> torch.Tensor:
+            return self.ls2(self.mlp(self.norm2(t)))
+
+        if self.training and self.drop_path_mode == 'subset' and p > 0:
+            return subset_residual_groups(subset_residual_groups(xs, attn, p), mlp, p)
+        groups = [(x.shape[0], x.shape[1]) for x in xs]
+        x = torch.cat([x.flatten(0, 1) for x in xs])
+        x = x + self._drop_groups(attn(x, groups), groups)
+        x = x + self._drop_groups(mlp(x, groups), groups)
+        return [part.view(b, n, -1) for part, (b, n) in zip(x.split([b * n for b, n in groups]),
+                                                            groups)]
+
+    def _drop_groups(self, residual: torch.Tensor, groups: Groups) -> torch.Tensor:
+        """Per-sample Bernoulli drop path of concatenated (N, D) residuals of ``groups``."""
+        if self.drop_path.p == 0.0 or not self.training:
+            return residual
+        parts = residual.split([b * n for b, n in groups])
+        return torch.cat([self.drop_path(part.view(b, n, -1)).flatten(0, 1)
+                          for part, (b, n) in zip(parts, groups)])
 
 
 class PatchEmbed(nn.Module):

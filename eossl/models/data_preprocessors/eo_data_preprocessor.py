@@ -7,6 +7,9 @@ from mmengine.model import BaseDataPreprocessor
 from eossl.datasets.bands import resolve_stats
 from eossl.registry import MODELS
 
+from .batch_views import aligned_views
+from .sample_fields import collate_field
+
 Batch = torch.Tensor | list[torch.Tensor]
 PerModality = Sequence[float] | Mapping[str, Sequence[float]]
 
@@ -34,14 +37,25 @@ class EODataPreprocessor(BaseDataPreprocessor):
             source's stored order.
         channels_last: return 4-D batches in ``torch.channels_last`` memory format.
         non_blocking: passed to the device copy.
+        collate_fields: DataSample fields (e.g. PerA's ``'disjoint_masks'``, MP-MAE's targets)
+            collated once per batch into ``(B, ...)`` device tensors (pinned, copied with
+            ``non_blocking``) and shared by every sample; see :mod:`.sample_fields`.
+        aligned_views: name of the DataSample field written by
+            ``AlignedMultiViews(batch_augment=True)``. When the samples carry it, ``inputs`` are
+            the source tiles (B, C, H, W) and the paired views are cut, flipped and jittered
+            here for the whole batch, before normalization (:mod:`.batch_views`); the field is
+            then removed from the samples. Samples without it pass unchanged.
     """
 
     def __init__(self, mean: PerModality | None = None, std: PerModality | None = None,
                  stats: str | Mapping[str, str] | None = None,
                  bands: Sequence[str] | Mapping[str, Sequence[str]] | None = None,
-                 channels_last: bool = False, non_blocking: bool = False) -> None:
+                 channels_last: bool = False, non_blocking: bool = False,
+                 collate_fields: Sequence[str] = (), aligned_views: str | None = None) -> None:
         super().__init__(non_blocking)
         self.channels_last = channels_last
+        self.collate_fields = tuple(collate_fields)
+        self.aligned_views = aligned_views
         self.modalities: list[str | None] = []
         for modality, (m, s) in self._collect(mean, std, stats, bands).items():
             if len(m) != len(s) or not len(m):
@@ -92,9 +106,20 @@ class EODataPreprocessor(BaseDataPreprocessor):
         return {None: (list(mean), list(std))}
 
     def forward(self, data: dict, training: bool = False) -> dict:
-        """``{'inputs', 'data_samples'}`` with normalized float inputs of the same structure."""
+        """``{'inputs', 'data_samples'}`` with normalized float inputs of the same structure
+        (and the ``collate_fields`` of the data samples collated)."""
+        samples = data.get('data_samples')
+        for name in self.collate_fields if samples else ():
+            collate_field(samples, name, self.device, self._non_blocking)
+        views = None
+        if self.aligned_views and samples and self.aligned_views in samples[0]:
+            views = collate_field(samples, self.aligned_views, self.device, self._non_blocking)
+            for sample in samples:
+                sample.pop(self.aligned_views)
         data = self.cast_data(data)
         inputs = data['inputs']
+        if views is not None:
+            inputs = aligned_views(self._as_batch(inputs, None).float(), views)
         if isinstance(inputs, Mapping):
             out = {m: self._process(v, m) for m, v in inputs.items()}
         else:

@@ -37,6 +37,9 @@ class MaskedCrossEntropyLoss(nn.Module):
                 raise ValueError(f'mask {tuple(mask.shape)} must match the leading dimensions '
                                  f'of target {tuple(target.shape)}')
             valid = valid & mask.bool().reshape(*mask.shape, *[1] * (target.dim() - mask.dim()))
-        if not valid.any():
-            return pred.sum() * 0.
-        return self.loss_weight * F.cross_entropy(pred[valid], target[valid].long())
+        # no boolean indexing and no host sync: invalid labels become ignore_index (loss and
+        # gradient exactly 0), the mean divides by the valid count clamped to 1
+        labels = torch.where(valid, target, self.ignore_index).long().reshape(-1)
+        per_label = F.cross_entropy(pred.reshape(-1, pred.shape[-1]), labels,
+                                    ignore_index=self.ignore_index, reduction='none')
+        return self.loss_weight * per_label.sum() / valid.sum().clamp(min=1)

@@ -70,9 +70,11 @@ class MaskedMSELoss(nn.Module):
         rows = count > 0
         if mask is not None:
             rows = rows & mask.bool()
-        if not rows.any():
-            return pred.sum() * 0.
+        # no boolean indexing and no host sync: unselected rows are replaced by exact zeros,
+        # the denominators are clamped to 1 (an empty selection then gives an exact 0)
+        zero = sq_err.new_zeros(())
         if self.reduction == 'flat':
-            return self.loss_weight * sq_err[rows].sum() / count[rows].sum()
-        per_row = sq_err.sum(-1) / count.clamp(min=1)
-        return self.loss_weight * per_row[rows].mean()
+            err = torch.where(rows, sq_err.sum(-1), zero).sum()
+            return self.loss_weight * err / torch.where(rows, count, 0).sum().clamp(min=1)
+        per_row = torch.where(rows, sq_err.sum(-1) / count.clamp(min=1), zero)
+        return self.loss_weight * per_row.sum() / rows.sum().clamp(min=1)

@@ -4,6 +4,7 @@ from mmengine.model import ModuleDict
 from mmpretrain.models.utils import LayerNorm2d
 from mmpretrain.structures import DataSample
 
+from eossl.models.data_preprocessors.sample_fields import collate_field
 from eossl.registry import MODELS
 
 from .base import BaseEOSelfSupervisor, EOInputs
@@ -118,7 +119,8 @@ class MPMAE(BaseEOSelfSupervisor):
 
     def stack_targets(self, data_samples: list[DataSample] | None,
                       device: torch.device) -> dict[str, torch.Tensor]:
-        """``{target: batch}`` stacked from the data samples' fields named like the heads."""
+        """``{target: batch}`` from the data samples' fields named like the heads: collated
+        once per batch (by the data preprocessor's ``collate_fields``, else here)."""
         if not data_samples:
             raise ValueError('MPMAE.loss needs data_samples carrying the pretext targets')
         targets = {}
@@ -128,8 +130,7 @@ class MPMAE(BaseEOSelfSupervisor):
                 raise KeyError(f'data samples {missing[:5]} have no pretext target "{name}"; '
                                'load it (LoadMMEarthSample modalities) and pack it '
                                '(PackEOInputs algorithm_keys)')
-            targets[name] = torch.stack([torch.as_tensor(ds.get(name)) for ds in data_samples])
-            targets[name] = targets[name].to(device)
+            targets[name] = collate_field(data_samples, name, device)
         return targets
 
     def loss(self, inputs: EOInputs,

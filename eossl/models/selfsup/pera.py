@@ -1,11 +1,11 @@
 """PerA: self-distillation on perfectly aligned view pairs with disjoint sparse tokens."""
 from collections.abc import Sequence
 
-import numpy as np
 import torch
 from mmpretrain.structures import DataSample
 from torch import nn
 
+from eossl.models.data_preprocessors.sample_fields import collate_field
 from eossl.models.utils.ema import EMATeacher
 from eossl.registry import MODELS
 
@@ -21,9 +21,13 @@ class PerA(BaseEOSelfSupervisor):
     :class:`~eossl.datasets.transforms.DisjointMaskGenerator`: a list of ``2 · S`` view batches
     (S = ``num_global`` + ``num_local`` slots; student views first, globals first, then the
     teacher views in the same order), each (B, C, H_v, W_v), and per sample the DataSample field
-    ``mask_key`` with sorted patch-index arrays ``{'student'|'predict'|'teacher': [S arrays]}``.
+    ``mask_key`` with sorted patch-index arrays ``{'student'|'predict'|'teacher': [S arrays]}``,
+    collated once per batch into (B, K_s) tensors by the data preprocessor
+    (``collate_fields``; :mod:`~eossl.models.data_preprocessors.sample_fields`).
 
-    Per group of same-size slots (globals, locals) views are batched together, then:
+    Per group of same-size slots (globals, locals) views are batched together; the groups then
+    share one block call per layer (:meth:`EOVisionTransformer.encode` on a list, as the
+    official code runs its crop list through DINOv2's nested blocks):
 
     - teacher (no grad): ``embed`` → keep teacher patches → blocks → CLS → projector;
     - student: ``embed`` → keep student patches → blocks, with mask tokens (+ position
@@ -82,61 +86,62 @@ class PerA(BaseEOSelfSupervisor):
 
     def _masks(self, data_samples: Sequence[DataSample] | None, slots: int,
                device: torch.device) -> dict[str, list[torch.Tensor]]:
-        """Batched index sets ``{'student'|'predict'|'teacher': [S tensors (B, K_s)]}``."""
+        """Batched index sets ``{'student'|'predict'|'teacher': [S tensors (B, K_s)]}``.
+
+        The data preprocessor collates them once per batch (``collate_fields``); samples that
+        did not pass through it are collated here.
+        """
         if not data_samples or data_samples[0].get(self.mask_key) is None:
             raise ValueError(f'PerA: data samples lack the "{self.mask_key}" field; add '
                              "DisjointMaskGenerator and PackEOInputs(algorithm_keys=("
                              f"'{self.mask_key}',)) to the pipeline")
-        out = {}
+        masks = collate_field(data_samples, self.mask_key, device)
         for name in ('student', 'predict', 'teacher'):
-            per_sample = [ds.get(self.mask_key)[name] for ds in data_samples]
-            if any(len(p) != slots for p in per_sample):
+            if len(masks[name]) != slots:
                 raise ValueError(f'PerA: "{self.mask_key}.{name}" must list {slots} slots')
-            out[name] = [torch.as_tensor(np.stack([p[s] for p in per_sample]), device=device)
-                         for s in range(slots)]
-        return out
+        return masks
+
+    def _group_tokens(self, backbone: nn.Module, views: list[torch.Tensor],
+                      keep: list[torch.Tensor], groups: list[range]) -> list[torch.Tensor]:
+        """Per group of same-size slots: its views batched → embedded → kept tokens
+        (n_g·B, 1 + K_g, D), slot-major."""
+        return [backbone.select_tokens(backbone.embed(torch.cat([views[s] for s in g])),
+                                       torch.cat([keep[s] for s in g])) for g in groups]
 
     @torch.no_grad()
-    def _teacher_logits(self, images: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
-        """Teacher logits (N, K) of ``images`` (N, C, H, W) seen through patches ``keep``."""
+    def _teacher_logits(self, teachers: list[torch.Tensor], keep: list[torch.Tensor],
+                        groups: list[range]) -> torch.Tensor:
+        """Teacher logits (S·B, K) of all slots (slot-major), each view seen through ``keep``;
+        all groups share one block call per layer."""
         teacher = self.teacher.module
-        tokens = teacher.backbone.select_tokens(teacher.backbone.embed(images), keep)
-        return teacher.projector(teacher.backbone.encode(tokens)[:, 0])
+        out = teacher.backbone.encode(self._group_tokens(teacher.backbone, teachers, keep,
+                                                         groups))
+        return teacher.projector(torch.cat([x[:, 0] for x in out]))
 
-    def _student_forward(self, images: torch.Tensor, keep: torch.Tensor,
-                         predict: torch.Tensor) -> tuple:
-        """Student logits (N, K) from patches ``keep`` (N, K_s), and predicted/target pixels.
+    def _student_forward(self, students: list[torch.Tensor], masks: dict[str, list],
+                         groups: list[range]) -> tuple:
+        """Student logits (S·B, K) of all slots (slot-major) and the predicted / target pixels.
 
-        The pixels, each (N · M, p²·C), are those of the patches ``predict`` (N, M); both are
-        ``None`` when M = 0.
+        Each view is seen through its ``student`` patches; mask tokens of its ``predict``
+        patches join before block ``insert_at``; one block call per layer for all groups. The
+        pixels, each (rows, p²·C), are those of the predicted patches of all groups; ``None``
+        when nothing is predicted.
         """
-        grid = self.backbone.grid_size(images)
-        tokens = self.backbone.select_tokens(self.backbone.embed(images), keep)
-        num_pred = predict.shape[1]
-        extra = self.backbone.mask_tokens(predict, grid) if num_pred else None
-        out = self.backbone.encode(tokens, extra, self.insert_at)
-        if not num_pred:
-            return self.head(out[:, 0]), None, None
-        pred = self.pixel_head(out[:, -num_pred:]).flatten(0, 1)
-        return self.head(out[:, 0]), pred, self.pixel_head.target(images, predict).flatten(0, 1)
-
-    def _group_forward(self, students: list[torch.Tensor], teachers: list[torch.Tensor],
-                       masks: dict[str, list[torch.Tensor]], slots: range) -> tuple:
-        """Slots of one view size, batched → (student logits, teacher logits, pred, target).
-
-        Logits are lists with one (B, K) tensor per slot; ``pred``/``target`` are rows of the
-        predicted patches, ``None`` when the group predicts nothing.
-        """
-        sizes = {tuple(views[s].shape[-2:]) for views in (students, teachers) for s in slots}
-        if len(sizes) != 1:
-            raise ValueError(f'PerA: slots {list(slots)} must share one view size, got {sizes}')
-        s_idx, t_idx, p_idx = (torch.cat([masks[k][s] for s in slots])
-                               for k in ('student', 'teacher', 'predict'))
-        t_logits = self._teacher_logits(torch.cat([teachers[s] for s in slots]), t_idx)
-        s_logits, pred, target = self._student_forward(
-            torch.cat([students[s] for s in slots]), s_idx, p_idx)
-        n = len(slots)
-        return list(s_logits.chunk(n)), list(t_logits.chunk(n)), pred, target
+        tokens = self._group_tokens(self.backbone, students, masks['student'], groups)
+        images = [torch.cat([students[s] for s in g]) for g in groups]
+        predict = [torch.cat([masks['predict'][s] for s in g]) for g in groups]
+        extras = [self.backbone.mask_tokens(idx, self.backbone.grid_size(img)) if idx.shape[1]
+                  else None for img, idx in zip(images, predict)]
+        out = self.backbone.encode(tokens, extras, self.insert_at)
+        logits = self.head(torch.cat([x[:, 0] for x in out]))
+        rows = [(x[:, -idx.shape[1]:], img, idx) for x, img, idx in zip(out, images, predict)
+                if idx.shape[1]]
+        if not rows:
+            return logits, None, None
+        pred = torch.cat([self.pixel_head(x).flatten(0, 1) for x, _, _ in rows])
+        target = torch.cat([self.pixel_head.target(img, idx).flatten(0, 1)
+                            for _, img, idx in rows])
+        return logits, pred, target
 
     def loss(self, inputs: EOInputs, data_samples: list[DataSample] | None) -> dict:
         """``loss_dino``, ``loss_koleo`` and ``loss_pixel`` of one batch of paired views."""
@@ -147,16 +152,15 @@ class PerA(BaseEOSelfSupervisor):
                              f'{len(inputs) if isinstance(inputs, (list, tuple)) else "a tensor"}')
         students, teachers = list(inputs[:slots]), list(inputs[slots:])
         masks = self._masks(data_samples, slots, students[0].device)
-        s_logits, t_logits, preds, targets = [], [], [], []
-        groups = [range(0, self.num_global), range(self.num_global, slots)]
-        for group in (g for g in groups if len(g)):
-            s_out, t_out, pred, target = self._group_forward(students, teachers, masks, group)
-            s_logits += s_out
-            t_logits += t_out
-            if pred is not None:
-                preds.append(pred)
-                targets.append(target)
-        losses = self.head.loss(s_logits, t_logits, self.teacher_temp, self.num_global)
-        if preds:
-            losses.update(self.pixel_head.loss(torch.cat(preds), torch.cat(targets)))
+        groups = [g for g in (range(0, self.num_global), range(self.num_global, slots)) if len(g)]
+        for g in groups:
+            sizes = {tuple(views[s].shape[-2:]) for views in (students, teachers) for s in g}
+            if len(sizes) != 1:
+                raise ValueError(f'PerA: slots {list(g)} must share one view size, got {sizes}')
+        t_logits = self._teacher_logits(teachers, masks['teacher'], groups)
+        s_logits, pred, target = self._student_forward(students, masks, groups)
+        losses = self.head.loss(list(s_logits.chunk(slots)), list(t_logits.chunk(slots)),
+                                self.teacher_temp, self.num_global)
+        if pred is not None:
+            losses.update(self.pixel_head.loss(pred, target))
         return losses

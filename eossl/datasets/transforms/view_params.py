@@ -1,0 +1,89 @@
+"""Random parameters of PerA's aligned views, drawn per sample but applied batch-wise.
+
+:class:`~.aligned_views.AlignedMultiViews` with ``batch_augment=True`` calls
+:func:`draw_view_params` instead of cutting views: the crop, flip and jitter transforms of the
+per-sample path draw their parameters exactly as they would (same transforms, same order, the
+global ``np.random``), and the arrays below travel with the sample to the data preprocessor,
+which applies them to the whole batch on the accelerator
+(:mod:`eossl.models.data_preprocessors.batch_views`).
+"""
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from mmcv.transforms import Compose
+
+from .photometric import RandomBandBrightnessContrast
+from .resampling import RESAMPLE_MODES, Box
+
+FLIP_DIRECTIONS = ('horizontal', 'vertical')
+
+
+def check_batch_photometry(pipelines: Sequence[Compose]) -> None:
+    """Batch-wise views support brightness/contrast jitter only; anything else is an error."""
+    for pipeline in pipelines:
+        for transform in pipeline.transforms:
+            if not isinstance(transform, RandomBandBrightnessContrast):
+                raise ValueError(f'AlignedMultiViews(batch_augment=True): {transform!r} has no '
+                                 'batch-wise version; use RandomBandBrightnessContrast or '
+                                 'batch_augment=False')
+
+
+def source_fraction(image: np.ndarray) -> Callable[[Box], float]:
+    """``box → fraction of its source pixels valid in every band``, from an integral image
+    built on the first call."""
+    integral = None
+
+    def fraction(box: Box) -> float:
+        nonlocal integral
+        if integral is None:
+            valid = np.isfinite(image).all(axis=0)
+            integral = np.pad(valid.cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+        t, left, h, w = (int(round(v)) for v in box)
+        count = (integral[t + h, left + w] - integral[t, left + w] - integral[t + h, left]
+                 + integral[t, left])
+        return float(count) / max(h * w, 1)
+    return fraction
+
+
+def _jitter(pipeline: Compose, bands: int) -> tuple[np.ndarray, np.ndarray]:
+    """Factors (n, 2, C) (brightness, contrast) and applied flags (n,) of a branch's jitters."""
+    factors = np.ones((len(pipeline.transforms), 2, bands), np.float32)
+    applied = np.zeros(len(pipeline.transforms), bool)
+    for i, transform in enumerate(pipeline.transforms):
+        params = transform.params(bands)
+        if params is not None:
+            factors[i] = params['brightness'], params['contrast']
+            applied[i] = True
+    return factors, applied
+
+
+def draw_view_params(image: np.ndarray, geometries: Sequence[Compose], student: Compose,
+                     teacher: Compose, results: dict) -> dict[str, np.ndarray]:
+    """Per slot (S = len(geometries)): ``box`` (S, 4) (top, left, h, w) on the source grid,
+    ``size`` (S, 2), ``mode`` (S,) (index into ``RESAMPLE_MODES``), ``flip`` (S, 2)
+    (horizontal, vertical), and per branch ``student`` / ``teacher`` (S, n, 2, C) jitter
+    factors with ``*_applied`` (S, n) flags.
+
+    Each geometry is a crop (a box transform) optionally followed by an ``EORandomFlip``, as
+    :class:`~.aligned_views.AlignedMultiViews` builds them.
+    """
+    bands, height, width = image.shape
+    fraction = source_fraction(image)
+    out = {k: [] for k in ('box', 'size', 'mode', 'flip', 'student', 'student_applied',
+                           'teacher', 'teacher_applied')}
+    for geometry in geometries:
+        crop, *flip = geometry.transforms
+        out['box'].append(crop.valid_box(
+            (height, width), results, fraction,
+            lambda: np.flatnonzero(np.isfinite(image).all(axis=0))))
+        out['size'].append(crop.size)
+        out['mode'].append(RESAMPLE_MODES.index(crop.resample))
+        flipped = flip[0].directions() if flip else ()
+        out['flip'].append([d in flipped for d in FLIP_DIRECTIONS])
+        for name, pipeline in (('student', student), ('teacher', teacher)):
+            factors, applied = _jitter(pipeline, bands)
+            out[name].append(factors)
+            out[name + '_applied'].append(applied)
+    dtypes = dict(box=np.float32, size=np.int64, mode=np.int64, flip=bool, student=np.float32,
+                  teacher=np.float32, student_applied=bool, teacher_applied=bool)
+    return {k: np.asarray(v, dtypes[k]) for k, v in out.items()}

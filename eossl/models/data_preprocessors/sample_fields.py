@@ -1,0 +1,96 @@
+"""Per-sample DataSample fields collated once per batch into device tensors.
+
+A field such as PerA's ``disjoint_masks`` (per sample ``{'student': [S index arrays], ...}``)
+or MP-MAE's pretext targets (per sample one array per target) is stacked leaf by leaf into one
+``(B, ...)`` tensor, pinned when the target device is CUDA and copied there non-blocking. The
+collated structure is set as the field of every data sample (one shared object, plus the
+sample's row in it as the metainfo ``<field>_row``), so a model reads the whole batch from
+``data_samples[0]`` and never stacks per-sample arrays itself. A subset or reordering of the
+samples (a per-rank half, a sub-batch) still gets its own rows: they are gathered from the
+shared batch on the device.
+"""
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import torch
+from mmpretrain.structures import DataSample
+
+Field = torch.Tensor | np.ndarray | Mapping | Sequence
+
+
+def _stack(values: list, name: str, device: torch.device, non_blocking: bool) -> Field:
+    """Stack the per-sample ``values`` of one (nested) field, recursing into dicts / lists."""
+    first = values[0]
+    if isinstance(first, Mapping):
+        return {k: _stack([v[k] for v in values], f'{name}.{k}', device, non_blocking)
+                for k in first}
+    if isinstance(first, (list, tuple)):
+        if any(len(v) != len(first) for v in values):
+            raise ValueError(f'collate "{name}": samples hold lists of different lengths '
+                             f'{sorted({len(v) for v in values})}')
+        return [_stack([v[i] for v in values], f'{name}[{i}]', device, non_blocking)
+                for i in range(len(first))]
+    shapes = {tuple(np.shape(v)) for v in values}
+    if len(shapes) != 1:
+        raise ValueError(f'collate "{name}": samples must share one shape to form a batch, '
+                         f'got {sorted(shapes)}')
+    batch = (torch.stack([torch.as_tensor(v) for v in values]) if isinstance(first, torch.Tensor)
+             else torch.from_numpy(np.stack(values)))
+    if device.type == 'cuda':
+        batch = batch.pin_memory()
+    return batch.to(device, non_blocking=non_blocking)
+
+
+def _leaf(value: Field) -> Field:
+    """The first leaf of a (nested) field."""
+    while isinstance(value, (Mapping, list, tuple)) and len(value):
+        value = next(iter(value.values())) if isinstance(value, Mapping) else value[0]
+    return value
+
+
+def _rows(value: Field, rows: torch.Tensor) -> Field:
+    """The rows ``rows`` of every leaf of a collated field."""
+    if isinstance(value, Mapping):
+        return {k: _rows(v, rows) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_rows(v, rows) for v in value]
+    return value.index_select(0, rows.to(value.device))
+
+
+def collate_field(data_samples: Sequence[DataSample], name: str, device: torch.device,
+                  non_blocking: bool = False) -> Field:
+    """The batch of field ``name`` for ``data_samples``, in their order (collated now unless
+    a preprocessor already did it; see the module docstring).
+
+    Raises:
+        KeyError: naming the samples that lack the field.
+    """
+    missing = [i for i, ds in enumerate(data_samples) if name not in ds]
+    if missing:
+        raise KeyError(f'data samples {missing[:5]} have no field "{name}"')
+    value, row_key = data_samples[0].get(name), f'{name}_row'
+    if getattr(_leaf(value), '_eossl_collated', False):
+        if any(ds.get(name) is not value for ds in data_samples):
+            raise ValueError(f'collate "{name}": the samples come from different collated '
+                             'batches; collate each batch on its own')
+        rows = [ds.metainfo.get(row_key) for ds in data_samples]
+        if rows == list(range(len(_leaf(value)))):
+            return value
+        return _rows(value, torch.tensor(rows))
+    batch = _stack([ds.get(name) for ds in data_samples], name, device, non_blocking)
+    _mark(batch)
+    for row, ds in enumerate(data_samples):
+        ds.set_field(batch, name)
+        ds.set_metainfo({row_key: row})
+    return batch
+
+
+def _mark(value: Field) -> None:
+    """Flag every leaf tensor as collated, so :func:`collate_field` tells it from a sample's."""
+    if isinstance(value, Mapping):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        for v in value:
+            _mark(v)
+    else:
+        value._eossl_collated = True
