@@ -19,6 +19,7 @@ from mmengine.config import Config
 from mmengine.dist import is_main_process
 
 import eossl
+from eossl.compat import close_process_group
 from eossl.engine.blas_threads import limit_openblas_threads
 from eossl.engine.cli import adapt_to_device, build_runner, merge_cli_args
 from eossl.engine.overrides import add_override_arguments, apply_overrides
@@ -88,6 +89,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
         runner.test_evaluator.metrics.append(
             DumpResults(out_file_path=ensure_parent_dir(args.dump)))
     metrics = runner.test()
+    close_process_group()  # every rank done before gloo/NCCL is torn down
     if args.out and is_main_process():
         with open(ensure_parent_dir(args.out), 'w', encoding='utf-8') as file:
             # tensors and numpy values as numbers / lists

@@ -12,6 +12,7 @@ from mmengine.config import Config
 
 import eossl
 from eossl.cli.dist_train import resume_after_restart
+from eossl.compat import close_process_group
 from eossl.engine.blas_threads import limit_openblas_threads
 from eossl.engine.cli import adapt_to_device, build_runner, merge_cli_args
 from eossl.engine.cpu_allocator import retain_freed_memory
@@ -63,6 +64,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     runner = build_runner(cfg)
     check_train_batches(runner)
     runner.train()
+    close_process_group()  # every rank done before gloo/NCCL is torn down
 
 
 if __name__ == '__main__':
