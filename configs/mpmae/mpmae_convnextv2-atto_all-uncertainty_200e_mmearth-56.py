@@ -42,7 +42,8 @@ heads = dict(
 
 model = dict(
     type='MPMAE',
-    data_preprocessor=dict(type='EODataPreprocessor'),  # data already z-scored by the dataset
+    # data already z-scored by the dataset; the pretext targets are collated once per batch
+    data_preprocessor=dict(type='EODataPreprocessor', collate_fields=tuple(heads)),
     backbone=dict(
         type='ConvNeXtV2FCMAE',
         arch='atto',

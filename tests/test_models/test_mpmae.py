@@ -135,7 +135,12 @@ def test_one_training_step_per_recipe(recipe, fake_roots):
     dataset = DATASETS.build(cfg.train_dataloader.dataset)
     batch = pseudo_collate([dataset[0], dataset[1]])
 
-    losses = model(**model.data_preprocessor(batch, True), mode='loss')
+    data = model.data_preprocessor(batch, True)
+    for name in model.heads:  # every target stacked once per batch, shared by the samples
+        target = data['data_samples'][0].get(name)
+        assert isinstance(target, torch.Tensor) and target.shape[0] == 2, name
+        assert data['data_samples'][1].get(name) is target, name
+    losses = model(**data, mode='loss')
     total, _ = model.parse_losses(losses)
     total.backward()
     assert torch.isfinite(total)
