@@ -3,8 +3,8 @@
 Usage::
 
     python benchmarks/learning_signal.py --methods softcon,pera,dual_simclr,mpmae|all \
-        --budget-s 100 [--epochs E] [--seeds 3] [--num-train 256 --num-test 128] \
-        [--threads 1] [--cfg-options KEY=VALUE ...] --out F.json
+        --budget-s 100[,300,...] [--epochs E] [--seeds 3] [--num-train 256 --num-test 128] \
+        [--threads 1] [--jobs 1] [--cfg-options KEY=VALUE ...] --out F.json
 
 (``dual_simclr_zscore``: Dual-SimCLR with its recipe's named z-score option; not in ``all``.)
 
@@ -25,12 +25,15 @@ patch tokens for the map) are probed by :mod:`learning_signal_probes` — kNN an
 classification, linear multi-label mAP, per-cell linear segmentation — for the pretrained
 backbone, the same backbone at its random initialisation, and the per-band mean-spectrum baseline
 of the same modality. Dual-SimCLR is probed per modality (``s1``, ``s2``) and concatenated.
-Results: JSON (every seed, mean ± std over seeds, loss and monitors at the start and end) and a
-PNG (held-out linear accuracy vs pretraining seconds per method).
+Several budgets (``--budget-s 60,180``) give a metric-vs-time curve; ``--jobs N`` runs N of the
+(method, budget, seed) runs at once, one process each. Results: JSON (every run; mean ± std over
+seeds per budget, ``summary[budget]``; loss and monitors at the start and end) and a PNG (linear
+accuracy, mAP and segmentation mIoU vs pretraining seconds per method).
 """
 import argparse
 import copy
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -297,23 +300,24 @@ def _monitor(runner):
     return next(h for h in runner.hooks if type(h).__name__ == 'RepresentationMonitorHook')
 
 
-def run_one(name: str, args, seed: int, scratch: Path) -> dict:
-    """Pretrain ``name`` once (``args.epochs``, or as many as fit ``args.budget_s``), probe it,
-    its random init and the baselines."""
+def run_one(name: str, args, seed: int, scratch: Path, budget_s: float | None = None) -> dict:
+    """Pretrain ``name`` once (``args.epochs``, or as many as fit ``budget_s`` seconds, default
+    ``args.budget_s``), probe it, its random init and the baselines."""
+    budget_s = None if args.epochs is not None else args.budget_s if budget_s is None else budget_s
     method = METHODS[name]
-    root = scratch / f'{name}_{seed}'
+    root = scratch / f'{name}_{seed}_{budget_s}'
     data = write_data(method, root / 'data', args, seed)
     labels = dict(np.load(data['labels']))
     options, epochs, epoch_s = getattr(args, 'cfg_options', None), args.epochs, []
     if epochs is None:
         epochs, epoch_s = calibrate(build_cfg(name, data, root / 'data', seed, root / 'calib',
-                                              options), args.budget_s)
+                                              options), budget_s)
     cfg = build_cfg(name, data, root / 'data', seed, root / 'work', options)
     schedule = scale_schedule(cfg, epochs)
     runner = Runner.from_cfg(cfg)
     runner.model.init_weights()
     random_init, grids = evaluate(runner.model, cfg, name, data, labels)
-    budget = _Budget(1.25 * args.budget_s if args.epochs is None else float('inf'))
+    budget = _Budget(1.25 * budget_s if args.epochs is None else float('inf'))
     runner.register_hook(budget)
     start = time.perf_counter()
     runner.train()
@@ -321,9 +325,10 @@ def run_one(name: str, args, seed: int, scratch: Path) -> dict:
     pretrained, _ = evaluate(runner.model, cfg, name, data, labels)
     baselines = {m: mean_spectrum_baseline(labels, m, grids[m]) for m in grids}
     losses, history = _loss_trace(runner), _monitor(runner).history
-    return dict(seed=seed, pretrained=pretrained, random_init=random_init,
-                mean_spectrum=baselines, grid=grids, train_seconds=seconds,
-                calibration_epoch_s=epoch_s, iterations=budget.iters, schedule=schedule,
+    return dict(method=name, budget_s=budget_s, seed=seed, pretrained=pretrained,
+                random_init=random_init, mean_spectrum=baselines, grid=grids,
+                train_seconds=seconds, calibration_epoch_s=epoch_s, iterations=budget.iters,
+                schedule=schedule,
                 loss_first10=float(np.mean(losses[:10])), loss_last10=float(np.mean(losses[-10:])),
                 monitors_first=history[0] if history else {},
                 monitors_last=history[-1] if history else {})
@@ -347,45 +352,82 @@ def summarise(runs: list[dict]) -> dict:
     return out
 
 
+PLOTTED = (('linear_acc', 'linear acc.'), ('linear_mAP', 'multi-label mAP'),
+           ('seg_mIoU', 'seg. mIoU'))
+
+
 def plot(results: dict, path: Path) -> None:
-    """Held-out linear accuracy vs pretraining seconds: pretrained (dots), random init at 0 s
-    (crosses), mean-spectrum baseline (dashed), per method (its S2 features; Dual-SimCLR both)."""
+    """Held-out linear accuracy, mAP and segmentation mIoU vs pretraining seconds: pretrained
+    runs (dots; S1: squares) and their mean per budget (line from the random-init mean at 0 s),
+    the mean-spectrum baseline (dashed; S1: dotted), per method and modality (not S1+S2)."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for i, (name, entry) in enumerate(results['methods'].items()):
-        for modality in entry['runs'][0]['pretrained']:
-            if modality == 's1s2':
-                continue
-            color, label = f'C{i}', f'{name} ({modality})'
-            marker = 's' if modality == 's1' else 'o'
-            for run in entry['runs']:
-                ax.scatter(run['train_seconds'], run['pretrained'][modality]['linear_acc'],
-                           color=color, marker=marker, label=label)
-                ax.scatter(0, run['random_init'][modality]['linear_acc'], color=color,
-                           marker='x')
-            base = np.mean([r['mean_spectrum'][modality]['linear_acc'] for r in entry['runs']])
-            ax.axhline(base, ls='--' if modality == 's2' else ':', color=color, lw=0.8)
-    handles, names = ax.get_legend_handles_labels()
-    unique = dict(zip(names, handles))
-    ax.legend(unique.values(), unique.keys(), fontsize=7)
-    ax.set_xlabel('pretraining seconds (CPU); x at 0 = random init, lines = mean spectrum')
-    ax.set_ylabel('held-out linear acc. (%)')
+    fig, axes = plt.subplots(1, len(PLOTTED), figsize=(5 * len(PLOTTED), 4))
+    for ax, (metric, title) in zip(axes, PLOTTED):
+        for i, (name, entry) in enumerate(results['methods'].items()):
+            runs = entry['runs']
+            for modality in runs[0]['pretrained']:
+                if modality == 's1s2':
+                    continue
+                color, s1 = f'C{i}', modality == 's1'
+                ax.scatter([r['train_seconds'] for r in runs],
+                           [r['pretrained'][modality][metric] for r in runs], color=color,
+                           marker='s' if s1 else 'o', s=12)
+                budgets = sorted({r['budget_s'] for r in runs}, key=lambda b: b or 0)
+                xs = [0.0] + [np.mean([r['train_seconds'] for r in runs if r['budget_s'] == b])
+                              for b in budgets]
+                ys = [np.mean([r['random_init'][modality][metric] for r in runs])] + [
+                    np.mean([r['pretrained'][modality][metric] for r in runs
+                             if r['budget_s'] == b]) for b in budgets]
+                ax.plot(xs, ys, color=color, ls='-.' if s1 else '-', marker='x',
+                        label=f'{name} ({modality})')
+                base = np.mean([r['mean_spectrum'][modality][metric] for r in runs])
+                ax.axhline(base, ls=':' if s1 else '--', color=color, lw=0.8)
+        ax.set_title(f'held-out {title} (%)')
+        ax.set_xlabel('pretraining seconds (CPU); 0 s = random init')
+    axes[0].legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=110)
+
+
+def _start_worker(threads: int) -> None:
+    """Limit torch / BLAS / OpenMP to ``threads`` and register eossl's components (in the main
+    process and in every ``--jobs`` worker)."""
+    from threadpoolctl import threadpool_limits
+    threadpool_limits(threads)
+    torch.set_num_threads(threads)
+    import eossl  # noqa: F401  (registers the components)
+    init_default_scope('eossl')
+
+
+def run_all(names: list[str], budgets: list[float | None], args) -> list[dict]:
+    """Every (method, budget, seed) run, ``args.jobs`` at a time in separate processes (each
+    with ``args.threads`` threads), in the order of the arguments."""
+    tasks = [(name, args, seed, Path(args.scratch), budget)
+             for name in names for budget in budgets for seed in range(args.seeds)]
+    if args.jobs == 1:
+        return [run_one(*task) for task in tasks]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context('spawn'),
+                             initializer=_start_worker, initargs=(args.threads,)) as pool:
+        return list(pool.map(run_one, *zip(*tasks)))
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--methods', default='all')
-    parser.add_argument('--budget-s', type=float, default=90.0)
+    parser.add_argument('--budget-s', default='90',
+                        help='seconds of pretraining per run; a comma list runs each budget')
     parser.add_argument('--epochs', type=int, default=None,
                         help='train this many epochs instead of calibrating to --budget-s')
     parser.add_argument('--seeds', type=int, default=3)
     parser.add_argument('--num-train', type=int, default=256)
     parser.add_argument('--num-test', type=int, default=128)
     parser.add_argument('--threads', type=int, default=1, help='torch / BLAS / OpenMP threads')
+    parser.add_argument('--jobs', type=int, default=1,
+                        help='runs at the same time, one process each (jobs x threads <= cores)')
     parser.add_argument('--scratch', default='/tmp/eossl_learning_signal')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='recipe options (key=value) applied to every method run')
@@ -395,18 +437,19 @@ def main(argv=None) -> None:
     unknown = set(names) - set(METHODS)
     if unknown:
         raise SystemExit(f'unknown methods {sorted(unknown)}; choose from {sorted(METHODS)}')
-    from threadpoolctl import threadpool_limits
-    threadpool_limits(args.threads)
-    torch.set_num_threads(args.threads)
-    import eossl  # noqa: F401  (registers the components)
-    init_default_scope('eossl')
+    budgets = ([None] if args.epochs is not None
+               else [float(b) for b in str(args.budget_s).split(',')])
+    _start_worker(args.threads)
     from common import environment
-    results = dict(args=vars(args), environment=environment(torch.device('cpu')), methods={})
+    results = dict(args=vars(args), environment=environment(torch.device('cpu')),
+                   load_average_start=list(os.getloadavg()), methods={})
+    runs = run_all(names, budgets, args)
     for name in names:
-        runs = [run_one(name, args, seed, Path(args.scratch)) for seed in range(args.seeds)]
-        results['methods'][name] = dict(runs=runs, summary=summarise(runs))
-        print(name, json.dumps(results['methods'][name]['summary'], indent=1))
-    results['load_average_end'] = list(__import__('os').getloadavg())
+        mine = [r for r in runs if r['method'] == name]
+        summary = {str(b): summarise([r for r in mine if r['budget_s'] == b]) for b in budgets}
+        results['methods'][name] = dict(runs=mine, summary=summary)
+        print(name, json.dumps(summary, indent=1))
+    results['load_average_end'] = list(os.getloadavg())
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1, default=float) + '\n')
