@@ -301,15 +301,14 @@ def _monitor(runner):
 
 
 def run_one(name: str, args, seed: int, scratch: Path, budget_s: float | None = None) -> dict:
-    """Pretrain ``name`` once (``args.epochs``, or as many as fit ``budget_s`` seconds, default
-    ``args.budget_s``), probe it, its random init and the baselines."""
-    budget_s = None if args.epochs is not None else args.budget_s if budget_s is None else budget_s
+    """Pretrain ``name`` once (as many epochs as fit ``budget_s`` seconds; ``None``:
+    ``args.epochs``), probe it, its random init and the baselines."""
     method = METHODS[name]
     root = scratch / f'{name}_{seed}_{budget_s}'
     data = write_data(method, root / 'data', args, seed)
     labels = dict(np.load(data['labels']))
     options, epochs, epoch_s = getattr(args, 'cfg_options', None), args.epochs, []
-    if epochs is None:
+    if budget_s is not None:
         epochs, epoch_s = calibrate(build_cfg(name, data, root / 'data', seed, root / 'calib',
                                               options), budget_s)
     cfg = build_cfg(name, data, root / 'data', seed, root / 'work', options)
@@ -317,7 +316,7 @@ def run_one(name: str, args, seed: int, scratch: Path, budget_s: float | None = 
     runner = Runner.from_cfg(cfg)
     runner.model.init_weights()
     random_init, grids = evaluate(runner.model, cfg, name, data, labels)
-    budget = _Budget(1.25 * budget_s if args.epochs is None else float('inf'))
+    budget = _Budget(float('inf') if budget_s is None else 1.25 * budget_s)
     runner.register_hook(budget)
     start = time.perf_counter()
     runner.train()

@@ -67,15 +67,14 @@ def test_cell_labels_take_the_majority_class():
 # (PerA 60.9 vs 64.1, Dual-SimCLR 32.8 vs 42.2, MP-MAE 54.7 vs 56.3; benchmarks/README.md,
 # learning signal), so only SoftCon is asserted at that size; PerA and Dual-SimCLR are asserted
 # below at the benchmark's 60 s size, MP-MAE not at all (at 200 iterations its seg mIoU was 16.6
-# vs 18.1 on the first and only run, 2026-12-03; it needs ~800).
-# MP-MAE at its base lr was tried the same way on 2026-12-03 (50 epochs = 200 iterations, seg
-# mIoU fixed as the metric first): 16.6 vs 18.1 — it needs the benchmark's ~800 iterations.
+# vs 18.1 on the first and only run at its base lr, metric fixed first, 2026-12-03; it needs the
+# benchmark's ~800 iterations, beyond CI's budget).
 @pytest.mark.slow
 def test_short_softcon_pretraining_beats_random_init(tmp_path):
     # fixed before any run: seed 0, 128 train + 64 held-out scenes, a fixed epoch count (not a
     # time budget, so the result does not depend on the machine's load), and the metric —
     # held-out linear accuracy of the S2 features
-    args = argparse.Namespace(budget_s=None, epochs=20, num_train=128, num_test=64,
+    args = argparse.Namespace(epochs=20, num_train=128, num_test=64,
                               cfg_options=None)
     run = learning_signal.run_one('softcon', args, seed=0, scratch=tmp_path)
     assert run['pretrained']['s2']['linear_acc'] > run['random_init']['s2']['linear_acc']
@@ -85,13 +84,12 @@ def test_short_softcon_pretraining_beats_random_init(tmp_path):
 # does not depend on the machine): seed 0, 256 + 128 scenes, the epochs the 60 s calibration chose
 # for seed 0 on 2026-12-03, and the probe on which all 3 seeds of that run beat random init
 # (benchmarks/README.md, learning signal: PerA mAP +2.2 ± 0.4, Dual-SimCLR S1 kNN +13.5 ± 7.4);
-# all fixed before this test's first run. MP-MAE needs the 180 s configuration (~800
-# iterations, 3 CPU minutes): beyond CI's budget.
+# all fixed before this test's first run.
 @pytest.mark.slow
 @pytest.mark.parametrize('name, epochs, modality, metric', [
     ('pera', 74, 's2', 'linear_mAP'), ('dual_simclr', 155, 's1', 'knn_acc')])
 def test_benchmark_config_beats_random_init(tmp_path, name, epochs, modality, metric):
-    args = argparse.Namespace(budget_s=None, epochs=epochs, num_train=256, num_test=128,
+    args = argparse.Namespace(epochs=epochs, num_train=256, num_test=128,
                               cfg_options=None)
     run = learning_signal.run_one(name, args, seed=0, scratch=tmp_path)
     assert run['pretrained'][modality][metric] > run['random_init'][modality][metric]
