@@ -8,7 +8,9 @@
 - ``pixels``: every raster's pixels ``(C, H, W)`` one after the other, each in its own dtype
   and on its own grid — nothing is resampled or converted.
 
-Decoding puts an :class:`~eossl.datasets.array_raster.ArrayRaster` where the item had a path, so
+(This is the ``files`` layout; :mod:`.compact_codec` is the ``compact`` one, told apart by
+``"layout": "compact"`` in ``sample``.) Decoding puts an
+:class:`~eossl.datasets.array_raster.ArrayRaster` where the item had a path, so
 ``LoadMultiBandImage`` reads the sample exactly as it reads the files. The CRC-32 (checked on
 every read, ~0.5 ms per MB) catches a changed byte, which the litdata chunk layout alone cannot.
 """
@@ -132,6 +134,9 @@ def decode_sample(sample: dict, where: str) -> dict:
     if zlib.crc32(pixels) != crc:
         raise ShardCorruptError(f'{where}: pixel bytes have CRC-32 {zlib.crc32(pixels)}, the '
                                 f'sample says {crc} (the chunk is corrupt)')
+    if meta.get('layout') == 'compact':
+        from .compact_codec import decode_compact
+        return decode_compact(meta, pixels, where)
 
     def raster(entry: dict, label: str) -> ArrayRaster:
         """The in-memory raster of one JSON raster entry of this sample."""

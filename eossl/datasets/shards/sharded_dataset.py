@@ -24,8 +24,9 @@ class ShardStream(StreamingDataset):
     """Samples packed by ``pack_shards.py``, streamed per rank and DataLoader worker by litdata.
 
     Each sample is decoded into the dataset item it was packed from, with in-memory rasters
-    where it had file paths, and runs through ``pipeline``; recipes name it
-    ``type='ShardedDataset'`` (with ``sampler=None``: litdata splits the data itself).
+    where it had file paths (``files`` layout) or its decoded arrays under ``packed``
+    (``compact`` layout, read by ``LoadPackedBands``), and runs through ``pipeline``; recipes
+    name it ``type='ShardedDataset'`` (with ``sampler=None``: litdata splits the data itself).
 
     Epochs are litdata's elastic plan: one canonical order of all samples per ``(seed, epoch)``
     (chunks shuffled, items shuffled within a chunk), independent of the number of ranks,
@@ -170,7 +171,8 @@ class ShardStream(StreamingDataset):
             raw = super().__getitem__(index)
         except (OSError, ValueError, IndexError, KeyError, RuntimeError) as err:
             raise ShardCorruptError(f'{where}: litdata cannot read it ({err!r})') from err
-        return dict(decode_sample(raw, where), sample_idx=index.index)
+        shared = self.index['eossl'].get('shared_fields', {})  # stored once (compact layout)
+        return {**shared, **decode_sample(raw, where), 'sample_idx': index.index}
 
     def __getitem__(self, index: ChunkedIndex | int) -> dict:
         """The pipeline output of sample ``index``, or of a replacement (``skip_invalid``)."""

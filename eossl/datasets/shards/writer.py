@@ -13,7 +13,7 @@ import logging
 import multiprocessing
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from mmengine.logging import print_log
@@ -21,12 +21,14 @@ from mmengine.utils import ProgressBar
 
 from eossl.datasets.errors import InvalidSampleError
 
+from .compact_codec import SHARED_FIELDS, CompactEncoder
 from .engine import INDEX_FILE, BinaryWriter
 from .sample_codec import encode_sample, json_safe
 
 PARTS = '.parts'
-# the dataset being packed, inherited by forked workers instead of being pickled to them
-_DATASET = None
+LAYOUTS = ('files', 'compact')
+# the dataset being packed and its encoder, inherited by forked workers (not pickled to them)
+_DATASET = _ENCODER = None
 
 
 def write_json_atomic(path: Path, data: dict) -> None:
@@ -36,24 +38,35 @@ def write_json_atomic(path: Path, data: dict) -> None:
     os.replace(partial, path)
 
 
-def _finished_part(out_dir: Path, part: int, samples_per_shard: int, size: int) -> dict | None:
+def _finished_part(out_dir: Path, part: int, samples_per_shard: int, size: int,
+                   layout: str) -> dict | None:
     """The record of chunk ``part`` when an earlier run finished it for this same packing."""
     path = out_dir / PARTS / f'{part}.json'
     if not path.is_file():
         return None
     record = json.loads(path.read_text(encoding='utf-8'))
-    if (record['samples_per_shard'], record['dataset_size']) != (samples_per_shard, size):
-        raise ValueError(f'{path} belongs to another packing (samples_per_shard='
-                         f'{record["samples_per_shard"]}, dataset size {record["dataset_size"]}; '
-                         f'now {samples_per_shard}, {size}): write into an empty folder')
+    old = (record['samples_per_shard'], record['dataset_size'], record.get('layout', 'files'))
+    if old != (samples_per_shard, size, layout):
+        raise ValueError(f'{path} belongs to another packing (samples_per_shard, dataset size, '
+                         f'layout {old}; now {(samples_per_shard, size, layout)}): write into '
+                         'an empty folder')
     chunks = record['chunks']
     if chunks and not (out_dir / chunks[0]['filename']).is_file():
         return None
     return record
 
 
-def pack_part(dataset, out_dir: Path, part: int, samples_per_shard: int) -> dict:
-    """Write chunk ``part`` with litdata's writer; returns its record.
+def shared_fields(dataset) -> dict:
+    """The fields every item of ``dataset`` shares (``SHARED_FIELDS``, e.g. MMEarth's
+    ``band_stats``), stored once in ``index.json`` instead of in every sample."""
+    first = dataset.get_data_info(0) if len(dataset) else {}
+    return {k: first[k] for k in SHARED_FIELDS if k in first}
+
+
+def pack_part(dataset, out_dir: Path, part: int, samples_per_shard: int,
+              encode: Callable[[dict], dict] = encode_sample) -> dict:
+    """Write chunk ``part`` with litdata's writer (``encode``: item → litdata sample); returns
+    its record.
 
     Items raising :class:`InvalidSampleError` are recorded under ``skipped`` and left out when
     ``dataset.skip_invalid`` is true; otherwise the error propagates, naming the item.
@@ -67,7 +80,7 @@ def pack_part(dataset, out_dir: Path, part: int, samples_per_shard: int) -> dict
     for index in range(first, last):
         item = dataset.get_data_info(index)
         try:
-            sample = encode_sample(item)
+            sample = encode(item)
         except InvalidSampleError as err:
             if not getattr(dataset, 'skip_invalid', False):
                 raise
@@ -76,7 +89,8 @@ def pack_part(dataset, out_dir: Path, part: int, samples_per_shard: int) -> dict
         writer[written] = sample
         written += 1
     record = dict(part=part, samples_per_shard=samples_per_shard, dataset_size=len(dataset),
-                  chunks=[], config=None, sha256=[], skipped=skipped)
+                  layout=getattr(encode, 'layout', 'files'), chunks=[], config=None, sha256=[],
+                  skipped=skipped)
     if written:
         writer.done()
         index = json.loads(next(scratch.glob(f'*.{INDEX_FILE}')).read_text(encoding='utf-8'))
@@ -92,11 +106,12 @@ def pack_part(dataset, out_dir: Path, part: int, samples_per_shard: int) -> dict
 
 def _pack_in_worker(args: tuple[Path, int, int]) -> dict:
     """Pool task: pack one chunk of the inherited dataset."""
-    return pack_part(_DATASET, *args)
+    return pack_part(_DATASET, *args, encode=_ENCODER)
 
 
 def pack_dataset(dataset, out_dir: str | Path, *, samples_per_shard: int = 1000,
-                 workers: int = 0, source: Mapping | None = None) -> dict:
+                 workers: int = 0, source: Mapping | None = None, layout: str = 'files',
+                 loaders: Sequence[dict] | None = None) -> dict:
     """Pack every item of ``dataset`` (an eossl dataset, its ``full_init()`` done) into
     ``out_dir``; chunks finished by an earlier run are kept.
 
@@ -108,25 +123,36 @@ def pack_dataset(dataset, out_dir: str | Path, *, samples_per_shard: int = 1000,
         workers: processes writing chunks in parallel (0 or 1: this process). Workers are
             forked and inherit ``dataset``.
         source: the dataset config, recorded in ``index.json`` for provenance.
+        layout: ``'files'`` (default: every raster as stored, read by the recipe's unchanged
+            pipeline) or ``'compact'`` (each item decoded once by ``loaders`` and stored as one
+            small-dtype array per modality, :mod:`.compact_codec`; read with
+            ``LoadPackedBands``).
+        loaders: the recipe's loading transform configs (``'compact'`` only; see
+            :func:`~.compact_codec.loading_steps`), recorded in ``index.json``.
 
     Returns:
         The written ``index.json`` (litdata's ``chunks`` and ``config``, and ``eossl``).
     """
-    global _DATASET
+    global _DATASET, _ENCODER
     if samples_per_shard < 1:
         raise ValueError(f'samples_per_shard must be >= 1, got {samples_per_shard}')
+    if layout not in LAYOUTS or (layout == 'compact') != bool(loaders):
+        raise ValueError(f'pack_dataset: layout={layout!r} with loaders={loaders!r}; expected '
+                         f"'files' without loaders or 'compact' with the recipe's loaders")
+    encode = CompactEncoder(loaders) if layout == 'compact' else encode_sample
     out_dir = Path(out_dir)
     (out_dir / PARTS).mkdir(parents=True, exist_ok=True)
     total = len(dataset)
     num_parts = -(-total // samples_per_shard)
-    records = {p: _finished_part(out_dir, p, samples_per_shard, total) for p in range(num_parts)}
+    records = {p: _finished_part(out_dir, p, samples_per_shard, total, layout)
+               for p in range(num_parts)}
     todo = [p for p, record in records.items() if record is None]
     print_log(f'pack_shards: {total} samples in {num_parts} chunks of {samples_per_shard} into '
               f'{out_dir}; {num_parts - len(todo)} chunks already finished, {len(todo)} to write',
               logger='current', level=logging.INFO)
     progress = ProgressBar(len(todo)) if todo else None
     if workers > 1 and len(todo) > 1:
-        _DATASET = dataset
+        _DATASET, _ENCODER = dataset, encode
         try:
             with multiprocessing.get_context('fork').Pool(min(workers, len(todo))) as pool:
                 for record in pool.imap_unordered(_pack_in_worker,
@@ -134,10 +160,10 @@ def pack_dataset(dataset, out_dir: str | Path, *, samples_per_shard: int = 1000,
                     records[record['part']] = record
                     progress.update()
         finally:
-            _DATASET = None
+            _DATASET = _ENCODER = None
     else:
         for p in todo:
-            records[p] = pack_part(dataset, out_dir, p, samples_per_shard)
+            records[p] = pack_part(dataset, out_dir, p, samples_per_shard, encode)
             progress.update()
     ordered = [records[p] for p in range(num_parts)]
     chunks = [c for r in ordered for c in r['chunks']]
@@ -151,7 +177,9 @@ def pack_dataset(dataset, out_dir: str | Path, *, samples_per_shard: int = 1000,
                             sha256=[h for r in ordered for h in r['sha256']],
                             dataset_type=type(dataset).__name__,
                             metainfo=json_safe(dict(dataset.metainfo)),
-                            source=json_safe(dict(source or {}))))
+                            source=json_safe(dict(source or {})), layout=layout,
+                            loaders=json_safe(list(loaders or [])),
+                            shared_fields=json_safe(shared_fields(dataset))))
     write_json_atomic(out_dir / INDEX_FILE, index)
     if skipped:
         print_log(f'pack_shards: {len(skipped)} invalid samples were left out (listed under '

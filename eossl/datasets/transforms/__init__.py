@@ -15,6 +15,7 @@ from .land_cover_loading import LoadLandCoverMap
 from .loading import LoadMultiBandImage, LoadPairedModalities
 from .masking import DisjointMaskGenerator
 from .mmearth_loading import LoadMMEarthSample
+from .packed_loading import LoadPackedBands
 from .photometric import (
     ClipValues,
     PerSampleMaxNormalize,
@@ -30,5 +31,6 @@ __all__ = [
     'EOCenterCrop', 'EOResize', 'EORandomFlip', 'RandomRot90', 'RandomBandBrightnessContrast',
     'RandomGaussianBlur', 'RandomBandDropout', 'RandomGrayscaleEO', 'ClipValues',
     'PerSampleMaxNormalize', 'PackEOInputs', 'AlignedMultiViews', 'DisjointMaskGenerator',
-    'LoadMMEarthSample', 'FillMissingBands', 'LoadLandCoverMap', 'PackEOSegInputs'
+    'LoadMMEarthSample', 'LoadPackedBands', 'FillMissingBands', 'LoadLandCoverMap',
+    'PackEOSegInputs'
 ]

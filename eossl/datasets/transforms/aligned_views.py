@@ -2,8 +2,10 @@
 from collections.abc import Sequence
 
 import numpy as np
+import torch
 from mmcv.transforms import BaseTransform, Compose
 
+from eossl.datasets.compact_arrays import decode_array
 from eossl.registry import TRANSFORMS
 
 from .view_params import check_batch_photometry, draw_view_params
@@ -46,7 +48,10 @@ class AlignedMultiViews(BaseTransform):
         teacher_pipeline: photometric cfgs applied to the teacher copy.
         key: results key of the source image and of the output view list.
         batch_augment: eossl option (default ``False``: every view is cut and jittered here,
-            per sample, as the official code does). ``True``: all random parameters are drawn
+            per sample, as the official code does). ``'auto'``: ``True`` when CUDA is
+            available where the dataset is built, else ``False`` (the recipes' setting: views
+            on the accelerator when there is one, on the CPU otherwise; the draws and the
+            arithmetic are the same). ``True``: all random parameters are drawn
             here, per sample and in the same order from the same transforms (so a seeded run
             draws the same values), but nothing is cut: ``results[key]`` stays the source
             (C, H, W) and ``results['aligned_views']`` holds per slot the box, output size,
@@ -57,13 +62,18 @@ class AlignedMultiViews(BaseTransform):
             ``results[key + '_view_shapes']``. Photometry must be
             ``RandomBandBrightnessContrast``; ``min_valid_fraction`` is judged on the box's
             source pixels (an integral image) instead of the resampled view.
+
+    The source may be float (NaN = missing) or a compact integer array (``LoadPackedBands(
+    to_float=False)``; missing = the dtype's extreme value): the batch-wise path leaves it in
+    its dtype for the data preprocessor to convert on the device, the per-sample path decodes
+    it to float32 first (:mod:`eossl.datasets.compact_arrays`).
     """
 
     def __init__(self, global_crop: dict, local_crop: dict | None = None, num_global: int = 2,
                  num_local: int = 8, flip: dict | None = None,
                  student_pipeline: Sequence[dict] | None = None,
                  teacher_pipeline: Sequence[dict] | None = None, key: str = 'img',
-                 batch_augment: bool = False) -> None:
+                 batch_augment: bool | str = False) -> None:
         if num_global < 1 or num_local < 0:
             raise ValueError(f'AlignedMultiViews: need num_global ≥ 1 and num_local ≥ 0, got '
                              f'{num_global}, {num_local}')
@@ -76,7 +86,12 @@ class AlignedMultiViews(BaseTransform):
                                if num_local else None)
         self.student_pipeline = _build_pipeline(student_pipeline, key)
         self.teacher_pipeline = _build_pipeline(teacher_pipeline, key)
-        self.batch_augment = batch_augment
+        if batch_augment not in (True, False, 'auto'):
+            raise ValueError(f"AlignedMultiViews: batch_augment must be True, False or 'auto', "
+                             f'got {batch_augment!r}')
+        if batch_augment == 'auto':
+            batch_augment = torch.cuda.is_available()
+        self.batch_augment = bool(batch_augment)
         if batch_augment:
             check_batch_photometry([self.student_pipeline, self.teacher_pipeline])
 
@@ -102,6 +117,8 @@ class AlignedMultiViews(BaseTransform):
             results[self.key + '_view_shapes'] = [geometry.transforms[0].size
                                                   for geometry in geometries] * 2
             return results
+        if image.dtype.kind != 'f':
+            image = decode_array(image)
         students, teachers = [], []
         for geometry in geometries:
             view = self._run(geometry, results, image)

@@ -56,7 +56,8 @@ def decode_onehot(raw: np.ndarray, strict: bool = False) -> np.ndarray:
 class LoadMMEarthSample(BaseTransform):
     """Load, decode and z-score the MMEarth modalities of one sample.
 
-    Reads ``results['paths']['mmearth']`` (the h5 file), ``results['h5_index']``,
+    Reads ``results['paths']['mmearth']`` (the h5 file) and ``results['h5_index']`` — or the
+    row's arrays under ``results['packed']`` (a compact shard sample) —
     ``results['s2_type']`` (``'l1c'``/``'l2a'``, picks the S2 statistics) and
     ``results['band_stats']`` (the parsed band-stats JSON), as :class:`MMEarth` provides them.
     Writes ``results[modality]``:
@@ -147,14 +148,28 @@ class LoadMMEarthSample(BaseTransform):
             values = (values - mean.reshape(shape)) / std.reshape(shape)
         return values.astype(np.float32)
 
-    def transform(self, results: dict) -> dict:
-        """Add every requested modality (see the class docstring) to ``results``."""
+    def read_raw(self, results: dict) -> dict[str, np.ndarray]:
+        """The stored row of every requested modality, from ``results['packed']`` (a sample
+        of a compact shard, :mod:`eossl.datasets.shards.compact_codec`) or else the h5 file."""
+        packed = results.get('packed')
+        if packed is not None:
+            missing = [n for n in self.modalities if n not in packed]
+            if missing:
+                raise KeyError(f"{results.get('shard')}: the packed sample has no {missing} "
+                               f'(it holds {sorted(packed)}); pack it with these modalities')
+            return {name: packed[name] for name in self.modalities}
         path, index = results['paths']['mmearth'], int(results['h5_index'])
         h5 = self._h5(path)
-        for name in self.modalities:
-            if name not in h5:
-                raise KeyError(f'{path}: no dataset "{name}" (datasets: {sorted(h5)})')
-            modality, raw = MODALITIES[name], np.asarray(h5[name][index])
+        missing = [n for n in self.modalities if n not in h5]
+        if missing:
+            raise KeyError(f'{path}: no dataset(s) {missing} (datasets: {sorted(h5)})')
+        return {name: np.asarray(h5[name][index]) for name in self.modalities}
+
+    def transform(self, results: dict) -> dict:
+        """Add every requested modality (see the class docstring) to ``results``."""
+        path = results.get('shard') or results['paths']['mmearth']
+        for name, raw in self.read_raw(results).items():
+            modality = MODALITIES[name]
             if modality.bands and raw.shape[0] != len(modality.bands):
                 raise ValueError(f'{path}: "{name}" has {raw.shape[0]} bands per sample, the '
                                  f'MMEarth layout has {len(modality.bands)} {modality.bands}')

@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from mmcv.transforms import Compose
 
+from eossl.datasets.compact_arrays import valid_mask
+
 from .photometric import RandomBandBrightnessContrast
 from .resampling import RESAMPLE_MODES, Box
 
@@ -29,14 +31,14 @@ def check_batch_photometry(pipelines: Sequence[Compose]) -> None:
 
 
 def source_fraction(image: np.ndarray) -> Callable[[Box], float]:
-    """``box → fraction of its source pixels valid in every band``, from an integral image
-    built on the first call."""
+    """``box → fraction of its source pixels valid in every band`` (finite, or not the nodata
+    value of a compact integer image), from an integral image built on the first call."""
     integral = None
 
     def fraction(box: Box) -> float:
         nonlocal integral
         if integral is None:
-            valid = np.isfinite(image).all(axis=0)
+            valid = valid_mask(image).all(axis=0)
             integral = np.pad(valid.cumsum(0).cumsum(1), ((1, 0), (1, 0)))
         t, left, h, w = (int(round(v)) for v in box)
         count = (integral[t + h, left + w] - integral[t, left + w] - integral[t + h, left]
@@ -75,7 +77,7 @@ def draw_view_params(image: np.ndarray, geometries: Sequence[Compose], student: 
         crop, *flip = geometry.transforms
         out['box'].append(crop.valid_box(
             (height, width), results, fraction,
-            lambda: np.flatnonzero(np.isfinite(image).all(axis=0))))
+            lambda: np.flatnonzero(valid_mask(image).all(axis=0))))
         out['size'].append(crop.size)
         out['mode'].append(RESAMPLE_MODES.index(crop.resample))
         flipped = flip[0].directions() if flip else ()

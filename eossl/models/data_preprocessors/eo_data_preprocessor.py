@@ -5,10 +5,11 @@ import torch
 from mmengine.model import BaseDataPreprocessor
 
 from eossl.datasets.bands import resolve_stats
+from eossl.datasets.compact_arrays import decode_tensor
 from eossl.registry import MODELS
 
 from .batch_views import aligned_views
-from .sample_fields import collate_field
+from .sample_fields import attach_field, collate_field
 
 Batch = torch.Tensor | list[torch.Tensor]
 PerModality = Sequence[float] | Mapping[str, Sequence[float]]
@@ -26,7 +27,12 @@ class EODataPreprocessor(BaseDataPreprocessor):
     - a dict ``{modality: any of the above}``, normalized with that modality's statistics.
 
     NaN (nodata) is replaced by 0 *after* normalization, i.e. by the band mean, so missing pixels
-    carry no signal instead of an extreme value.
+    carry no signal instead of an extreme value. Integer inputs (compact shard samples: uint16
+    reflectance, ...) are converted here, on the device, with their dtype's extreme value as
+    nodata (:mod:`eossl.datasets.compact_arrays`); float16 inputs are widened to float32.
+    Fields a DataLoader worker already collated (``data['collated']``, written by
+    :func:`eossl.datasets.worker_collate.collate_in_workers`) are moved to the device and shared
+    by the samples as if collated here.
 
     Args:
         mean: per-band means, a list (all inputs) or ``{modality: list}``.
@@ -109,6 +115,8 @@ class EODataPreprocessor(BaseDataPreprocessor):
         """``{'inputs', 'data_samples'}`` with normalized float inputs of the same structure
         (and the ``collate_fields`` of the data samples collated)."""
         samples = data.get('data_samples')
+        for name, batch in (data.get('collated') or {}).items():
+            attach_field(samples, name, batch, self.device, self._non_blocking)
         for name in self.collate_fields if samples else ():
             collate_field(samples, name, self.device, self._non_blocking)
         views = None
@@ -119,7 +127,7 @@ class EODataPreprocessor(BaseDataPreprocessor):
         data = self.cast_data(data)
         inputs = data['inputs']
         if views is not None:
-            inputs = aligned_views(self._as_batch(inputs, None).float(), views)
+            inputs = aligned_views(decode_tensor(self._as_batch(inputs, None)), views)
         if isinstance(inputs, Mapping):
             out = {m: self._process(v, m) for m, v in inputs.items()}
         else:
@@ -168,7 +176,7 @@ class EODataPreprocessor(BaseDataPreprocessor):
 
     def _normalize(self, batch: torch.Tensor, modality: str | None) -> torch.Tensor:
         """``(batch − mean) / std`` per band, NaN → 0, optionally channels-last."""
-        batch = batch.float()
+        batch = decode_tensor(batch)
         stats = self._stats_for(modality)
         if stats is not None:
             mean, std = stats

@@ -2,7 +2,8 @@
 
 A field such as PerA's ``disjoint_masks`` (per sample ``{'student': [S index arrays], ...}``)
 or MP-MAE's pretext targets (per sample one array per target) is stacked leaf by leaf into one
-``(B, ...)`` tensor, pinned when the target device is CUDA and copied there non-blocking. The
+``(B, ...)`` tensor (by the preprocessor, or already in the DataLoader workers), pinned when the
+target device is CUDA and copied there non-blocking. The
 collated structure is set as the field of every data sample (one shared object, plus the
 sample's row in it as the metainfo ``<field>_row``), so a model reads the whole batch from
 ``data_samples[0]`` and never stacks per-sample arrays itself. A subset or reordering of the
@@ -15,30 +16,20 @@ import numpy as np
 import torch
 from mmpretrain.structures import DataSample
 
+from eossl.datasets.worker_collate import stack_field
+
 Field = torch.Tensor | np.ndarray | Mapping | Sequence
 
 
-def _stack(values: list, name: str, device: torch.device, non_blocking: bool) -> Field:
-    """Stack the per-sample ``values`` of one (nested) field, recursing into dicts / lists."""
-    first = values[0]
-    if isinstance(first, Mapping):
-        return {k: _stack([v[k] for v in values], f'{name}.{k}', device, non_blocking)
-                for k in first}
-    if isinstance(first, (list, tuple)):
-        if any(len(v) != len(first) for v in values):
-            raise ValueError(f'collate "{name}": samples hold lists of different lengths '
-                             f'{sorted({len(v) for v in values})}')
-        return [_stack([v[i] for v in values], f'{name}[{i}]', device, non_blocking)
-                for i in range(len(first))]
-    shapes = {tuple(np.shape(v)) for v in values}
-    if len(shapes) != 1:
-        raise ValueError(f'collate "{name}": samples must share one shape to form a batch, '
-                         f'got {sorted(shapes)}')
-    batch = (torch.stack([torch.as_tensor(v) for v in values]) if isinstance(first, torch.Tensor)
-             else torch.from_numpy(np.stack(values)))
-    if device.type == 'cuda':
-        batch = batch.pin_memory()
-    return batch.to(device, non_blocking=non_blocking)
+def _to_device(value: Field, device: torch.device, non_blocking: bool) -> Field:
+    """Every leaf on ``device``: pinned first (unless it is) when that is CUDA."""
+    if isinstance(value, Mapping):
+        return {k: _to_device(v, device, non_blocking) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_device(v, device, non_blocking) for v in value]
+    if device.type == 'cuda' and value.device.type == 'cpu' and not value.is_pinned():
+        value = value.pin_memory()
+    return value.to(device, non_blocking=non_blocking)
 
 
 def _leaf(value: Field) -> Field:
@@ -77,11 +68,19 @@ def collate_field(data_samples: Sequence[DataSample], name: str, device: torch.d
         if rows == list(range(len(_leaf(value)))):
             return value
         return _rows(value, torch.tensor(rows))
-    batch = _stack([ds.get(name) for ds in data_samples], name, device, non_blocking)
+    return attach_field(data_samples, name, stack_field([ds.get(name) for ds in data_samples],
+                                                        name), device, non_blocking)
+
+
+def attach_field(data_samples: Sequence[DataSample], name: str, batch: Field,
+                 device: torch.device, non_blocking: bool = False) -> Field:
+    """Make ``batch`` (a field stacked in row order of ``data_samples``, e.g. by a DataLoader
+    worker) the shared field ``name`` of every sample, on ``device``; returns it."""
+    batch = _to_device(batch, device, non_blocking)
     _mark(batch)
     for row, ds in enumerate(data_samples):
         ds.set_field(batch, name)
-        ds.set_metainfo({row_key: row})
+        ds.set_metainfo({f'{name}_row': row})
     return batch
 
 

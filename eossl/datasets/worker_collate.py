@@ -1,0 +1,70 @@
+"""Collation in the DataLoader workers: inputs and per-sample fields become batch tensors there.
+
+With mmengine's ``pseudo_collate`` / ``default_collate`` a DataSample field such as PerA's
+``disjoint_masks`` (per sample a dict of numpy index arrays) or MP-MAE's pretext targets travels
+from each worker as pickled numpy, and the main process stacks, pins and copies it. Here the
+worker stacks it into ``(B, ...)`` tensors, which cross to the main process in shared memory and
+are pinned by the DataLoader's pin-memory thread like the inputs; the data preprocessor then
+only moves them (:func:`eossl.models.data_preprocessors.sample_fields.attach_field`).
+"""
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import torch
+from mmengine.dataset import default_collate
+
+from eossl.registry import FUNCTIONS
+
+Field = torch.Tensor | np.ndarray | Mapping | Sequence
+
+
+def stack_field(values: list, name: str) -> Field:
+    """Stack the per-sample ``values`` of one (nested) field into CPU tensors ``(B, ...)``,
+    recursing into dicts / lists (also what the data preprocessor runs, in
+    :func:`eossl.models.data_preprocessors.sample_fields.collate_field`)."""
+    first = values[0]
+    if isinstance(first, Mapping):
+        return {k: stack_field([v[k] for v in values], f'{name}.{k}') for k in first}
+    if isinstance(first, (list, tuple)):
+        if any(len(v) != len(first) for v in values):
+            raise ValueError(f'collate "{name}": samples hold lists of different lengths '
+                             f'{sorted({len(v) for v in values})}')
+        return [stack_field([v[i] for v in values], f'{name}[{i}]') for i in range(len(first))]
+    shapes = {tuple(np.shape(v)) for v in values}
+    if len(shapes) != 1:
+        raise ValueError(f'collate "{name}": samples must share one shape to form a batch, '
+                         f'got {sorted(shapes)}')
+    return (torch.stack([torch.as_tensor(v) for v in values]) if isinstance(first, torch.Tensor)
+            else torch.from_numpy(np.stack(values)))
+
+
+
+
+@FUNCTIONS.register_module()
+def collate_in_workers(data_batch: Sequence[dict], fields: Sequence[str] = ()) -> dict:
+    """mmengine's ``default_collate`` of ``{'inputs', 'data_samples'}`` items (inputs of one
+    shape stacked into ``(B, C, H, W)`` tensors in their dtype — in shared memory inside a
+    worker), plus ``batch['collated'] = {field: (B, ...) tensors}`` for each of ``fields`` that
+    the samples hold (removed from the samples). Recipes name it
+    ``collate_fn=dict(type='eossl.collate_in_workers', fields=(...))``.
+
+    Raises:
+        KeyError: a field that some samples hold and others do not (naming them).
+    """
+    batch = default_collate(list(data_batch))
+    samples = batch['data_samples']
+    collated = {}
+    for name in fields:
+        present = [i for i, sample in enumerate(samples) if name in sample]
+        if not present:
+            continue
+        if len(present) != len(samples):
+            missing = sorted(set(range(len(samples))) - set(present))
+            raise KeyError(f'collate_in_workers: samples {missing[:5]} have no field "{name}" '
+                           'that the others hold')
+        collated[name] = stack_field([sample.get(name) for sample in samples], name)
+        for sample in samples:
+            sample.pop(name)
+    if collated:
+        batch['collated'] = collated
+    return batch
