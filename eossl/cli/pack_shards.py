@@ -9,6 +9,18 @@ labels and other fields — into OUT_DIR in litdata's format (docs/shards.md; ne
 season per access unless built with ``seasons='all'``, so pack it with ``--cfg-options
 train_dataloader.dataset.seasons=all``.
 
+``--layout compact`` (the layout a GPU should be fed from) runs the recipe's loading transforms
+(``LoadMultiBandImage`` / ``LoadPairedModalities`` / ``LoadMMEarthSample``, the leading steps of
+the dataset's pipeline) once, at packing, and stores per sample one contiguous array per
+modality on the recipe's grid in a small dtype: uint16 reflectance, int16 elevation, uint8
+classes, float16 backscatter (dB); missing pixels are the integer dtype's extreme value (uint16
+65535) or NaN. Bands of other resolutions are resampled onto the recipe's grid by that loader
+(its ``resample``, NaN-aware bilinear in the recipes) and rounded to the nearest integer (≤ 0.5
+DN). MMEarth rows are stored raw, the input and every pretext target in one record. A worker then
+reads one blob instead of 13 files and hands the integers to the data preprocessor; read it with
+``LoadPackedBands`` (``*-packed.py`` recipes). The default ``--layout files`` keeps every raster
+as stored (any pipeline reads it); both layouts stay readable by ``ShardedDataset``.
+
 ``--verify`` re-reads OUT_DIR and checks its counts (against CONFIG's dataset when given, not
 as ``-``), every chunk's size and sha256; it exits 1 and lists each problem with its chunk file.
 """
@@ -21,6 +33,7 @@ from mmengine.registry import DefaultScope
 
 import eossl
 from eossl.datasets.shards import pack_dataset, verify_shards
+from eossl.datasets.shards.compact_codec import loading_steps
 from eossl.engine.overrides import load_recipe
 from eossl.registry import DATASETS
 
@@ -39,12 +52,14 @@ def dataset_config(cfg: Config, key: str | None) -> dict:
 
 
 def build_dataset(cfg: Config, key: str | None):
-    """The dataset to pack, without its pipeline (the raw items are packed)."""
-    section = dict(dataset_config(cfg, key), pipeline=[], lazy_init=False)
+    """The dataset to pack, without its pipeline (the raw items are packed), its config and
+    its pipeline's config."""
+    original = dataset_config(cfg, key)
+    section = dict(original, pipeline=[], lazy_init=False)
     with DefaultScope.overwrite_default_scope(cfg.get('default_scope', 'eossl')):
         dataset = DATASETS.build(section)
     dataset.full_init()
-    return dataset, section
+    return dataset, section, list(original.get('pipeline') or [])
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -58,6 +73,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument('--samples-per-shard', type=int, default=1000,
                         help='items per chunk (aim for 64 MB - 1 GB chunks)')
     parser.add_argument('--workers', type=int, default=0, help='parallel processes')
+    parser.add_argument('--layout', choices=('files', 'compact'), default='files',
+                        help="'files': rasters as stored; 'compact': decoded once by the "
+                        "recipe's loader into one small-dtype array per modality (see above)")
     parser.add_argument('--verify', action='store_true',
                         help='check OUT_DIR instead of packing')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
@@ -72,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     dataset = cfg = None
     if args.config != '-':
         cfg = load_recipe(args.config, args.cfg_options)
-        dataset, section = build_dataset(cfg, args.dataset_key)
+        dataset, section, pipeline = build_dataset(cfg, args.dataset_key)
     if args.verify:
         report = verify_shards(args.out_dir, None if dataset is None else len(dataset),
                                workers=args.workers)
@@ -83,8 +101,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0 if report.ok else 1
     if dataset is None:
         raise SystemExit('packing needs a CONFIG naming the dataset to pack')
+    loaders = loading_steps(pipeline) if args.layout == 'compact' else None
     index = pack_dataset(dataset, args.out_dir, samples_per_shard=args.samples_per_shard,
-                         workers=args.workers, source=section)
+                         workers=args.workers, source=section, layout=args.layout,
+                         loaders=loaders)
     print(f'{args.out_dir}: {index["eossl"]["num_samples"]} samples in {len(index["chunks"])} '
           'chunks')
     return 0

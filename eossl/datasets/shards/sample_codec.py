@@ -127,14 +127,16 @@ def decode_sample(sample: dict, where: str) -> dict:
     """
     try:
         meta = json.loads(sample['sample'])
-        fields, sources, crc = meta['item'], meta['sources'], meta['crc32']
+        layout = meta.get('layout', 'files')
+        fields, crc = meta['item'], meta['crc32']
+        sources = meta['arrays' if layout == 'compact' else 'sources']
         pixels = memoryview(sample['pixels'])
     except (ValueError, KeyError, TypeError) as err:
         raise ShardCorruptError(f'{where}: not an eossl sample ({err!r})') from err
     if zlib.crc32(pixels) != crc:
         raise ShardCorruptError(f'{where}: pixel bytes have CRC-32 {zlib.crc32(pixels)}, the '
                                 f'sample says {crc} (the chunk is corrupt)')
-    if meta.get('layout') == 'compact':
+    if layout == 'compact':
         from .compact_codec import decode_compact
         return decode_compact(meta, pixels, where)
 

@@ -1,4 +1,5 @@
 """Packing: numpy ``(C, H, W)`` arrays (or lists of views) → tensors + a ``DataSample``."""
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -16,7 +17,12 @@ def to_tensor(value: np.ndarray | torch.Tensor | Sequence, key: str) -> PackedIn
     if isinstance(value, torch.Tensor):
         return value
     if isinstance(value, np.ndarray):
-        return torch.from_numpy(np.ascontiguousarray(value))
+        value = np.ascontiguousarray(value)
+        if not value.flags.writeable:  # a compact shard's bytes, only read (stacked) downstream
+            with warnings.catch_warnings():
+                warnings.filterwarnings('ignore', 'The given NumPy array is not writable')
+                return torch.from_numpy(value)
+        return torch.from_numpy(value)
     if isinstance(value, (list, tuple)):
         return [to_tensor(v, key) for v in value]
     raise TypeError(f'PackEOInputs: results[{key!r}] must be a numpy array, a tensor or a list '
