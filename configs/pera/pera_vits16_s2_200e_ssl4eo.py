@@ -14,10 +14,10 @@
 #   model.pixel_head.loss.norm_per_patch=True     per-patch standardized targets (pera_*_normpix.py)
 #   model.backbone.drop_path_mode=mask            per-sample Bernoulli drop path (dense branch)
 #   model.backbone.interpolate_offset=None        size-exact position-embedding resampling
-#   train_dataloader.dataset.pipeline.1.batch_augment=True   views cut / flipped / jittered for
-#       the whole batch in the data preprocessor on the accelerator (same per-sample draws);
-#       default False = the official per-sample CPU path, kept because on a CPU-only machine
-#       the batch path only moves the same work into the training process
+#   train_dataloader.dataset.pipeline.1.batch_augment='auto' (base default): with CUDA the views
+#       are cut / flipped / jittered for the whole batch in the data preprocessor on the GPU
+#       (same per-sample draws); without CUDA the official per-sample CPU path (False), because
+#       on a CPU-only machine the batch path only moves the same work into the training process
 _base_ = [
     '../_base_/datasets/ssl4eo_s12_s2_pera.py',
     '../_base_/default_runtime.py',

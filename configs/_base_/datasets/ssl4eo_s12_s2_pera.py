@@ -2,11 +2,12 @@
 # student and teacher views (2 global 224 px + 8 local 96 px), strong band-safe jitter for the
 # student (p=0.8), weak for the teacher (p=0.1); disjoint student / predicted / teacher patch sets.
 # eossl option: a crop view under 50 % valid (non-nodata) pixels is re-drawn (min_valid_fraction)
-# eossl option batch_augment (AlignedMultiViews, pipeline.1): False (default, the official
-# per-sample path: views cut and jittered on the CPU in the workers); True: workers only load the
-# tile and draw the same per-sample parameters, the data preprocessor cuts / flips / jitters the
-# batch on the accelerator (≈4x more samples per CPU core; benchmarks/README.md). Switch with
-#   --cfg-options train_dataloader.dataset.pipeline.1.batch_augment=True
+# batch_augment (AlignedMultiViews, pipeline.1): 'auto' (default) = True with CUDA: workers only
+# load the tile and draw the per-sample parameters, the data preprocessor cuts / flips / jitters
+# the batch on the GPU (same draws and arithmetic, equal within 1e-4); False without CUDA: the
+# official per-sample path (views cut and jittered on the CPU in the workers). Force one with
+#   --cfg-options train_dataloader.dataset.pipeline.1.batch_augment=False (or True)
+# Index sets and view parameters are stacked into tensors in the workers (collate_in_workers).
 data_root = 'data/ssl4eo-s12'
 
 S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B10', 'B11', 'B12')
@@ -24,7 +25,7 @@ train_pipeline = [
                                 contrast=0.4, prob=0.8)],
          teacher_pipeline=[dict(type='RandomBandBrightnessContrast', brightness=0.4,
                                 contrast=0.4, prob=0.1)],
-         batch_augment=False),
+         batch_augment='auto'),
     dict(type='DisjointMaskGenerator', patch_size=16, num_global=2, student_ratio=0.2,
          teacher_ratio=0.6),
     dict(type='PackEOInputs', keys='img', algorithm_keys=('disjoint_masks', 'aligned_views'),
@@ -38,7 +39,7 @@ train_dataloader = dict(
     pin_memory=True,
     drop_last=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='default_collate'),
+    collate_fn=dict(type='eossl.collate_in_workers', fields=('disjoint_masks', 'aligned_views')),
     dataset=dict(type='SSL4EOS12', data_root=data_root, modality='s2c', seasons='random',
                  check_files=False, skip_invalid=True, pipeline=train_pipeline),
 )
