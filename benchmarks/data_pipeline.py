@@ -1,37 +1,187 @@
-"""Read + augment throughput of a recipe's data loader with N workers, against the training
-step rate, so that it is visible when loading starves the model.
+"""What it costs the CPU to feed a GPU: per method and data path, the producer's CPU time per
+sample, the bytes per sample handed to the device, and the cores one H100 needs.
 
-    python benchmarks/data_pipeline.py --method pera --workers 0 1 2 --batch-size 4
+    python benchmarks/data_pipeline.py                      # the producer table (recipe size)
+    python benchmarks/data_pipeline.py --methods pera --batches 4
 
-The loader is the recipe's own ``train_dataloader`` (dataset, pipeline, sampler, collate,
-``pin_memory``), built by mmengine's ``Runner.build_dataloader`` over fake files in the
-dataset's layout: for ``pera`` / ``softcon`` SSL4EO-S12 S2 L1C, 13 single-band GeoTIFFs per
-264 × 264 tile at their native 10 / 20 / 60 m sizes (see ``methods.py``). Per worker count:
-``startup_s`` (until the first batch: worker start, first reads) and ``samples_per_s`` over the
-next ``--batches`` batches; with 0 workers also ``samples_per_cpu_s`` (samples per CPU-second of
-this process: the per-core rate, robust to other load on a shared machine). The training rate is
-the ``baseline`` row of ``run.py`` for the same method, size and batch size
-(``results/run_<method>_<device>.json``) when it exists. With W workers the loader is ahead when
-``samples_per_s`` ≥ the training images/s; on a GPU, whose steps are far faster than the CPU's,
-that takes many more workers than on this CPU.
+**Producer table** (default). For each method and path the recipe's own ``train_dataloader``
+(dataset, pipeline, collate) is built by mmengine's ``Runner.build_dataloader`` with
+``num_workers=0``, so this process does exactly what one DataLoader worker does (read, decode,
+augment, collate), on one thread (``OMP_NUM_THREADS=1``, ``torch.set_num_threads(1)``), and its
+CPU time (``time.process_time``; on a shared machine it is what one core spends, where wall
+time is not) is divided by the samples produced: **samples/s per core**. **Bytes per sample**
+are every tensor and array of the collated batch (inputs, fields collated in the worker, numpy
+fields of the data samples): what crosses from the worker to the main process and on to the
+device. The GPU side is projected from FLOPs: the recipe's training step is counted at recipe
+size with ``common.count_flops`` (batch 2, forward + backward), and one H100 SXM at 40 % of its
+dense bf16 peak (989 TFLOP/s) runs ``0.4 · 989e12 / FLOP per sample`` samples/s; **cores
+needed** = that ÷ samples/s per core. Work the data preprocessor does on the GPU (the views of
+the "views on GPU" paths, integer → float conversion, normalization) is not producer work, and
+neither is pinning (the DataLoader's pin-memory thread in the training process).
 
-``--batch-augment`` (PerA) selects the recipe's batch-wise path
-(``AlignedMultiViews(batch_augment=True)``): workers only load the tile and draw the view
-parameters, and the model's data preprocessor cuts, flips, jitters and normalizes the batch on
-the device; its rate is reported as ``preprocessor_samples_per_s`` (device work, timed on the
-loaded batches). For per-core rates run with 1 worker and one thread per process
-(``OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 GDAL_NUM_THREADS=1``; recorded in the file).
-Results go to ``results/data_pipeline_<method>_<size>size[_batchaug]_<device>.json``.
+Paths: ``files`` are the recipes as shipped, over fake files in the dataset's layout
+(SSL4EO-S12: 13 single-band GeoTIFFs per 264 px tile; MMEarth: the h5 file); ``packed`` are the
+``*-packed.py`` recipes over the same fake data packed with ``pack_dataset(layout='compact')``
+(the recipe's loader run once at packing). PerA runs both view paths (``batch_augment``
+False / True). Results: ``results/data_pipeline_producer_<size>size_<device>.json``.
+
+**Worker counts** (``--workers 0 1 2``, the earlier mode): wall-clock samples/s of the recipe's
+loader with N workers against ``run.py``'s training rate; ``--batch-augment`` (PerA) also times
+the data preprocessor on the loaded batches. Results go to
+``results/data_pipeline_<method>_<size>size[_batchaug]_<device>.json``.
 """
-import argparse
-import json
 import os
-import tempfile
-import time
-from pathlib import Path
 
-from common import RESULTS, device_tag, pick_device, time_call, write_results
-from methods import METHODS, fake_data, load_recipe
+for _var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS', 'GDAL_NUM_THREADS'):
+    os.environ.setdefault(_var, '1')
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Mapping  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from common import (  # noqa: E402
+    RESULTS,
+    count_flops,
+    device_name,
+    device_tag,
+    pick_device,
+    time_call,
+    write_results,
+)
+from methods import METHODS, fake_data, load_recipe  # noqa: E402
+
+H100_BF16_DENSE = 989e12  # FLOP/s, H100 SXM dense bf16 (NVIDIA's datasheet)
+UTILISATION = 0.4
+PERA_BATCH = 'train_dataloader.dataset.pipeline.1.batch_augment'
+PACKED = {'pera': 'configs/pera/pera_vits16_s2_200e_ssl4eo-packed.py',
+          'softcon': 'configs/softcon/softcon_vits14_s2_100e_ssl4eo-packed.py',
+          'mpmae_all': 'configs/mpmae/mpmae_convnextv2-atto_all-uncertainty_200e_mmearth-112-'
+                       'packed.py'}
+# method -> {path: (packed recipe or None for the method's own, cfg options)}
+PATHS = {
+    'pera': {'files, views on CPU': (None, {PERA_BATCH: False}),
+             'files, views on GPU': (None, {PERA_BATCH: True}),
+             'packed, views on CPU': (PACKED['pera'], {PERA_BATCH: False}),
+             'packed, views on GPU': (PACKED['pera'], {PERA_BATCH: True}),
+             'packed, views on GPU, no CRC': (PACKED['pera'], {
+                 PERA_BATCH: True, 'train_dataloader.dataset.check_crc': False})},
+    'softcon': {'files': (None, {}), 'packed': (PACKED['softcon'], {})},
+    'mpmae_all': {'h5 file': (None, {}), 'packed': (PACKED['mpmae_all'], {})},
+}
+
+
+def packed_data(method: str, cfg, data_root: Path, cache: Path) -> Path:
+    """``data_root`` packed in the compact layout by the recipe's loader (once, cached)."""
+    from mmengine.registry import DefaultScope
+
+    from eossl.cli.pack_shards import build_dataset
+    from eossl.datasets.shards import pack_dataset
+    from eossl.datasets.shards.compact_codec import loading_steps
+    out = cache / f'packed_{method}_{data_root.name}'
+    if not (out / 'index.json').exists():
+        cfg.merge_from_dict({'train_dataloader.dataset.seasons': 'all'}
+                            if 'seasons' in cfg.train_dataloader.dataset else {})
+        with DefaultScope.overwrite_default_scope('eossl'):
+            dataset, section, pipeline = build_dataset(cfg, None)
+            pack_dataset(dataset, out, samples_per_shard=64, source=section, layout='compact',
+                         loaders=loading_steps(pipeline))
+    return out
+
+
+def payload_bytes(value: object) -> int:
+    """Bytes of every tensor / array in a collated batch (data-sample fields included)."""
+    from mmengine.structures import BaseDataElement
+    if isinstance(value, (torch.Tensor, np.ndarray)):
+        return value.nbytes
+    if isinstance(value, BaseDataElement):
+        return sum(payload_bytes(value.get(k)) for k in value.keys())
+    if isinstance(value, Mapping):
+        return sum(payload_bytes(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return sum(payload_bytes(v) for v in value)
+    return 0
+
+
+def producer_row(cfg, batch_size: int, batches: int) -> dict:
+    """Producer CPU time and bytes per sample of the recipe's loader in this process."""
+    from mmengine.registry import DefaultScope
+    from mmengine.runner import Runner
+
+    loader_cfg = cfg.train_dataloader.copy()
+    loader_cfg.update(batch_size=batch_size, num_workers=0, persistent_workers=False,
+                      pin_memory=False)
+    with DefaultScope.overwrite_default_scope('eossl'):
+        loader = Runner.build_dataloader(loader_cfg, seed=0)
+    dataset, epoch = loader.dataset, 0
+
+    def batches_forever():
+        nonlocal epoch
+        while True:
+            if hasattr(dataset, 'set_epoch'):
+                dataset.set_epoch(epoch, batch_size=batch_size)
+            yield from loader
+            epoch += 1
+
+    stream = batches_forever()
+    next(stream)  # warm-up: open the chunk / files, first-call costs
+    cpu, wall, seen, size = time.process_time(), time.perf_counter(), 0, 0
+    for _ in range(batches):
+        batch = next(stream)
+        seen += len(batch['data_samples'])
+        size += payload_bytes({k: v for k, v in batch.items()})
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    return dict(samples=seen, cpu_ms_per_sample=round(1e3 * cpu / seen, 3),
+                samples_per_cpu_s=round(seen / cpu, 1), wall_samples_per_s=round(seen / wall, 1),
+                mb_per_sample=round(size / seen / 1e6, 3))
+
+
+def flops_per_sample(method: str, size: str, data_root: Path) -> float:
+    """Training FLOPs per sample of the method's recipe at ``size`` (batch 2, counted)."""
+    from run import build_step
+    _, loss, _, _ = build_step(method, None, size, 'baseline', 2, data_root,
+                               torch.device('cpu'), {PERA_BATCH: False} if method == 'pera'
+                               else None)
+    flops = count_flops(loss)
+    return (flops['forward'] + flops['backward']) / 2
+
+
+def producer_table(args: argparse.Namespace) -> None:
+    """Measure every (method, path), print the markdown table, write JSON."""
+    import eossl
+    eossl.register_all_modules(init_default_scope=False)
+    torch.set_num_threads(1)
+    rows = []
+    for method in args.methods:
+        data_root = fake_data(method, args.data_cache, args.samples)
+        gflop = (args.gflop.get(method) if args.gflop else None) or \
+            flops_per_sample(method, args.size, data_root) / 1e9
+        h100 = UTILISATION * H100_BF16_DENSE / (gflop * 1e9)
+        for path, (recipe, options) in PATHS[method].items():
+            root = data_root
+            if recipe:
+                root = packed_data(method, load_recipe(method, None, args.size, data_root),
+                                   data_root, args.data_cache)
+            cfg = load_recipe(method, recipe, args.size, root, options)
+            row = dict(method=method, path=path, recipe=recipe or METHODS[method].recipe,
+                       options=options, gflop_per_sample=round(gflop, 2),
+                       h100_samples_per_s=round(h100),
+                       **producer_row(cfg, args.batch_size, args.batches))
+            row['cores_per_h100'] = round(h100 / row['samples_per_cpu_s'], 1)
+            rows.append(row)
+            print(f"| {method} | {path} | {row['samples_per_cpu_s']:,.0f} | "
+                  f"{row['mb_per_sample']:.2f} | {row['gflop_per_sample']:.1f} | "
+                  f"{row['h100_samples_per_s']:,} | {row['cores_per_h100']:,.1f} |", flush=True)
+    out = write_results(f'data_pipeline_producer_{args.size}size', torch.device('cpu'), dict(
+        size=args.size, batch_size=args.batch_size, batches=args.batches, samples=args.samples,
+        cpu=device_name(torch.device('cpu')), h100_bf16_dense_flops=H100_BF16_DENSE,
+        utilisation=UTILISATION, rows=rows))
+    print(f'wrote {out}')
 
 
 def loader_rate(cfg, workers: int, batch_size: int, batches: int,
@@ -93,30 +243,17 @@ def training_rate(method: str, size: str, batch_size: int, tag: str) -> float | 
     return None
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Command line: measure each worker count, compare with the training rate, write JSON."""
-    import eossl
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--method', default='pera', choices=sorted(METHODS))
-    parser.add_argument('--size', choices=('cpu', 'recipe'))
-    parser.add_argument('--workers', type=int, nargs='+', default=[0, 1, 2])
-    parser.add_argument('--batch-size', type=int, default=4)
-    parser.add_argument('--batches', type=int, default=8, help='timed batches per count')
-    parser.add_argument('--samples', type=int, default=32, help='fake training samples')
-    parser.add_argument('--batch-augment', action='store_true',
-                        help='PerA: the batch-wise view path (preprocessor on the device)')
-    parser.add_argument('--data-cache', type=Path,
-                        default=Path(tempfile.gettempdir()) / 'eossl-benchmark-data')
-    args = parser.parse_args(argv)
+def worker_counts(args: argparse.Namespace) -> None:
+    """The worker-count mode: each count's loader rate against the training rate, as JSON."""
+    import eossl
     eossl.register_all_modules(init_default_scope=False)
+    method = args.methods[0]
     device = pick_device()
-    size = args.size or ('recipe' if device.type == 'cuda' else 'cpu')
-    data_root = fake_data(args.method, args.data_cache, args.samples)
-    options = ({'train_dataloader.dataset.pipeline.1.batch_augment': True}
-               if args.batch_augment else None)
-    cfg = load_recipe(args.method, None, size, data_root, options)
-    train = training_rate(args.method, size, args.batch_size, device_tag(device))
+    data_root = fake_data(method, args.data_cache, args.samples)
+    options = {PERA_BATCH: args.batch_augment} if method == 'pera' else None
+    cfg = load_recipe(method, None, args.size, data_root, options)
+    train = training_rate(method, args.size, args.batch_size, device_tag(device))
     rows = []
     for workers in args.workers:
         row, batches = loader_rate(cfg, workers, args.batch_size, args.batches,
@@ -126,20 +263,40 @@ def main(argv: list[str] | None = None) -> None:
         if train:
             row['loader_over_training'] = round(row['samples_per_s'] / train, 2)
         rows.append(row)
-        verdict = '' if not train else (' -> loader-bound' if row['samples_per_s'] < train
-                                        else ' -> keeps up')
-        extra = (f", preprocessor {row['preprocessor_samples_per_s']:.1f} samples/s"
-                 if batches else '')
         print(f"{workers} workers: start-up {row['startup_s']:.2f} s, "
-              f"{row['samples_per_s']:.1f} samples/s{extra}{verdict}")
+              f"{row['samples_per_s']:.1f} samples/s")
     threads = {k: os.environ.get(k) for k in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS',
                                               'MKL_NUM_THREADS', 'GDAL_NUM_THREADS')}
     suffix = '_batchaug' if args.batch_augment else ''
-    path = write_results(f'data_pipeline_{args.method}_{size}size{suffix}', device, dict(
-        method=args.method, size=size, batch_size=args.batch_size, samples=args.samples,
+    path = write_results(f'data_pipeline_{method}_{args.size}size{suffix}', device, dict(
+        method=method, size=args.size, batch_size=args.batch_size, samples=args.samples,
         batch_augment=args.batch_augment, thread_env=threads, training_images_per_s=train,
         rows=rows))
     print(f'training step: {train} images/s; wrote {path}')
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line: the producer table, or ``--workers`` counts."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--methods', nargs='+', default=list(PATHS), choices=sorted(METHODS))
+    parser.add_argument('--size', choices=('cpu', 'recipe'), default='recipe')
+    parser.add_argument('--workers', type=int, nargs='+',
+                        help='worker-count mode (first of --methods) instead of the table')
+    parser.add_argument('--batch-size', type=int, default=16)
+    parser.add_argument('--batches', type=int, default=4, help='timed batches per row')
+    parser.add_argument('--samples', type=int, default=64, help='fake training samples')
+    parser.add_argument('--gflop', type=lambda s: {k: float(v) for k, v in
+                                                   (p.split('=') for p in s.split(','))},
+                        help='skip FLOP counting: method=GFLOP per sample,...')
+    parser.add_argument('--batch-augment', action='store_true',
+                        help='worker-count mode, PerA: the batch-wise view path')
+    parser.add_argument('--data-cache', type=Path,
+                        default=Path(tempfile.gettempdir()) / 'eossl-benchmark-data')
+    args = parser.parse_args(argv)
+    if args.workers:
+        worker_counts(args)
+    else:
+        producer_table(args)
 
 
 if __name__ == '__main__':

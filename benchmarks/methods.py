@@ -36,6 +36,11 @@ def _mmearth(root: Path, samples: int) -> Path:
     return make_fake_mmearth(root, num_samples=samples + 2, size=64)
 
 
+def _mmearth_128(root: Path, samples: int) -> Path:
+    from eossl.testing import make_fake_mmearth
+    return make_fake_mmearth(root, num_samples=samples + 2, size=128)
+
+
 @dataclass(frozen=True)
 class Method:
     """How to benchmark one method.
@@ -75,6 +80,9 @@ METHODS = {
     'mpmae': Method(
         'configs/mpmae/mpmae_convnextv2-atto_s2_200e_mmearth-56.py', _mmearth,
         'one 56 px 12-band S2 crop, mask ratio 0.6; ConvNeXt V2 atto (FCMAE)'),
+    'mpmae_all': Method(
+        'configs/mpmae/mpmae_convnextv2-atto_all-uncertainty_200e_mmearth-112.py', _mmearth_128,
+        'one 112 px 12-band S2 crop and its 12 pretext targets; ConvNeXt V2 atto (FCMAE)'),
 }
 
 

@@ -12,7 +12,8 @@ A sample is ``{'sample': JSON text, 'pixels': bytes}`` (the schema of the file l
 are ordinary litdata chunks):
 
 - ``sample``: ``{"layout": "compact", "item": <item fields but paths and the shared ones>,
-  "arrays": {key: {"offset", "dtype", "shape", "bands"}}, "crc32": <of pixels>}``;
+  "arrays": {key: {"offset", "dtype", "shape", "bands", "missing"}}, "crc32": <of pixels>}``
+  (``missing``: pixels missing in some band, so a reader can skip validity checks when 0);
 - ``pixels``: each array ``(C, H, W)`` (image-level vectors ``(n,)``) contiguous in its compact
   dtype (:mod:`eossl.datasets.compact_arrays`: uint16 reflectance, int16 elevation, uint8
   classes, float16 backscatter; missing pixels as the dtype's extreme value).
@@ -28,7 +29,7 @@ from collections.abc import Sequence
 import numpy as np
 import rasterio
 
-from eossl.datasets.compact_arrays import compact_dtype, encode_array
+from eossl.datasets.compact_arrays import compact_dtype, encode_array, valid_mask
 from eossl.datasets.errors import InvalidSampleError
 from eossl.registry import TRANSFORMS
 
@@ -83,7 +84,7 @@ class CompactEncoder:
         return self._dtypes[modality]
 
     def _load(self, item: dict) -> dict[str, tuple[np.ndarray, list[str]]]:
-        """``{key: (compact array, band names)}`` of one item."""
+        """``{key: (compact array, band names)}`` of one item (MMEarth rows: no names)."""
         results = dict(item)
         arrays: dict[str, tuple[np.ndarray, list[str]]] = {}
         for loader in self.loaders:
@@ -115,8 +116,9 @@ class CompactEncoder:
                                      f'({err})') from err
         entries, blobs, offset = {}, [], 0
         for key, (array, bands) in arrays.items():
+            missing = int((~valid_mask(array)).any(axis=0).sum()) if array.ndim == 3 else None
             entries[key] = dict(offset=offset, dtype=array.dtype.str, shape=list(array.shape),
-                                bands=bands)
+                                bands=bands, missing=missing)
             blobs.append(array.tobytes())
             offset += len(blobs[-1])
         pixels = b''.join(blobs)
@@ -132,12 +134,13 @@ class CompactEncoder:
 
 def decode_compact(meta: dict, pixels: memoryview, where: str) -> dict:
     """The item of a compact sample: its fields plus ``packed`` ``{key: array}`` (read-only
-    views of the chunk's bytes) and ``packed_bands`` ``{key: band names}``.
+    views of the chunk's bytes), ``packed_bands`` ``{key: band names}`` and ``packed_missing``
+    ``{key: pixels missing in some band}`` (None: not recorded).
 
     Raises:
         ShardCorruptError: naming ``where`` when an array does not fit the pixel bytes.
     """
-    packed, bands = {}, {}
+    packed, bands, missing = {}, {}, {}
     for key, entry in meta['arrays'].items():
         dtype, shape = np.dtype(entry['dtype']), entry['shape']
         count = math.prod(shape)
@@ -145,5 +148,6 @@ def decode_compact(meta: dict, pixels: memoryview, where: str) -> dict:
             raise ShardCorruptError(f'{where}: {key} needs {count * dtype.itemsize} bytes at '
                                     f'{entry["offset"]}, the sample has {len(pixels)}')
         packed[key] = np.frombuffer(pixels, dtype, count, offset=entry['offset']).reshape(shape)
-        bands[key] = tuple(entry['bands'])
-    return dict(meta['item'], packed=packed, packed_bands=bands, shard=where)
+        bands[key], missing[key] = tuple(entry['bands']), entry.get('missing')
+    return dict(meta['item'], packed=packed, packed_bands=bands, packed_missing=missing,
+                shard=where)

@@ -57,6 +57,10 @@ class ShardStream(StreamingDataset):
             is logged in ``invalid_samples`` and replaced by another drawn from ``(seed, epoch,
             sample)``; when False the error propagates, naming the chunk file.
         max_refetch: replacement draws before giving up.
+        check_crc: check every sample's pixel bytes against their CRC-32 when read (default).
+            False skips it (about 0.35 ms per 1.8 MB sample on one core, a third of a compact
+            PerA sample's producer time); chunk sizes are still checked on first use and
+            ``eossl-pack-shards --verify`` still checks every chunk's sha256.
         metainfo: overrides of the packed dataset's metainfo.
         storage_options: passed to litdata's object-store client.
     """
@@ -65,7 +69,8 @@ class ShardStream(StreamingDataset):
                  shuffle: bool = True, shuffle_buffer: int | None = None, seed: int = 0,
                  cache_dir: str | None = None, max_cache_size: str | int | None = None,
                  skip_invalid: bool = False,
-                 max_refetch: int = 100, metainfo: Mapping | None = None,
+                 max_refetch: int = 100, check_crc: bool = True,
+                 metainfo: Mapping | None = None,
                  storage_options: dict | None = None) -> None:
         self.data_root = str(data_root)
         if '://' not in self.data_root and not (Path(self.data_root) / INDEX_FILE).is_file():
@@ -78,6 +83,7 @@ class ShardStream(StreamingDataset):
                          item_shuffle_window=shuffle_buffer)
         self.pipeline = Compose(list(pipeline))
         self.skip_invalid, self.max_refetch = skip_invalid, max_refetch
+        self.check_crc = check_crc
         self._metainfo = dict(metainfo or {})
         self.invalid_samples: dict[str, str] = {}
         self._checked_chunks: set[int] = set()
@@ -172,7 +178,7 @@ class ShardStream(StreamingDataset):
         except (OSError, ValueError, IndexError, KeyError, RuntimeError) as err:
             raise ShardCorruptError(f'{where}: litdata cannot read it ({err!r})') from err
         shared = self.index['eossl'].get('shared_fields', {})  # stored once (compact layout)
-        return {**shared, **decode_sample(raw, where), 'sample_idx': index.index}
+        return {**shared, **decode_sample(raw, where, self.check_crc), 'sample_idx': index.index}
 
     def __getitem__(self, index: ChunkedIndex | int) -> dict:
         """The pipeline output of sample ``index``, or of a replacement (``skip_invalid``)."""

@@ -113,7 +113,8 @@ class AlignedMultiViews(BaseTransform):
                       + [self.local_geometry] * self.num_local)
         if self.batch_augment:
             results['aligned_views'] = draw_view_params(
-                image, geometries, self.student_pipeline, self.teacher_pipeline, results)
+                image, geometries, self.student_pipeline, self.teacher_pipeline, results,
+                complete=bool(results.get(self.key + '_complete')))
             results[self.key + '_view_shapes'] = [geometry.transforms[0].size
                                                   for geometry in geometries] * 2
             return results

@@ -10,6 +10,7 @@ from mmpretrain.structures import DataSample
 from eossl.registry import TRANSFORMS
 
 PackedInput = torch.Tensor | list[torch.Tensor]
+_READ_ONLY_SEEN: list[bool] = []
 
 
 def to_tensor(value: np.ndarray | torch.Tensor | Sequence, key: str) -> PackedInput:
@@ -18,7 +19,10 @@ def to_tensor(value: np.ndarray | torch.Tensor | Sequence, key: str) -> PackedIn
         return value
     if isinstance(value, np.ndarray):
         value = np.ascontiguousarray(value)
-        if not value.flags.writeable:  # a compact shard's bytes, only read (stacked) downstream
+        if not value.flags.writeable and not _READ_ONLY_SEEN:
+            # a compact shard's bytes, only read (stacked) downstream; torch warns once per
+            # process, so only the first conversion needs the filter
+            _READ_ONLY_SEEN.append(True)
             with warnings.catch_warnings():
                 warnings.filterwarnings('ignore', 'The given NumPy array is not writable')
                 return torch.from_numpy(value)

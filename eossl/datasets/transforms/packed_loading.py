@@ -16,7 +16,9 @@ class LoadPackedBands(BaseTransform):
 
     The packing ran the recipe's ``LoadMultiBandImage`` (band selection, nodata, mixed
     resolutions resampled onto the recipe's grid), so ``results[key]`` (C, H, W) and
-    ``results[key + '_bands']`` / ``key + '_shape'`` are what that loader writes — with
+    ``results[key + '_bands']`` / ``key + '_shape'`` are what that loader writes (plus
+    ``key + '_complete'``: True when the packing found no missing pixel, so the view crops
+    need not look for any) — with
     ``to_float=True`` as float32 with NaN for missing pixels (equal to the file path's output up
     to the compact rounding, :mod:`eossl.datasets.compact_arrays`); with ``to_float=False`` in
     the stored dtype (uint16 reflectance, missing = 65535), for pipelines that hand integers to
@@ -69,6 +71,7 @@ class LoadPackedBands(BaseTransform):
             results[key] = decode_array(array) if self.to_float else array
             results[key + '_bands'] = names
             results[key + '_shape'] = array.shape[1:]
+            results[key + '_complete'] = results.get('packed_missing', {}).get(key) == 0
         return results
 
     def __repr__(self) -> str:

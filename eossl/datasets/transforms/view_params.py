@@ -60,17 +60,20 @@ def _jitter(pipeline: Compose, bands: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def draw_view_params(image: np.ndarray, geometries: Sequence[Compose], student: Compose,
-                     teacher: Compose, results: dict) -> dict[str, np.ndarray]:
+                     teacher: Compose, results: dict,
+                     complete: bool = False) -> dict[str, np.ndarray]:
     """Per slot (S = len(geometries)): ``box`` (S, 4) (top, left, h, w) on the source grid,
     ``size`` (S, 2), ``mode`` (S,) (index into ``RESAMPLE_MODES``), ``flip`` (S, 2)
     (horizontal, vertical), and per branch ``student`` / ``teacher`` (S, n, 2, C) jitter
     factors with ``*_applied`` (S, n) flags.
 
     Each geometry is a crop (a box transform) optionally followed by an ``EORandomFlip``, as
-    :class:`~.aligned_views.AlignedMultiViews` builds them.
+    :class:`~.aligned_views.AlignedMultiViews` builds them. ``complete``: the image is known to
+    have no missing pixel (a compact shard records it), so every box is wholly valid and the
+    validity integral image is not built.
     """
     bands, height, width = image.shape
-    fraction = source_fraction(image)
+    fraction = (lambda box: 1.0) if complete else source_fraction(image)
     out = {k: [] for k in ('box', 'size', 'mode', 'flip', 'student', 'student_applied',
                            'teacher', 'teacher_applied')}
     for geometry in geometries:
