@@ -68,3 +68,25 @@ def test_another_packing_in_the_same_folder_is_refused(tmp_path, recipe):
         pack_shards.main([recipe, str(out), '--samples-per-shard', '2', *options])
     with pytest.raises(KeyError, match='no dataset config'):
         pack_shards.main([recipe, str(out), '--dataset-key', 'val_dataloader.dataset'])
+
+
+def test_compact_layout_runs_the_recipes_loader_and_refuses_a_pipeline_without_one(tmp_path):
+    make_fake_ssl4eo_s12(tmp_path / 'ssl4eo', num_locations=2, seasons=1, size=12,
+                         modalities=('s2c',))
+    loader = "dict(type='LoadMultiBandImage', modality='s2', bands=['B2', 'B5'], target_size=12)"
+    path = tmp_path / 'recipe.py'
+    path.write_text(f"train_dataloader = dict(dataset=dict(type='SSL4EOS12', data_root="
+                    f"'{tmp_path / 'ssl4eo'}', modality='s2c', seasons='all', pipeline=["
+                    f"{loader}, dict(type='PackEOInputs')]))\n")
+    out = tmp_path / 'compact'
+    assert pack_shards.main([str(path), str(out), '--layout', 'compact', '--workers', '2',
+                             '--samples-per-shard', '1']) == 0
+    written = index(out)['eossl']
+    assert written['layout'] == 'compact' and [s['type'] for s in written['loaders']] == \
+        ['LoadMultiBandImage']
+    assert pack_shards.main([str(path), str(out), '--verify']) == 0
+    with pytest.raises(ValueError, match='belongs to another packing'):  # files over compact
+        pack_shards.main([str(path), str(out), '--samples-per-shard', '1'])
+    path.write_text(path.read_text().replace(f'{loader}, ', ''))
+    with pytest.raises(ValueError, match='must start with one of'):
+        pack_shards.main([str(path), str(tmp_path / 'other'), '--layout', 'compact'])
