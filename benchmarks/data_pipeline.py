@@ -9,7 +9,10 @@ sample, the bytes per sample handed to the device, and the cores one H100 needs.
 ``num_workers=0``, so this process does exactly what one DataLoader worker does (read, decode,
 augment, collate), on one thread (``OMP_NUM_THREADS=1``, ``torch.set_num_threads(1)``), and its
 CPU time (``time.process_time``; on a shared machine it is what one core spends, where wall
-time is not) is divided by the samples produced: **samples/s per core**. **Bytes per sample**
+time is not) is divided by the samples produced: **samples/s per core**. The timed batches
+follow one warm-up batch within one epoch (``--samples`` ≥ (``--batches`` + 1) × batch size):
+the steady state, in which litdata's opening of a chunk (~20 ms here) is spread over the
+chunk's samples (hundreds in a real packing) instead of a tiny fake set's few. **Bytes per sample**
 are every tensor and array of the collated batch (inputs, fields collated in the worker, numpy
 fields of the data samples): what crosses from the worker to the main process and on to the
 device. The GPU side is projected from FLOPs: the recipe's training step is counted at recipe
@@ -89,7 +92,7 @@ def packed_data(method: str, cfg, data_root: Path, cache: Path) -> Path:
                             if 'seasons' in cfg.train_dataloader.dataset else {})
         with DefaultScope.overwrite_default_scope('eossl'):
             dataset, section, pipeline = build_dataset(cfg, None)
-            pack_dataset(dataset, out, samples_per_shard=64, source=section, layout='compact',
+            pack_dataset(dataset, out, samples_per_shard=256, source=section, layout='compact',
                          loaders=loading_steps(pipeline))
     return out
 
@@ -156,6 +159,9 @@ def producer_table(args: argparse.Namespace) -> None:
     import eossl
     eossl.register_all_modules(init_default_scope=False)
     torch.set_num_threads(1)
+    if args.samples < (args.batches + 1) * args.batch_size:
+        raise SystemExit(f'--samples {args.samples} < (--batches + 1) x --batch-size: the timed '
+                         'batches would cross an epoch')
     rows = []
     for method in args.methods:
         data_root = fake_data(method, args.data_cache, args.samples)
@@ -284,7 +290,9 @@ def main(argv: list[str] | None = None) -> None:
                         help='worker-count mode (first of --methods) instead of the table')
     parser.add_argument('--batch-size', type=int, default=16)
     parser.add_argument('--batches', type=int, default=4, help='timed batches per row')
-    parser.add_argument('--samples', type=int, default=64, help='fake training samples')
+    parser.add_argument('--samples', type=int, default=128,
+                        help='fake training samples (table: at least (batches + 1) x batch size, '
+                        'so the timed batches stay in one epoch)')
     parser.add_argument('--gflop', type=lambda s: {k: float(v) for k, v in
                                                    (p.split('=') for p in s.split(','))},
                         help='skip FLOP counting: method=GFLOP per sample,...')

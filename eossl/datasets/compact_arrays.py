@@ -41,14 +41,15 @@ def compact_dtype(source: np.dtype | str) -> np.dtype:
 
 
 def nodata_value(dtype: np.dtype | torch.dtype) -> int | None:
-    """The value marking a missing pixel in an integer ``dtype``; None for floats (NaN)."""
+    """The value marking a missing pixel in an integer ``dtype``; None for floats (NaN) and
+    booleans (nothing missing)."""
     if isinstance(dtype, torch.dtype):
-        if dtype.is_floating_point:
+        if dtype.is_floating_point or dtype.is_complex or dtype == torch.bool:
             return None
         info = torch.iinfo(dtype)
         return info.max if info.min == 0 else info.min
     dtype = np.dtype(dtype)
-    if dtype.kind == 'f':
+    if dtype.kind not in 'iu':
         return None
     info = np.iinfo(dtype)
     return int(info.max) if info.min == 0 else int(info.min)
@@ -85,7 +86,8 @@ def decode_array(array: np.ndarray) -> np.ndarray:
 
 def decode_tensor(tensor: torch.Tensor) -> torch.Tensor:
     """:func:`decode_array` for a tensor (on any device): float32, the nodata value → NaN."""
-    if tensor.is_floating_point():
+    nodata = nodata_value(tensor.dtype)
+    if nodata is None:
         return tensor.float()
     out = tensor.float()  # compared as float32 (exact for 16-bit integers): CUDA has few
-    return out.masked_fill(out == nodata_value(tensor.dtype), float('nan'))  # uint16 kernels
+    return out.masked_fill(out == nodata, float('nan'))  # uint16 kernels
