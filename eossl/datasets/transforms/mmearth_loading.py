@@ -137,15 +137,20 @@ class LoadMMEarthSample(BaseTransform):
 
     def _continuous(self, raw: np.ndarray, name: str, results: dict) -> np.ndarray:
         modality = MODALITIES[name]
-        values = raw[self.band_index[name]].astype(np.float64)
-        invalid = ~np.isfinite(values)
+        selected = raw[self.band_index[name]]
+        values = selected.astype(np.float64)
+        # integers are always finite; in-place arithmetic and NaN set after the z-score give
+        # the same values as the out-of-place form with fewer passes over the tile
+        invalid = (~np.isfinite(values) if selected.dtype.kind == 'f'
+                   else np.zeros(values.shape, bool))
         if modality.nodata is not None:
-            invalid |= raw[self.band_index[name]] == np.array(modality.nodata).astype(raw.dtype)
-        values[invalid] = np.nan
+            invalid |= selected == np.array(modality.nodata).astype(raw.dtype)
         if self.normalize:
             mean, std = self._stats(name, results)
             shape = (-1,) + (1,) * (values.ndim - 1)
-            values = (values - mean.reshape(shape)) / std.reshape(shape)
+            values -= mean.reshape(shape)
+            values /= std.reshape(shape)
+        values[invalid] = np.nan
         return values.astype(np.float32)
 
     def read_raw(self, results: dict) -> dict[str, np.ndarray]:
