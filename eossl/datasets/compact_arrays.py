@@ -89,5 +89,7 @@ def decode_tensor(tensor: torch.Tensor) -> torch.Tensor:
     nodata = nodata_value(tensor.dtype)
     if nodata is None:
         return tensor.float()
-    out = tensor.float()  # compared as float32 (exact for 16-bit integers): CUDA has few
-    return out.masked_fill(out == nodata, float('nan'))  # uint16 kernels
+    if tensor.dtype == torch.uint16:  # torch has few uint16 kernels (CUDA fewer): widen via
+        tensor = tensor.view(torch.int16).int() & 0xFFFF  # int16, whose kernels all exist
+    out = tensor.float()  # compared as float32, exact for 16-bit integers
+    return out.masked_fill(out == nodata, float('nan'))
