@@ -10,6 +10,8 @@ from mmengine.optim import build_optim_wrapper
 from mmpretrain.structures import DataSample
 
 import eossl
+from eossl.datasets.shards import pack_dataset
+from eossl.datasets.shards.compact_codec import loading_steps
 from eossl.models.heads import PixelRegressionHead
 from eossl.models.necks import FCMAEDecoder
 from eossl.models.utils import patchify, unpatchify
@@ -130,6 +132,12 @@ def test_one_training_step_per_recipe(recipe, fake_roots):
     patch = cfg.model.backbone.patch_size
     cfg.train_dataloader.dataset.data_root = str(fake_roots[2 * patch])
     cfg.train_dataloader.dataset.pipeline[1].size = 2 * patch  # a 2x2 mask grid
+    if cfg.train_dataloader.dataset.type == 'ShardedDataset':  # a *-packed recipe: pack first
+        pipeline = cfg.train_dataloader.dataset.pipeline
+        packed = fake_roots[2 * patch].parent / f'packed-{recipe.stem}'
+        pack_dataset(DATASETS.build(dict(type='MMEarth', data_root=str(fake_roots[2 * patch]))),
+                     packed, layout='compact', loaders=loading_steps(pipeline))
+        cfg.train_dataloader.dataset.data_root = str(packed)
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
     dataset = DATASETS.build(cfg.train_dataloader.dataset)

@@ -24,6 +24,8 @@ train_dataloader = dict(
     num_workers=8,
     persistent_workers=True,
     pin_memory=True,
+    # the pretext targets are stacked into tensors in the workers, not pickled per sample
+    collate_fn=dict(type='eossl.collate_in_workers', fields=modalities),
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(type=dataset_type, data_root=data_root, split='train',
                  pipeline=train_pipeline))
