@@ -75,7 +75,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument('--workers', type=int, default=0, help='parallel processes')
     parser.add_argument('--layout', choices=('files', 'compact'), default='files',
                         help="'files': rasters as stored; 'compact': decoded once by the "
-                        "recipe's loader into one small-dtype array per modality (see above)")
+                        "recipe's loader into one small-dtype array per modality (docs/shards.md, "
+                        '"Compact layout")')
     parser.add_argument('--verify', action='store_true',
                         help='check OUT_DIR instead of packing')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
