@@ -78,4 +78,4 @@ custom_hooks = [
     dict(type='WeightDecayLoggerHook'),  # logs train/weight_decay of the scheduler above
 ]
 default_hooks = dict(checkpoint=dict(type='ResumableCheckpointHook', interval=10, max_keep_ckpts=3))
-randomness = dict(seed=10, deterministic=False)
+randomness = dict(seed=10, diff_rank_seed=True, deterministic=False)  # seed + rank per rank
