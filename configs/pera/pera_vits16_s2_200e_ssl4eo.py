@@ -79,5 +79,5 @@ custom_hooks = [
 ]
 default_hooks = dict(checkpoint=dict(type='ResumableCheckpointHook', interval=10, max_keep_ckpts=3))
 # TF32 tensor cores for the fp32 matmuls, as DINOv2's training script (PerA's code base) sets
-env_cfg = dict(allow_tf32=True)
+allow_tf32 = True
 randomness = dict(seed=10, diff_rank_seed=True, deterministic=False)  # seed + rank per rank

@@ -30,7 +30,7 @@ CUBLAS_WORKSPACE = ':4096:8'
 # Top-level names a recipe may set besides the Runner's own arguments.
 _CONFIG_ONLY_KEYS = {'_base_', 'default_scope', 'launcher', 'auto_scale_lr', 'sync_bn',
                      'find_unused_parameters', 'runner_type', 'custom_imports', 'model_wrapper',
-                     'strategy', 'model_wrapper_cfg'}
+                     'strategy', 'model_wrapper_cfg', 'allow_tf32'}
 
 
 def runner_keys() -> set[str]:
@@ -116,8 +116,9 @@ def build_runner(cfg: Config) -> Runner | FlexibleRunner:
 def adapt_to_device(cfg: Config) -> Config:
     """Make a recipe run on the devices of this machine, logging each change as a warning.
 
-    - ``env_cfg.allow_tf32`` (a named option; PerA recipes set it, as DINOv2's training script
-      does): TF32 tensor cores for fp32 matmuls and convolutions (:func:`enable_tf32`).
+    - ``allow_tf32 = True`` (a named top-level option; PerA recipes set it, as DINOv2's
+      training script does): TF32 tensor cores for fp32 matmuls and convolutions
+      (:func:`enable_tf32`).
     - ``randomness.deterministic``: cuBLAS needs ``CUBLAS_WORKSPACE_CONFIG`` set before its
       first call; it is set to ``:4096:8`` unless the environment sets it.
     - A distributed run without CUDA: gloo, a CPU-capable DDP wrapper, FSDP on CPU modules, and
@@ -130,9 +131,9 @@ def adapt_to_device(cfg: Config) -> Config:
     uses another backend, wrapper or precision than its recipe says without saying so.
     """
     changes = []
-    if cfg.get('env_cfg', {}).get('allow_tf32'):
+    if cfg.get('allow_tf32') and torch.cuda.is_available():
         enable_tf32()
-        changes.append('env_cfg.allow_tf32: TF32 matmuls and convolutions on')
+        changes.append('allow_tf32: TF32 matmuls and convolutions on')
     if cfg.get('randomness', {}).get('deterministic') and \
             'CUBLAS_WORKSPACE_CONFIG' not in os.environ:
         os.environ['CUBLAS_WORKSPACE_CONFIG'] = CUBLAS_WORKSPACE

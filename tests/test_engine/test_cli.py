@@ -157,3 +157,14 @@ def test_two_processes_on_a_one_gpu_host_share_it_over_gloo(one_gpu, logged, mon
     kept = adapt_to_device(merge_cli_args(recipe(env_cfg=dict(dist_cfg=dict(backend='nccl'))),
                                           config_path='x.py', launcher='pytorch'))
     assert kept.env_cfg.dist_cfg.backend == 'nccl' and logged == []
+
+
+def test_tf32_is_a_named_recipe_option(one_gpu, logged, monkeypatch):
+    monkeypatch.setattr(torch.backends.cuda.matmul, 'allow_tf32', False)
+    monkeypatch.setattr(torch.backends.cudnn, 'allow_tf32', False)
+    adapt_to_device(merge_cli_args(recipe(), config_path='x.py'))
+    assert not torch.backends.cuda.matmul.allow_tf32
+    adapt_to_device(merge_cli_args(recipe(allow_tf32=True), config_path='x.py'))
+    assert torch.backends.cuda.matmul.allow_tf32 and torch.backends.cudnn.allow_tf32
+    assert logged == ['adapted the recipe to this machine: allow_tf32: TF32 matmuls and '
+                      'convolutions on']
