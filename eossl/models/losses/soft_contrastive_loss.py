@@ -128,7 +128,9 @@ class SoftContrastiveLoss(nn.Module):
         pairs = [(z1, columns2)] + ([(z2, columns1)] if self.symmetric else [])
         row_loss = sum(self._row_loss(q, k, target, valid_rows, valid_cols) for q, k in pairs)
         row_loss = row_loss / len(pairs)
-        return self.loss_weight * row_loss[valid_rows].sum() / self._rows_per_rank(valid_rows)
+        # a mask, not a boolean index: no host sync for the number of counted rows
+        counted = row_loss.masked_fill(~valid_rows, 0.0).sum()
+        return self.loss_weight * counted / self._rows_per_rank(valid_rows)
 
     def _row_loss(self, queries: torch.Tensor, keys: torch.Tensor, target: torch.Tensor,
                   valid_rows: torch.Tensor, valid_cols: torch.Tensor | None) -> torch.Tensor:
