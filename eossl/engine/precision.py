@@ -11,6 +11,7 @@ slower than fp32, so :func:`autocast_dtype` returns ``None`` and the caller says
 fp32 parts of a step (off by default in torch for matmuls).
 """
 import os
+from contextlib import AbstractContextManager, nullcontext
 
 import torch
 from mmengine.config import Config
@@ -89,3 +90,19 @@ def apply_amp(cfg: Config, device_type: str) -> list[str]:
             changes.append(f'strategy.model_wrapper.mixed_precision: None -> '
                            f'{model_wrapper["mixed_precision"]}')
     return changes
+
+
+def inference_autocast(device: torch.device, enabled: bool) -> AbstractContextManager:
+    """The autocast region of ``--amp`` inference on ``device`` (a no-op when not enabled).
+
+    Raises:
+        RuntimeError: ``enabled`` on a CPU without bf16 instructions (emulated bf16 would be
+            slower than fp32), saying so.
+    """
+    if not enabled:
+        return nullcontext()
+    dtype = autocast_dtype(device.type)
+    if dtype is None:
+        raise RuntimeError('--amp: this CPU has no bf16 matrix instructions (AVX512-BF16 or '
+                           'AMX-BF16); bf16 would be emulated and slower than fp32: drop --amp')
+    return torch.autocast(device.type, dtype=dtype)
