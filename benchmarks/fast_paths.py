@@ -3,8 +3,9 @@
 A fast path is switched on by config alone (the same ``--cfg-options`` work with
 ``tools/train.py``) except ``compile``, which is mmengine's top-level ``compile=True``:
 
-- ``bf16``: mmengine's ``AmpOptimWrapper`` with ``dtype='bfloat16'`` (``tools/train.py
-  --amp``): autocast matmuls / convolutions to bfloat16, no loss scaling. CUDA only.
+- ``bf16``: ``EOOptimWrapper`` with ``dtype='bfloat16'`` (``tools/train.py --amp``):
+  autocast matmuls / convolutions to bfloat16, no loss scaling; GPUs and CPUs with bf16
+  instructions (AVX512-BF16 / AMX).
 - ``channels_last``: ConvNet weights (``EOResNet`` / ``ConvNeXtV2FCMAE`` ``channels_last``)
   and batches (``EODataPreprocessor(channels_last=True)``) in NHWC.
 - ``fused_adamw``: ``optim_wrapper.optimizer.fused=True`` (one kernel for all parameters).
@@ -71,14 +72,20 @@ def _naive_attention(cfg: Config) -> None:
 
 
 def _bf16(cfg: Config) -> None:
-    cfg.optim_wrapper.type = 'AmpOptimWrapper'
+    cfg.optim_wrapper.type = 'EOOptimWrapper'
     cfg.optim_wrapper.dtype = 'bfloat16'
+
+
+def _bf16_skip(cfg: Config, device: torch.device) -> str | None:
+    from eossl.engine.precision import autocast_dtype
+    if autocast_dtype(device.type) is torch.bfloat16:
+        return None
+    return f'{device.type} computes bf16 only by emulation'
 
 
 VARIANTS: dict[str, Variant] = {
     'baseline': Variant(False, lambda cfg, device: None, lambda cfg: None),
-    'bf16': Variant(False, lambda cfg, device: None if device.type == 'cuda' else
-                    'bf16 autocast (AmpOptimWrapper) needs CUDA', _bf16),
+    'bf16': Variant(False, _bf16_skip, _bf16),
     'channels_last': Variant(False, _needs_backbone(CONVNET_TYPES, 'ConvNet backbone'),
                              _channels_last),
     'fused_adamw': Variant(

@@ -105,7 +105,7 @@ def measure(method: str, recipe: str | None, size: str, variant: str, batch_size
     step, loss, model, cfg = build_step(method, recipe, size, variant, batch_size, data_root,
                                         device, cfg_options)
     gemm = dense_gemm_flops_per_s(
-        device, torch.bfloat16 if cfg.optim_wrapper.type == 'AmpOptimWrapper' else torch.float32)
+        device, torch.bfloat16 if cfg.optim_wrapper.get('dtype') == 'bfloat16' else torch.float32)
     baseline_memory = reset_peak_memory(device)
     first = time_call(step, device)  # includes torch.compile's compilation
     times = time_interleaved({'step': step}, device, warmup, steps)['step']

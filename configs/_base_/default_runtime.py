@@ -36,4 +36,6 @@ visualizer = dict(type='Visualizer', vis_backends=vis_backends)
 log_level = 'INFO'
 load_from = None
 resume = False
-randomness = dict(seed=0, deterministic=False)
+# diff_rank_seed: every rank seeds with seed + rank (as the official FCMAE and DINOv2 code), so
+# masks, crops and drop-path subsets differ between ranks; the sampler's shuffle seed stays shared
+randomness = dict(seed=0, diff_rank_seed=True, deterministic=False)

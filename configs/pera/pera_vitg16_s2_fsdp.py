@@ -19,3 +19,5 @@ train_dataloader = dict(
                  shuffle_buffer=2000, skip_invalid=True, pipeline=_base_.train_pipeline),
 )
 auto_scale_lr = dict(base_batch_size=1024, enable=False)
+# clip by the gradient norm over all shards (mmengine's OptimWrapper would clip each rank's shard)
+optim_wrapper = dict(type='EOOptimWrapper')

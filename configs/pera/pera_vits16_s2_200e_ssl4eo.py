@@ -78,4 +78,6 @@ custom_hooks = [
     dict(type='WeightDecayLoggerHook'),  # logs train/weight_decay of the scheduler above
 ]
 default_hooks = dict(checkpoint=dict(type='ResumableCheckpointHook', interval=10, max_keep_ckpts=3))
-randomness = dict(seed=10, deterministic=False)
+# TF32 tensor cores for the fp32 matmuls, as DINOv2's training script (PerA's code base) sets
+allow_tf32 = True
+randomness = dict(seed=10, diff_rank_seed=True, deterministic=False)  # seed + rank per rank

@@ -16,6 +16,7 @@ import torch.nn.functional as F
 
 from eossl.datasets.bands import normalize_band_name
 from eossl.datasets.io_paths import is_local_path
+from eossl.engine.precision import inference_autocast
 from eossl.models.backbones import EOVisionTransformer
 
 from .model import EOInferenceModel
@@ -149,8 +150,8 @@ def _padded(model: EOInferenceModel, x: torch.Tensor) -> tuple[torch.Tensor, tup
 
 
 @torch.no_grad()
-def embed(model: EOInferenceModel, image: Image,
-          bands: Sequence[str] | None = None) -> dict[str, np.ndarray]:
+def embed(model: EOInferenceModel, image: Image, bands: Sequence[str] | None = None,
+          amp: bool = False) -> dict[str, np.ndarray]:
     """Features of one image.
 
     Args:
@@ -158,6 +159,8 @@ def embed(model: EOInferenceModel, image: Image,
         image: ``(C, H, W)`` raw values, or a raster path (also a GDAL virtual path).
         bands: names of the image's bands (default: the raster's descriptions; an array without
             names must hold exactly the model's bands in model order).
+        amp: run the backbone under bf16 autocast (see :func:`eossl.engine.inference_autocast`);
+            the features are returned in fp32.
 
     Returns:
         ``{'embedding': (D,), 'feature_map': (D, h, w)}`` (``feature_map`` absent for a backbone
@@ -165,10 +168,11 @@ def embed(model: EOInferenceModel, image: Image,
     """
     raw = torch.from_numpy(read_image(model, image, bands))[None]
     x, _ = _padded(model, model.normalize(raw))
-    pooled, featmap = backbone_features(model, x)
-    out = {'embedding': pooled[0].cpu().numpy()}
+    with inference_autocast(x.device, amp):
+        pooled, featmap = backbone_features(model, x)
+    out = {'embedding': pooled[0].float().cpu().numpy()}
     if featmap is not None:
-        out['feature_map'] = featmap[0].cpu().numpy()
+        out['feature_map'] = featmap[0].float().cpu().numpy()
     return out
 
 

@@ -26,6 +26,8 @@ import rasterio
 import torch
 from rasterio.windows import Window
 
+from eossl.engine.precision import inference_autocast
+
 from .inference import (
     backbone_features,
     band_indexes,
@@ -71,21 +73,25 @@ def feature_stride(model: EOInferenceModel, tile: int) -> int:
 class _Outputs:
     """Tile batches → ``(values (B, K, t, t), valid (B, 1, t, t))`` on the output grid."""
 
-    def __init__(self, model: EOInferenceModel, embed: bool, tile: int, stride: int) -> None:
+    def __init__(self, model: EOInferenceModel, embed: bool, tile: int, stride: int,
+                 amp: bool = False) -> None:
         self.model, self.embed, self.tile, self.stride = model, embed, tile, stride
+        self.amp = amp
 
     @torch.no_grad()
     def __call__(self, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         x = torch.from_numpy(raw)
         valid = (~torch.isnan(x)).any(dim=1, keepdim=True).float()
         inputs = self.model.normalize(x)
+        with inference_autocast(inputs.device, self.amp):
+            if self.embed:
+                _, values = backbone_features(self.model, inputs)
+            else:
+                values = predict_batch(self.model, inputs)
         if self.embed:
-            _, values = backbone_features(self.model, inputs)
             valid = torch.nn.functional.avg_pool2d(valid, self.stride)
-        else:
-            values = predict_batch(self.model, inputs)
-            if values.dim() == 2:  # classification: the tile's scores over the whole tile
-                values = values[:, :, None, None].expand(-1, -1, self.tile, self.tile)
+        elif values.dim() == 2:  # classification: the tile's scores over the whole tile
+            values = values[:, :, None, None].expand(-1, -1, self.tile, self.tile)
         return values.float().cpu().numpy(), valid.cpu().numpy()
 
 
@@ -141,7 +147,7 @@ def _batches(items: Sequence, size: int) -> Iterable[Sequence]:
 def predict_scene(model: EOInferenceModel, src_path: str | Path, dst_path: str | Path, *,
                   tile: int = 512, overlap: int = 64, batch: int = 4,
                   bands: Sequence[str] | None = None, probs: bool = False, embed: bool = False,
-                  progress: bool = True) -> dict:
+                  progress: bool = True, amp: bool = False) -> dict:
     """Run ``model`` over the scene ``src_path`` tile by tile and write ``dst_path``.
 
     Args:
@@ -155,6 +161,8 @@ def predict_scene(model: EOInferenceModel, src_path: str | Path, dst_path: str |
         probs: write per-class probabilities instead of class ids.
         embed: write the backbone's feature map instead of predictions.
         progress: show a progress bar.
+        amp: run the network under bf16 autocast (fp16 on GPUs before Ampere); inputs are
+            normalized and outputs blended in fp32.
 
     Returns:
         ``{'tiles', 'height', 'width', 'channels', 'stride'}`` of the run.
@@ -177,7 +185,7 @@ def predict_scene(model: EOInferenceModel, src_path: str | Path, dst_path: str |
                       tile_offsets(src.width, tile, overlap))
         out_tile, out_overlap = tile // stride, overlap // stride
         height, width = math.ceil(src.height / stride), math.ceil(src.width / stride)
-        outputs = _Outputs(model, embed, tile, stride)
+        outputs = _Outputs(model, embed, tile, stride, amp)
         acc = writer = None
         bar = progress_bar(len(rows) * len(cols), enabled=progress)
         try:

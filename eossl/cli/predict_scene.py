@@ -43,6 +43,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument('--source', choices=('auto', 'teacher', 'student'), default='auto',
                         help='pretraining checkpoints with an EMA teacher: which weights')
     parser.add_argument('--device', default='cpu')
+    parser.add_argument('--amp', action='store_true',
+                        help='bf16 autocast (GPUs from Ampere, CPUs with AVX512-BF16/AMX; fp16 '
+                        'on older GPUs)')
     parser.add_argument('--no-progress', action='store_true', help='no progress bar')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override recipe fields')
@@ -59,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     start = time.perf_counter()
     info = predict_scene(model, args.input, args.output, tile=args.tile, overlap=args.overlap,
                          batch=args.batch, bands=args.bands, probs=args.probs, embed=args.embed,
-                         progress=not args.no_progress)
+                         progress=not args.no_progress, amp=args.amp)
     seconds = time.perf_counter() - start
     summary = dict(info, output=args.output, seconds=round(seconds, 3),
                    tiles_per_s=round(info['tiles'] / seconds, 3) if seconds else None)

@@ -29,7 +29,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument('--resume', nargs='?', const='auto', default=None,
                         help='resume from CKPT, or from the latest checkpoint in the work dir '
                         'when no path is given')
-    parser.add_argument('--amp', action='store_true', help='automatic mixed precision (CUDA)')
+    parser.add_argument('--amp', action='store_true',
+                        help='mixed precision: bf16 autocast on GPUs from Ampere and on CPUs '
+                        'with AVX512-BF16/AMX, fp16 on older GPUs (see eossl.engine.precision)')
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the learning rate by (processes x batch per process) / the '
                         "recipe's auto_scale_lr.base_batch_size")

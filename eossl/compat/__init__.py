@@ -23,13 +23,19 @@ One module per gap, each saying why the gap exists and from which versions it ca
 """
 from .checkpoint import UnsafeCheckpointError, install_checkpoint_safety, safe_torch_load
 from .checkpoint_integrity import CorruptCheckpointError, verify_checkpoint
-from .distributed import DeviceAgnosticDDP, close_process_group, init_cpu_process_group
+from .distributed import (
+    DeviceAgnosticDDP,
+    close_process_group,
+    init_cpu_process_group,
+    init_shared_gpu_process_group,
+)
 from .fsdp import adapt_fsdp_to_cpu, install_fsdp_resume_fix
 from .mmcv_ops import install_mmcv_ops_fallback
 from .package_configs import install_package_config_lookup, package_config_path
 from .versions import UnsupportedVersionError
 
 __all__ = ['install', 'DeviceAgnosticDDP', 'UnsafeCheckpointError', 'init_cpu_process_group',
+           'init_shared_gpu_process_group',
            'close_process_group',
            'adapt_fsdp_to_cpu', 'package_config_path', 'safe_torch_load', 'CorruptCheckpointError',
            'verify_checkpoint', 'UnsupportedVersionError']

@@ -40,6 +40,10 @@ class DeviceAgnosticDDP(MMDistributedDataParallel):
         if parameters and all(p.device.type == 'cpu' for p in parameters):
             kwargs.pop('device_ids', None)
             kwargs.pop('output_device', None)
+        elif parameters and parameters[0].device.type == 'cuda':
+            # ranks sharing a GPU: the module's device, not mmengine's LOCAL_RANK
+            kwargs['device_ids'] = [parameters[0].device.index]
+            kwargs.pop('output_device', None)
         super().__init__(module=module, detect_anomalous_params=detect_anomalous_params,
                          **kwargs)
 
@@ -57,6 +61,23 @@ def init_cpu_process_group(launcher: str) -> bool:
         return False
     require('mmengine CPU process group (eossl.compat.init_cpu_process_group)', 'mmengine',
             MMENGINE)
+    dist.init_process_group(backend='gloo')
+    return True
+
+
+def init_shared_gpu_process_group(launcher: str, device: int) -> bool:
+    """Select CUDA ``device`` and start a gloo process group; True when one was started.
+
+    For more processes on a host than it has GPUs (two test ranks on a one-GPU machine):
+    mmengine's launcher would select ``cuda:<LOCAL_RANK>``, which does not exist, and NCCL
+    refuses two ranks on one GPU, so the ranks share ``device`` over gloo. Only the ``pytorch``
+    launcher (torchrun) is handled.
+    """
+    if launcher != 'pytorch' or dist.is_initialized():
+        return False
+    require('mmengine shared-GPU process group (eossl.compat.init_shared_gpu_process_group)',
+            'mmengine', MMENGINE)
+    torch.cuda.set_device(device)
     dist.init_process_group(backend='gloo')
     return True
 

@@ -23,13 +23,17 @@ from .hooks import (
     WeightDecayLoggerHook,
 )
 from .merged_groups_constructor import MergedGroupsOptimWrapperConstructor
+from .optim_wrapper import EOOptimWrapper
+from .precision import autocast_dtype, enable_tf32
 
 __all__ = [
     'BandCheckHook', 'BandMismatchError', 'CheckpointLayoutHook', 'DataStateHook',
+    'EOOptimWrapper',
     'ForeignCheckpointError', 'MergedGroupsOptimWrapperConstructor', 'NonFiniteLossError',
     'NonFiniteLossHook', 'NumClassesCheckHook', 'PredictionFigureHook', 'PretrainedCheckHook',
     'RepresentationCollapseError', 'RepresentationMonitorHook',
     'ResumableCheckpointHook', 'TeacherEMAHook', 'TeacherTempWarmupHook', 'WeightDecayLoggerHook',
-    'adapt_to_device', 'build_runner', 'full_params', 'limit_openblas_threads', 'merge_cli_args',
+    'adapt_to_device', 'autocast_dtype', 'build_runner', 'enable_tf32', 'full_params',
+    'limit_openblas_threads', 'merge_cli_args',
     'transformer_block_wrap_policy',
 ]

@@ -6,6 +6,7 @@ importable so that the rules are unit-tested.
 import difflib
 import inspect
 import logging
+import os
 import os.path as osp
 
 import torch
@@ -13,14 +14,23 @@ from mmengine.config import Config
 from mmengine.logging import print_log
 from mmengine.runner import FlexibleRunner, Runner
 
-from eossl.compat import adapt_fsdp_to_cpu, init_cpu_process_group
+from eossl.compat import (
+    adapt_fsdp_to_cpu,
+    init_cpu_process_group,
+    init_shared_gpu_process_group,
+)
 from eossl.compat.checkpoint_integrity import auto_resume_checkpoint
 from eossl.registry import RUNNERS
+
+from .precision import apply_amp, enable_tf32
+
+# cuBLAS refuses deterministic matmuls without a fixed workspace (CUDA >= 10.2)
+CUBLAS_WORKSPACE = ':4096:8'
 
 # Top-level names a recipe may set besides the Runner's own arguments.
 _CONFIG_ONLY_KEYS = {'_base_', 'default_scope', 'launcher', 'auto_scale_lr', 'sync_bn',
                      'find_unused_parameters', 'runner_type', 'custom_imports', 'model_wrapper',
-                     'strategy', 'model_wrapper_cfg'}
+                     'strategy', 'model_wrapper_cfg', 'allow_tf32'}
 
 
 def runner_keys() -> set[str]:
@@ -53,8 +63,11 @@ def merge_cli_args(cfg: Config, *, config_path: str, work_dir: str | None = None
     ``resume='auto'`` resumes from the newest intact checkpoint in the work dir (a corrupt or
     truncated newer one is skipped with a warning, see
     :func:`eossl.compat.checkpoint_integrity.auto_resume_checkpoint`), a path resumes from
-    that checkpoint (verified when loaded). ``--amp`` switches the optimizer wrapper to
-    mmengine's AMP wrapper.
+    that checkpoint (verified when loaded). ``--amp`` trains under autocast on this machine's
+    device, bf16 where it is native (:func:`eossl.engine.precision.apply_amp`; every change is
+    logged). An FSDP recipe whose optimizer wrapper is mmengine's (which would clip each
+    rank's shard by its own norm) gets :class:`~eossl.engine.optim_wrapper.EOOptimWrapper`,
+    logged as well.
     ``--auto-scale-lr`` turns on the recipe's ``auto_scale_lr``: mmengine multiplies every
     learning rate by (processes × batch per process) / ``base_batch_size``.
     """
@@ -64,14 +77,17 @@ def merge_cli_args(cfg: Config, *, config_path: str, work_dir: str | None = None
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('work_dirs',
                                osp.splitext(osp.basename(config_path.split('::')[-1]))[0])
+    changes = []
     if amp:
-        if not torch.cuda.is_available():
-            raise RuntimeError('--amp needs a CUDA device (mmengine AmpOptimWrapper); '
-                               'none is available on this machine')
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('dtype', 'bfloat16' if torch.cuda.is_bf16_supported()
-                                     else 'float16')
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        changes += apply_amp(cfg, 'cuda' if torch.cuda.is_available() else 'cpu')
+    strategy, wrapper = cfg.get('strategy') or {}, cfg.get('optim_wrapper') or {}
+    if strategy.get('type') == 'FSDPStrategy' and \
+            wrapper.get('type', 'OptimWrapper') in ('OptimWrapper', 'AmpOptimWrapper'):
+        changes.append(f"optim_wrapper.type: {wrapper.get('type', 'OptimWrapper')!r} -> "
+                       "'EOOptimWrapper' (FSDP: clip by the norm over all shards)")
+        wrapper['type'] = 'EOOptimWrapper'
+    for change in changes:
+        print_log(change, logger='current', level=logging.WARNING)
     if resume == 'auto':  # the newest intact checkpoint, warning about any skipped one
         cfg.resume, cfg.load_from = True, auto_resume_checkpoint(cfg.work_dir)
     elif resume is not None:
@@ -98,24 +114,58 @@ def build_runner(cfg: Config) -> Runner | FlexibleRunner:
 
 
 def adapt_to_device(cfg: Config) -> Config:
-    """Make a distributed recipe run on CPU-only machines (gloo, a CPU-capable DDP wrapper).
+    """Make a recipe run on the devices of this machine, logging each change as a warning.
 
-    Recipes default to NCCL, which needs CUDA; mmengine's default DDP wrapper passes
-    ``device_ids``, which torch rejects for CPU modules; and mmengine's launcher selects a CUDA
-    device before creating the process group, so the group is started here (see
-    :mod:`eossl.compat.distributed`). Each change to the recipe is logged as a warning
-    (``adapted the recipe to this CPU-only machine: KEY: OLD -> NEW``), so a run never uses
-    another backend or wrapper than its recipe says without saying so.
+    - ``allow_tf32 = True`` (a named top-level option; PerA recipes set it, as DINOv2's
+      training script does): TF32 tensor cores for fp32 matmuls and convolutions
+      (:func:`enable_tf32`).
+    - ``randomness.deterministic``: cuBLAS needs ``CUBLAS_WORKSPACE_CONFIG`` set before its
+      first call; it is set to ``:4096:8`` unless the environment sets it.
+    - A distributed run without CUDA: gloo, a CPU-capable DDP wrapper, FSDP on CPU modules, and
+      the process group started here (mmengine's launcher selects a CUDA device first; see
+      :mod:`eossl.compat.distributed`).
+    - A distributed run with more processes on this host than GPUs (two test ranks on a
+      one-GPU machine): the ranks share GPUs (``LOCAL_RANK`` modulo the GPU count) over gloo.
+
+    Each change reads ``adapted the recipe to this machine: KEY: OLD -> NEW``, so a run never
+    uses another backend, wrapper or precision than its recipe says without saying so.
     """
-    if cfg.launcher == 'none' or torch.cuda.is_available():
-        return cfg
+    changes = []
+    if cfg.get('allow_tf32') and torch.cuda.is_available():
+        enable_tf32()
+        changes.append('allow_tf32: TF32 matmuls and convolutions on')
+    if cfg.get('randomness', {}).get('deterministic') and \
+            'CUBLAS_WORKSPACE_CONFIG' not in os.environ:
+        os.environ['CUBLAS_WORKSPACE_CONFIG'] = CUBLAS_WORKSPACE
+        changes.append(f'randomness.deterministic: CUBLAS_WORKSPACE_CONFIG unset -> '
+                       f'{CUBLAS_WORKSPACE!r} (cuBLAS needs it for deterministic matmuls)')
+    gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    local_world = int(os.environ.get('LOCAL_WORLD_SIZE', 1))
+    if cfg.launcher != 'none' and (gpus == 0 or local_world > gpus):
+        changes += _share_devices(cfg, gpus)
+    for change in changes:
+        print_log(f'adapted the recipe to this machine: {change}', logger='current',
+                  level=logging.WARNING)
+    return cfg
+
+
+def _share_devices(cfg: Config, gpus: int) -> list[str]:
+    """The changes for a distributed run on the CPU (``gpus == 0``) or on fewer GPUs than
+    processes: gloo, DeviceAgnosticDDP, and the process group started here."""
     changes = []
     dist_cfg = cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
     if dist_cfg.get('backend') != 'gloo':
         changes.append(f"env_cfg.dist_cfg.backend: {dist_cfg.get('backend')!r} -> 'gloo'")
         dist_cfg['backend'] = 'gloo'
-    if adapt_fsdp_to_cpu(cfg):
+    device = int(os.environ.get('LOCAL_RANK', 0)) % max(gpus, 1)
+    if gpus == 0 and adapt_fsdp_to_cpu(cfg):
         changes.append("strategy.model_wrapper.device_id: unset -> 'cpu'")
+    strategy = cfg.get('strategy') or {}
+    if gpus and strategy.get('type') == 'FSDPStrategy':
+        model_wrapper = strategy.setdefault('model_wrapper', {})
+        if 'device_id' not in model_wrapper:
+            model_wrapper['device_id'] = device
+            changes.append(f'strategy.model_wrapper.device_id: unset -> {device}')
     if cfg.get('model_wrapper_cfg') is None:
         # naming a wrapper drops the Runner's own defaults, so restate them
         cfg.model_wrapper_cfg = dict(
@@ -123,10 +173,11 @@ def adapt_to_device(cfg: Config) -> Config:
             find_unused_parameters=cfg.get('find_unused_parameters', False))
         changes.append(f'model_wrapper_cfg: None (MMDistributedDataParallel) -> '
                        f'{dict(cfg.model_wrapper_cfg)}')
-    if init_cpu_process_group(cfg.launcher):
-        changes.append('process group: started with gloo here instead of by mmengine\'s '
-                       'launcher (which selects a CUDA device first)')
-    for change in changes:
-        print_log(f'adapted the recipe to this CPU-only machine: {change}', logger='current',
-                  level=logging.WARNING)
-    return cfg
+    started = (init_shared_gpu_process_group(cfg.launcher, device) if gpus
+               else init_cpu_process_group(cfg.launcher))
+    if started:
+        where = f'cuda:{device}, shared by {os.environ.get("LOCAL_WORLD_SIZE")} processes' \
+            if gpus else 'the CPU'
+        changes.append(f'process group: started with gloo here on {where} instead of by '
+                       "mmengine's launcher (which selects cuda:<LOCAL_RANK> first)")
+    return changes

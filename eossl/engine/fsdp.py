@@ -37,16 +37,21 @@ def transformer_block_wrap_policy(module: nn.Module, recurse: bool,
 
 @contextmanager
 def full_params(model: nn.Module) -> Iterator[None]:
-    """Inside the block every parameter of ``model`` is whole; changes are written back.
+    """Inside the block the parameters of ``model``'s root FSDP unit are whole; changes are
+    written back. The parameters of the other units stay this rank's shard.
 
     Under FSDP (``use_orig_params=True``) a parameter is, between steps, only this rank's slice
-    of its unit's flat parameter, and slices of two modules of the same shape need not line up
-    (e.g. a student parameter and its EMA teacher copy). Code that combines parameters of
-    different modules must run here. It gathers the whole model on every rank for the duration
-    (memory: one full replica). Outside FSDP this does nothing.
+    of its unit's flat parameter. Two modules of one structure in units of their own (a
+    student's transformer ``Block`` and its EMA teacher's copy, each a unit under
+    :func:`transformer_block_wrap_policy`) are sharded alike, so their slices line up and can be
+    combined shard by shard with no communication. The root unit holds everything else (patch
+    and position embeddings, norms, projectors of both student and teacher) in one flat
+    parameter, where slices of a student parameter and its teacher copy need not line up: only
+    that unit is gathered here (memory: the root unit, a few % of a ViT-L/G, instead of a full
+    replica). Outside FSDP this does nothing.
     """
     if not isinstance(model, FullyShardedDataParallel):
         yield
         return
-    with FullyShardedDataParallel.summon_full_params(model, writeback=True):
+    with FullyShardedDataParallel.summon_full_params(model, recurse=False, writeback=True):
         yield

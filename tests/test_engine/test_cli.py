@@ -1,4 +1,6 @@
 """The rules ``tools/train.py`` applies to a recipe before building the Runner."""
+import os
+
 import pytest
 import torch
 from mmengine.config import Config
@@ -42,37 +44,127 @@ def test_cli_option_typo_is_caught_too():
         merge_cli_args(recipe(), config_path='x.py', cfg_options={'train_cgf.max_epochs': 2})
 
 
-@pytest.mark.skipif(torch.cuda.is_available(), reason='checks the CPU-only message')
-def test_amp_without_cuda_says_so():
-    with pytest.raises(RuntimeError, match='--amp needs a CUDA device'):
-        merge_cli_args(recipe(), config_path='x.py', amp=True)
+@pytest.fixture
+def cpu_only(monkeypatch):
+    """This machine as one without CUDA, whatever it has (tests pin their device)."""
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
+    monkeypatch.setattr(torch.cuda, 'device_count', lambda: 0)
 
 
-@pytest.mark.skipif(torch.cuda.is_available(), reason='checks the CPU-only adaptation')
-def test_single_process_runs_are_left_alone_on_cpu():
+@pytest.fixture
+def one_gpu(monkeypatch):
+    """This machine as one with a single CUDA device of compute capability ``one_gpu[0]``
+    (settable); nothing touches a real device."""
+    capability = [(9, 0)]
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    monkeypatch.setattr(torch.cuda, 'device_count', lambda: 1)
+    monkeypatch.setattr(torch.cuda, 'get_device_capability', lambda index=None: capability[0])
+    return capability
+
+
+@pytest.fixture
+def logged(monkeypatch):
+    from eossl.engine import cli
+    messages = []
+    monkeypatch.setattr(cli, 'print_log', lambda message, **kwargs: messages.append(message))
+    return messages
+
+
+@pytest.mark.parametrize('instructions', [['AMX-BF16'], []])
+def test_amp_on_cpu_uses_bf16_where_the_cpu_has_it_and_says_when_not(
+        cpu_only, logged, monkeypatch, instructions):
+    from eossl.engine import precision
+    monkeypatch.setattr(precision, 'cpu_bf16_instructions', lambda: instructions)
+    cfg = merge_cli_args(recipe(), config_path='x.py', amp=True)
+    if instructions:
+        assert cfg.optim_wrapper.type == 'EOOptimWrapper'
+        assert cfg.optim_wrapper.dtype == 'bfloat16'
+    else:
+        assert cfg.optim_wrapper.type == 'OptimWrapper' and 'dtype' not in cfg.optim_wrapper
+        assert 'no bf16 matrix instructions' in logged[0] and 'trains in fp32' in logged[0]
+
+
+def test_amp_on_gpus_picks_bf16_from_ampere_and_fp16_before(one_gpu, logged):
+    assert merge_cli_args(recipe(), config_path='x.py', amp=True).optim_wrapper.dtype == \
+        'bfloat16'
+    one_gpu[0] = (7, 0)  # V100: bf16 only emulated
+    assert merge_cli_args(recipe(), config_path='x.py', amp=True).optim_wrapper.dtype == \
+        'float16'
+
+
+def test_amp_on_fsdp_sets_a_mixed_precision_policy_and_fsdp_clips_all_shards(one_gpu, logged):
+    fsdp = recipe(strategy=dict(type='FSDPStrategy', model_wrapper=dict()))
+    cfg = merge_cli_args(fsdp, config_path='x.py', amp=True)
+    assert cfg.strategy.model_wrapper.mixed_precision == dict(
+        param_dtype='bfloat16', reduce_dtype='float32', buffer_dtype='float32')
+    assert cfg.optim_wrapper.use_fsdp
+    plain = merge_cli_args(recipe(strategy=dict(type='FSDPStrategy')), config_path='x.py')
+    assert plain.optim_wrapper.type == 'EOOptimWrapper'
+    assert "'OptimWrapper' -> 'EOOptimWrapper' (FSDP: clip by the norm over all shards)" in \
+        logged[-1]
+
+
+def test_single_process_runs_are_left_alone_on_cpu(cpu_only):
     cfg = adapt_to_device(merge_cli_args(recipe(), config_path='x.py'))
     assert 'model_wrapper_cfg' not in cfg and 'env_cfg' not in cfg
 
 
-@pytest.mark.skipif(torch.cuda.is_available(), reason='checks the CPU-only adaptation')
-def test_device_adaptation_logs_every_change_it_makes(monkeypatch):
+def test_deterministic_recipes_name_the_cublas_workspace_they_need(cpu_only, logged,
+                                                                    monkeypatch):
+    monkeypatch.delenv('CUBLAS_WORKSPACE_CONFIG', raising=False)
+    adapt_to_device(merge_cli_args(recipe(randomness=dict(deterministic=True)),
+                                   config_path='x.py'))
+    assert os.environ['CUBLAS_WORKSPACE_CONFIG'] == ':4096:8'
+    assert 'CUBLAS_WORKSPACE_CONFIG' in logged[0]
+
+
+def test_device_adaptation_logs_every_change_it_makes(cpu_only, logged, monkeypatch):
     from eossl.engine import cli
-    logged = []
-    monkeypatch.setattr(cli, 'print_log', lambda message, **kwargs: logged.append(message))
     monkeypatch.setattr(cli, 'init_cpu_process_group', lambda launcher: True)
     cfg = recipe(env_cfg=dict(dist_cfg=dict(backend='nccl')),
                  strategy=dict(type='FSDPStrategy'))
     adapt_to_device(merge_cli_args(cfg, config_path='x.py', launcher='pytorch'))
-    prefix = 'adapted the recipe to this CPU-only machine: '
-    assert logged == [
+    prefix = 'adapted the recipe to this machine: '
+    assert logged[1:] == [
         prefix + "env_cfg.dist_cfg.backend: 'nccl' -> 'gloo'",
         prefix + "strategy.model_wrapper.device_id: unset -> 'cpu'",
         prefix + "model_wrapper_cfg: None (MMDistributedDataParallel) -> {'type': "
         "'eossl.DeviceAgnosticDDP', 'broadcast_buffers': False, 'find_unused_parameters': False}",
-        prefix + "process group: started with gloo here instead of by mmengine's launcher "
-        '(which selects a CUDA device first)']
+        prefix + "process group: started with gloo here on the CPU instead of by mmengine's "
+        'launcher (which selects cuda:<LOCAL_RANK> first)']
     logged.clear()
     kept = recipe(env_cfg=dict(dist_cfg=dict(backend='gloo')), model_wrapper_cfg=dict(type='X'))
     monkeypatch.setattr(cli, 'init_cpu_process_group', lambda launcher: False)
     adapt_to_device(merge_cli_args(kept, config_path='x.py', launcher='pytorch'))
     assert logged == []  # nothing changed, nothing said
+
+
+def test_two_processes_on_a_one_gpu_host_share_it_over_gloo(one_gpu, logged, monkeypatch):
+    from eossl.engine import cli
+    started = []
+    monkeypatch.setattr(cli, 'init_shared_gpu_process_group',
+                        lambda launcher, device: started.append(device) or True)
+    monkeypatch.setenv('LOCAL_WORLD_SIZE', '2')
+    monkeypatch.setenv('LOCAL_RANK', '1')
+    cfg = adapt_to_device(merge_cli_args(recipe(env_cfg=dict(dist_cfg=dict(backend='nccl'))),
+                                         config_path='x.py', launcher='pytorch'))
+    assert started == [0]  # rank 1 selects cuda:0, not the missing cuda:1
+    assert cfg.env_cfg.dist_cfg.backend == 'gloo'
+    assert cfg.model_wrapper_cfg.type == 'eossl.DeviceAgnosticDDP'
+    assert 'cuda:0, shared by 2 processes' in logged[-1]
+    logged.clear()
+    monkeypatch.setenv('LOCAL_WORLD_SIZE', '1')  # one process per GPU: the recipe as written
+    kept = adapt_to_device(merge_cli_args(recipe(env_cfg=dict(dist_cfg=dict(backend='nccl'))),
+                                          config_path='x.py', launcher='pytorch'))
+    assert kept.env_cfg.dist_cfg.backend == 'nccl' and logged == []
+
+
+def test_tf32_is_a_named_recipe_option(one_gpu, logged, monkeypatch):
+    monkeypatch.setattr(torch.backends.cuda.matmul, 'allow_tf32', False)
+    monkeypatch.setattr(torch.backends.cudnn, 'allow_tf32', False)
+    adapt_to_device(merge_cli_args(recipe(), config_path='x.py'))
+    assert not torch.backends.cuda.matmul.allow_tf32
+    adapt_to_device(merge_cli_args(recipe(allow_tf32=True), config_path='x.py'))
+    assert torch.backends.cuda.matmul.allow_tf32 and torch.backends.cudnn.allow_tf32
+    assert logged == ['adapted the recipe to this machine: allow_tf32: TF32 matmuls and '
+                      'convolutions on']

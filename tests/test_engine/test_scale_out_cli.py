@@ -33,9 +33,8 @@ def test_recipes_with_a_strategy_get_a_flexible_runner(tmp_path):
     assert type(chosen) is FlexibleRunner
 
 
-@pytest.mark.skipif(torch.cuda.is_available(),
-                    reason='the CPU adaptation only applies without CUDA')
-def test_fsdp_recipes_shard_cpu_modules_without_cuda():
+def test_fsdp_recipes_shard_cpu_modules_without_cuda(monkeypatch):
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)  # pinned: a CPU-only host
     cfg = Config.fromfile(FSDP_BASE)
     assert adapt_fsdp_to_cpu(cfg) and cfg.strategy.model_wrapper.device_id == 'cpu'
     assert cfg.strategy.model_wrapper.auto_wrap_policy.type == 'eossl.transformer_block_wrap_policy'

@@ -27,8 +27,9 @@ def train_command(config: str, work_dir: Path, options: list[str], nproc: int) -
 
 def train_env() -> dict[str, str]:
     """The environment of every run: one thread (runs compared bit for bit must sum in the same
-    order) and a free rendezvous port for torchrun."""
-    return dict(os.environ, OMP_NUM_THREADS='1', PORT=str(free_port()))
+    order), a free rendezvous port for torchrun, and the CPU only: these tests check the CPU
+    (gloo) path, the same on a laptop and on a GPU host, whatever its number of GPUs."""
+    return dict(os.environ, OMP_NUM_THREADS='1', PORT=str(free_port()), CUDA_VISIBLE_DEVICES='')
 
 
 def run_train(config: str, work_dir: Path, *options: str, nproc: int = 1,

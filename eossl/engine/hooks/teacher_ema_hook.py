@@ -39,6 +39,6 @@ class TeacherEMAHook(Hook):
             raise AttributeError(f'TeacherEMAHook: {type(model).__name__} has no '
                                  'update_teacher(momentum) method')
         momentum = self.value(runner.iter, runner.max_iters)
-        with full_params(runner.model):  # FSDP: student and teacher slices need not line up
+        with full_params(runner.model):  # FSDP: gathers the root unit only (see full_params)
             model.update_teacher(momentum)
         runner.message_hub.update_scalar('train/teacher_momentum', momentum)

@@ -8,6 +8,7 @@ from torch import nn
 from torch.nn.init import trunc_normal_
 from torch.utils.checkpoint import checkpoint
 
+from eossl.models.utils.separable_resize import interpolate_by_matrices
 from eossl.registry import MODELS
 
 from .vit_blocks import Block, PatchEmbed
@@ -168,12 +169,14 @@ class EOVisionTransformer(BaseModule):
         if grid == (side, side):
             return pos
         pos = pos.reshape(1, side, side, -1).permute(0, 3, 1, 2)
+        # CUDA's bicubic backward has no deterministic kernel: two matmuls instead
+        resize = (interpolate_by_matrices if torch.are_deterministic_algorithms_enabled()
+                  else F.interpolate)
         if self.interpolate_offset is None:
-            pos = F.interpolate(pos.float(), size=grid, mode=self.interpolate_mode,
-                                align_corners=False)
+            pos = resize(pos.float(), size=grid, mode=self.interpolate_mode, align_corners=False)
         else:
             scale = tuple((g + self.interpolate_offset) / side for g in grid)
-            pos = F.interpolate(pos.float(), scale_factor=scale, mode=self.interpolate_mode)
+            pos = resize(pos.float(), scale_factor=scale, mode=self.interpolate_mode)
         pos = pos.to(self.pos_embed.dtype)
         return pos.flatten(2).transpose(1, 2)
 

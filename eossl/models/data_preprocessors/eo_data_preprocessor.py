@@ -113,7 +113,17 @@ class EODataPreprocessor(BaseDataPreprocessor):
 
     def forward(self, data: dict, training: bool = False) -> dict:
         """``{'inputs', 'data_samples'}`` with normalized float inputs of the same structure
-        (and the ``collate_fields`` of the data samples collated)."""
+        (and the ``collate_fields`` of the data samples collated).
+
+        Always in fp32: mmengine runs the preprocessor inside the optimizer wrapper's autocast
+        region, where the view cutting's resampling matmuls would run on raw reflectance in
+        bf16 (~0.3 % error per pixel); autocast is turned off here.
+        """
+        with torch.autocast(self._device.type, enabled=False):
+            return self._forward(data)
+
+    def _forward(self, data: dict) -> dict:
+        """:meth:`forward` outside autocast."""
         samples = data.get('data_samples')
         for name, batch in (data.get('collated') or {}).items():
             attach_field(samples, name, batch, self.device, self._non_blocking)

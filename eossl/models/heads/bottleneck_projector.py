@@ -22,10 +22,16 @@ class BottleneckProjector(nn.Module):
         hidden_channels: width of the hidden layers.
         bottleneck_channels: width before the L2 normalisation.
         num_layers: linear layers in the MLP (≥ 1; 1 means a single D → bottleneck layer).
+        fp32_prototypes: run ``last_layer`` in fp32 inside a bf16/fp16 autocast step. Off by
+            default: the official code (DINOv2) runs its heads in half precision. Its logits
+            are cosines divided by the teacher temperature (0.04): a bf16 logit near ±1 is off
+            by up to 2⁻⁸, i.e. ~0.1 in the teacher's exponent; fp32 prototypes remove that at
+            the cost of the largest matmul of the head in fp32.
     """
 
     def __init__(self, in_channels: int, out_channels: int, hidden_channels: int = 2048,
-                 bottleneck_channels: int = 384, num_layers: int = 3) -> None:
+                 bottleneck_channels: int = 384, num_layers: int = 3,
+                 fp32_prototypes: bool = False) -> None:
         super().__init__()
         if num_layers < 1:
             raise ValueError(f'BottleneckProjector: num_layers must be ≥ 1, got {num_layers}')
@@ -38,11 +44,16 @@ class BottleneckProjector(nn.Module):
             if isinstance(m, nn.Linear):
                 trunc_normal_(m.weight, std=0.02)
                 nn.init.zeros_(m.bias)
+        self.fp32_prototypes = fp32_prototypes
         self.last_layer = weight_norm(nn.Linear(bottleneck_channels, out_channels, bias=False))
         with torch.no_grad():
             self.last_layer.parametrizations.weight.original0.fill_(1.0)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(..., D) → (..., out_channels)."""
+        x = self.mlp(x)
+        if self.fp32_prototypes:
+            with torch.autocast(x.device.type, enabled=False):
+                return self.last_layer(F.normalize(x.float(), dim=-1))
         eps = 1e-6 if x.dtype in (torch.float16, torch.bfloat16) else 1e-12
-        return self.last_layer(F.normalize(self.mlp(x), dim=-1, eps=eps))
+        return self.last_layer(F.normalize(x, dim=-1, eps=eps))

@@ -25,15 +25,19 @@ class DINOProjectionHead(BaseModule):
         loss: cfg of the student/teacher loss; ``out_dim`` defaults to ``num_prototypes``.
         koleo_loss: cfg of the KoLeo regulariser applied to each global student view's logits
             (as the official code does), or ``None``.
+        fp32_prototypes: prototype layer in fp32 under autocast (see ``BottleneckProjector``;
+            off by default, as the official half-precision head).
     """
 
     def __init__(self, in_channels: int, num_prototypes: int = 131072,
                  hidden_channels: int = 2048, bottleneck_channels: int = 384,
                  num_layers: int = 3, loss: dict | None = None,
-                 koleo_loss: dict | None = None, init_cfg: dict | None = None) -> None:
+                 koleo_loss: dict | None = None, fp32_prototypes: bool = False,
+                 init_cfg: dict | None = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.projector = BottleneckProjector(in_channels, num_prototypes, hidden_channels,
-                                             bottleneck_channels, num_layers)
+                                             bottleneck_channels, num_layers,
+                                             fp32_prototypes=fp32_prototypes)
         loss = dict(type='CenteredCrossEntropyLoss') if loss is None else dict(loss)
         loss.setdefault('out_dim', num_prototypes)
         self.loss_module = MODELS.build(loss)

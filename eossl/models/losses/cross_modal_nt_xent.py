@@ -5,6 +5,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from eossl.models.utils import all_gather_with_grad
+from eossl.models.utils.full_precision import full_precision
 from eossl.registry import MODELS
 
 
@@ -42,17 +43,19 @@ class CrossModalNTXentLoss(nn.Module):
         if z1.dim() != 2 or z1.shape != z2.shape:
             raise ValueError('CrossModalNTXentLoss: z1 and z2 must both be (B, D) with the same '
                              f'shape, got {tuple(z1.shape)} and {tuple(z2.shape)}')
-        z1, z2 = F.normalize(z1, dim=1), F.normalize(z2, dim=1)
-        b = z1.size(0)
-        columns1, columns2 = all_gather_with_grad(z1), all_gather_with_grad(z2)
-        n = columns1.size(0)
-        columns = torch.cat([columns1, columns2])  # (2N, D): all S1, then all S2
-        logits = torch.cat([z1, z2]) @ columns.T / self.temperature  # (2B, 2N)
+        # in fp32 even inside a bf16 autocast step: logits are cosines / τ (τ = 0.07)
+        with torch.autocast(z1.device.type, enabled=False):
+            z1, z2 = F.normalize(full_precision(z1), dim=1), F.normalize(full_precision(z2), dim=1)
+            b = z1.size(0)
+            columns1, columns2 = all_gather_with_grad(z1), all_gather_with_grad(z2)
+            n = columns1.size(0)
+            columns = torch.cat([columns1, columns2])  # (2N, D): all S1, then all S2
+            logits = torch.cat([z1, z2]) @ columns.T / self.temperature  # (2B, 2N)
 
-        rank = dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
-        own = torch.arange(b, device=z1.device) + rank * b  # global index of local samples
-        self_col = torch.cat([own, own + n])
-        positive_col = torch.cat([own + n, own])
-        is_self = torch.zeros_like(logits, dtype=torch.bool)
-        is_self[torch.arange(2 * b, device=z1.device), self_col] = True
-        return F.cross_entropy(logits.masked_fill(is_self, float('-inf')), positive_col)
+            rank = dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
+            own = torch.arange(b, device=z1.device) + rank * b  # global index of local samples
+            self_col = torch.cat([own, own + n])
+            positive_col = torch.cat([own + n, own])
+            is_self = torch.zeros_like(logits, dtype=torch.bool)
+            is_self[torch.arange(2 * b, device=z1.device), self_col] = True
+            return F.cross_entropy(logits.masked_fill(is_self, float('-inf')), positive_col)

@@ -27,10 +27,11 @@ class KoLeoLoss(nn.Module):
         """x (B, D) → scalar loss."""
         if x.ndim != 2 or x.shape[0] < 2:
             raise ValueError(f'KoLeoLoss: expected (B ≥ 2, D) embeddings, got {tuple(x.shape)}')
-        x = F.normalize(x.float(), dim=-1, eps=self.eps)
-        with torch.no_grad():
-            sims = x @ x.t()
-            sims.fill_diagonal_(-1.0)  # the official trick; ties resolve like torch.max
-            nearest = sims.max(dim=1).indices
-        dist = F.pairwise_distance(x, x[nearest], p=2, eps=self.eps)
-        return -self.loss_weight * torch.log(dist + self.eps).mean()
+        with torch.autocast(x.device.type, enabled=False):  # fp32, as DINOv2's KoLeo
+            x = F.normalize(x.float(), dim=-1, eps=self.eps)
+            with torch.no_grad():
+                sims = x @ x.t()
+                sims.fill_diagonal_(-1.0)  # the official trick; ties resolve like torch.max
+                nearest = sims.max(dim=1).indices
+            dist = F.pairwise_distance(x, x[nearest], p=2, eps=self.eps)
+            return -self.loss_weight * torch.log(dist + self.eps).mean()

@@ -5,6 +5,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from eossl.models.utils import all_gather_with_grad
+from eossl.models.utils.full_precision import full_precision
 from eossl.registry import MODELS
 
 TARGETS = ('cosine_rownorm', 'cosine_softmax', 'onehot')
@@ -114,21 +115,25 @@ class SoftContrastiveLoss(nn.Module):
         if labels is not None and (labels.dim() != 2 or labels.shape[0] != z1.shape[0]):
             raise ValueError(f'SoftContrastiveLoss: labels must be (B, K) with B={z1.shape[0]}, '
                              f'got {tuple(labels.shape)}')
-        z1, z2 = F.normalize(z1, dim=1), F.normalize(z2, dim=1)
-        b = z1.shape[0]
-        columns1, columns2 = all_gather_with_grad(z1), all_gather_with_grad(z2)
-        label_columns = None if labels is None else all_gather_with_grad(labels.float())
-        own = torch.arange(b, device=z1.device) + _rank() * b
-        target = self.targets(labels, label_columns, own, columns1.shape[0])
+        # in fp32 even inside a bf16 autocast step: logits are cosines / τ
+        with torch.autocast(z1.device.type, enabled=False):
+            z1, z2 = F.normalize(full_precision(z1), dim=1), F.normalize(full_precision(z2), dim=1)
+            b = z1.shape[0]
+            columns1, columns2 = all_gather_with_grad(z1), all_gather_with_grad(z2)
+            label_columns = None if labels is None else all_gather_with_grad(labels.float())
+            own = torch.arange(b, device=z1.device) + _rank() * b
+            target = self.targets(labels, label_columns, own, columns1.shape[0])
 
-        valid_rows = torch.ones(b, dtype=torch.bool, device=z1.device)
-        valid_cols = None
-        if self.unlabeled == 'ignore' and labels is not None:
-            valid_rows, valid_cols = labels.any(dim=1), label_columns.any(dim=1)
-        pairs = [(z1, columns2)] + ([(z2, columns1)] if self.symmetric else [])
-        row_loss = sum(self._row_loss(q, k, target, valid_rows, valid_cols) for q, k in pairs)
-        row_loss = row_loss / len(pairs)
-        return self.loss_weight * row_loss[valid_rows].sum() / self._rows_per_rank(valid_rows)
+            valid_rows = torch.ones(b, dtype=torch.bool, device=z1.device)
+            valid_cols = None
+            if self.unlabeled == 'ignore' and labels is not None:
+                valid_rows, valid_cols = labels.any(dim=1), label_columns.any(dim=1)
+            pairs = [(z1, columns2)] + ([(z2, columns1)] if self.symmetric else [])
+            row_loss = sum(self._row_loss(q, k, target, valid_rows, valid_cols) for q, k in pairs)
+            row_loss = row_loss / len(pairs)
+            # a mask, not a boolean index: no host sync for the number of counted rows
+            counted = row_loss.masked_fill(~valid_rows, 0.0).sum()
+            return self.loss_weight * counted / self._rows_per_rank(valid_rows)
 
     def _row_loss(self, queries: torch.Tensor, keys: torch.Tensor, target: torch.Tensor,
                   valid_rows: torch.Tensor, valid_cols: torch.Tensor | None) -> torch.Tensor:

@@ -80,7 +80,12 @@ class SoftCon(BaseEOSelfSupervisor):
 
     def multi_hot(self, data_samples: Sequence[DataSample] | None,
                   batch: int, device: torch.device) -> torch.Tensor | None:
-        """``(B, num_classes)`` multi-hot labels from ``gt_label`` indices; None without classes."""
+        """``(B, num_classes)`` multi-hot labels from ``gt_label`` indices; None without classes.
+
+        Built with one scatter and no host sync (the indices may already be on the
+        accelerator): an out-of-range index raises naming the sample on CPU tensors and fails
+        a device-side assertion on an accelerator.
+        """
         if self.num_classes is None:
             return None
         labels = torch.zeros(batch, self.num_classes, device=device)
@@ -88,16 +93,21 @@ class SoftCon(BaseEOSelfSupervisor):
             return labels
         if len(data_samples) != batch:
             raise ValueError(f'SoftCon: {len(data_samples)} data samples for a batch of {batch}')
-        for row, sample in enumerate(data_samples):
-            index = sample.get('gt_label')
-            if index is None or not len(index):
-                continue
-            index = torch.as_tensor(index, device=device).long().flatten()
-            if index.min() < 0 or index.max() >= self.num_classes:
-                raise ValueError(f"SoftCon: sample {sample.metainfo.get('sample_id', row)!r} has "
-                                 f'gt_label {index.tolist()}, expected class indices in '
-                                 f'[0, {self.num_classes})')
-            labels[row, index] = 1.0
+        indices = [torch.as_tensor(s.get('gt_label') if s.get('gt_label') is not None else [],
+                                   device=device).long().flatten() for s in data_samples]
+        columns = torch.cat(indices)
+        rows = torch.repeat_interleave(torch.arange(batch), torch.tensor(
+            [len(i) for i in indices], dtype=torch.long)).to(device, non_blocking=True)
+        expected = f'expected class indices in [0, {self.num_classes})'
+        try:  # raises at once on CPU tensors, asserts on the device elsewhere
+            torch._assert_async(((columns >= 0) & (columns < self.num_classes)).all(),
+                                f'SoftCon: a gt_label is out of range, {expected}')
+        except RuntimeError:
+            row = next(r for r, i in enumerate(indices)
+                       if len(i) and (i.min() < 0 or i.max() >= self.num_classes))
+            raise ValueError(f"SoftCon: sample {data_samples[row].metainfo.get('sample_id', row)!r}"
+                             f' has gt_label {indices[row].tolist()}, {expected}') from None
+        labels[rows, columns] = 1.0
         return labels
 
     def loss(self, inputs: EOInputs, data_samples: list[DataSample] | None = None,

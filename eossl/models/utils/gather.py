@@ -32,17 +32,20 @@ def all_gather_with_grad(x: torch.Tensor) -> torch.Tensor:
     """Concatenate ``x`` ``(B, D)`` from all ranks in rank order → ``(world * B, D)``, with grad.
 
     Rank ``r``'s rows are at ``[r * B, (r + 1) * B)``. Identity when torch.distributed is not
-    initialized or has one rank. All ranks must pass the same ``B`` (a clear error otherwise:
-    a plain all-gather of unequal shapes hangs or fails obscurely).
+    initialized or has one rank. All ranks must pass the same ``B``: a plain all-gather of
+    unequal shapes hangs or fails obscurely, so the sizes are exchanged first and compared by
+    ``torch._assert_async``: a ``ValueError`` at once on CPU tensors, a device-side assertion
+    on an accelerator, and the host never waits for the device.
     """
     if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
         return x
-    sizes = [torch.zeros(1, dtype=torch.long, device=x.device)
-             for _ in range(dist.get_world_size())]
-    dist.all_gather(sizes, torch.tensor([x.size(0)], device=x.device))
-    sizes = [int(s) for s in sizes]
-    if len(set(sizes)) != 1:
-        raise ValueError(f'all_gather_with_grad: every rank must hold the same batch size, '
-                         f'got {sizes} per rank (use a sampler that pads, e.g. mmengine '
-                         "DefaultSampler(round_up=True))")
+    size = torch.full((1,), x.size(0), dtype=torch.long, device=x.device)
+    sizes = [torch.empty_like(size) for _ in range(dist.get_world_size())]
+    dist.all_gather(sizes, size)
+    try:
+        torch._assert_async(torch.cat(sizes).eq(size).all(), 'all_gather_with_grad: every rank '
+                            'must hold the same batch size (use a sampler that pads, e.g. '
+                            'mmengine DefaultSampler(round_up=True))')
+    except RuntimeError as error:  # raised at once on the CPU only
+        raise ValueError(str(error)) from None
     return _AllGatherWithGrad.apply(x)
