@@ -1,6 +1,7 @@
 """Model helpers: patch grids, EMA teacher, gathering, RGB-weight inflation, checkpoint
 conversion and backbone extraction."""
 from .backbone_extraction import extract_backbone, first_layer
+from .band_routing import route_batch_bands, set_input_bands
 from .channel_inflation import (
     RGBInflatedPretrainedInit,
     inflate_rgb_weight,
@@ -18,5 +19,6 @@ __all__ = [
     'RGBInflatedPretrainedInit', 'inflate_rgb_weight',
     'load_rgb_checkpoint_inflated', 'resize_pos_embed',
     'eossl_to_softcon', 'softcon_to_eossl', 'extract_backbone', 'first_layer',
-    'PretrainedMismatchError', 'check_pretrained', 'pretrained_inits'
+    'PretrainedMismatchError', 'check_pretrained', 'pretrained_inits', 'route_batch_bands',
+    'set_input_bands'
 ]
