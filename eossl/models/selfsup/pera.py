@@ -138,7 +138,9 @@ class PerA(BaseEOSelfSupervisor):
                 if idx.shape[1]]
         if not rows:
             return logits, None, None
-        pred = torch.cat([self.pixel_head(x).flatten(0, 1) for x, _, _ in rows])
+        # a wavelength encoder fed a band subset: score the predicted values of those bands
+        bands = getattr(self.backbone.patch_embed, 'input_bands', None)
+        pred = torch.cat([self.pixel_head(x, bands).flatten(0, 1) for x, _, _ in rows])
         target = torch.cat([self.pixel_head.target(img, idx).flatten(0, 1)
                             for _, img, idx in rows])
         return logits, pred, target
