@@ -4,7 +4,7 @@
 # after normalization (docs/wavelength_stem.md). One encoder thus learns to embed all three.
 # The pixels are the loaded L1C product's (the L2A set has L2A's bands, not its surface
 # reflectance). The pixel head predicts all 13 bands and is scored on the batch's bands
-# (pixel_head.bands). Everything else as pera_vits16_s2_200e_ssl4eo.py. Not in the paper.
+# (PerA names the head's bands after the wavelength backbone's default bands). Everything else as pera_vits16_s2_200e_ssl4eo.py. Not in the paper.
 _base_ = ['pera_vits16_s2_200e_ssl4eo.py']
 
 model = dict(
@@ -13,8 +13,7 @@ model = dict(
         band_sets=dict(s2_l1c='s2_l1c', s2_l2a='s2_l2a', rgbn=('B2', 'B3', 'B4', 'B8')),
         probs=(1, 1, 1), band_key='img_bands'),
     backbone=dict(patch_embed='wavelength',
-                  wavelength_cfg=dict(band_key='img_bands', hidden_dims=128, reduction='mean')),
-    pixel_head=dict(bands=_base_.S2_BANDS))
+                  wavelength_cfg=dict(band_key='img_bands', hidden_dims=128, reduction='mean')))
 # the draw needs each sample's loaded bands: 'img_bands' packed as metainfo
 train_pipeline = [*_base_.train_pipeline[:-1],
                   dict(type='PackEOInputs', keys='img',

@@ -7,6 +7,8 @@ import pytest
 from eossl.cli import train
 from eossl.compat import safe_torch_load
 
+pytestmark = pytest.mark.slow  # five end-to-end training runs, ~25 s of CPU together
+
 CONFIGS = Path(__file__).resolve().parents[2] / 'configs'
 # recipe → extra overrides that keep the run to a few seconds on 2 cores
 RECIPES = {

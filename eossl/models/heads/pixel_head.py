@@ -33,7 +33,8 @@ class PixelPredictionHead(BaseModule):
         bands: names of the ``out_channels`` predicted bands (eossl option, for a wavelength
             encoder fed band subsets): ``forward(x, bands)`` then keeps only the predicted
             values of ``bands``, in their order, so a batch of 4 of the 13 bands is scored on
-            those 4. ``None`` (default): every prediction has all ``out_channels`` bands.
+            those 4. ``None`` (default): every prediction has all ``out_channels`` bands; PerA
+            names them after a wavelength backbone's default bands.
     """
 
     def __init__(self, in_channels: int, patch_size: int, out_channels: int,
@@ -41,16 +42,22 @@ class PixelPredictionHead(BaseModule):
                  num_layers: int = 3, loss: dict | None = None, sum_over_pixels: bool = True,
                  bands: Sequence[str] | None = None, init_cfg: dict | None = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        if bands is not None and len(bands) != out_channels:
-            raise ValueError(f'PixelPredictionHead: {len(bands)} bands {tuple(bands)} for '
-                             f'out_channels={out_channels}')
-        self.bands = None if bands is None else tuple(normalize_band_name(b) for b in bands)
         self.patch_size, self.out_channels = patch_size, out_channels
+        self.bands: tuple[str, ...] | None = None
+        if bands is not None:
+            self.set_bands(bands)
         self.projector = BottleneckProjector(in_channels, patch_size ** 2 * out_channels,
                                              hidden_channels, bottleneck_channels, num_layers)
         self.loss_module = MODELS.build(
             loss or dict(type='MaskedMSELoss', loss_weight=0.01))
         self.sum_over_pixels = sum_over_pixels
+
+    def set_bands(self, bands: Sequence[str]) -> None:
+        """Name the ``out_channels`` predicted bands (see ``bands`` in the class docstring)."""
+        if len(bands) != self.out_channels:
+            raise ValueError(f'PixelPredictionHead: {len(bands)} bands {tuple(bands)} for '
+                             f'out_channels={self.out_channels}')
+        self.bands = tuple(normalize_band_name(b) for b in bands)
 
     def forward(self, x: torch.Tensor, bands: Sequence[str] | None = None) -> torch.Tensor:
         """(B, M, D) → (B, M, p²·C); with ``bands`` (a subset of the head's ``bands``)
