@@ -13,7 +13,7 @@ model = dict(
         band_sets=dict(s2_l1c='s2_l1c', s2_l2a='s2_l2a', rgbn=('B2', 'B3', 'B4', 'B8')),
         probs=(1, 1, 1), band_key='img_bands'),
     backbone=dict(patch_embed='wavelength',
-                  wavelength_cfg=dict(band_key='img_bands', hidden_dims=128, reduction='mean')))
+                  wavelength_cfg=dict(band_key='img_bands', hidden_dims=64, reduction='mean')))
 # the draw needs each sample's loaded bands: 'img_bands' packed as metainfo
 train_pipeline = [*_base_.train_pipeline[:-1],
                   dict(type='PackEOInputs', keys='img',

@@ -7,7 +7,7 @@ _base_ = ['pera_vits16_s2_200e_ssl4eo.py']
 
 model = dict(backbone=dict(
     patch_embed='wavelength',
-    wavelength_cfg=dict(band_key='img_bands', hidden_dims=128, reduction='mean')))
+    wavelength_cfg=dict(band_key='img_bands', hidden_dims=64, reduction='mean')))
 train_pipeline = [*_base_.train_pipeline[:-1],
                   dict(type='PackEOInputs', keys='img',
                        algorithm_keys=('disjoint_masks', 'aligned_views'),

@@ -10,7 +10,7 @@ _base_ = ['softcon_vits14_s2_100e_ssl4eo.py']
 
 model = dict(backbone=dict(
     patch_embed='wavelength',
-    wavelength_cfg=dict(band_key='img_bands', hidden_dims=128, reduction='mean'),
+    wavelength_cfg=dict(band_key='img_bands', hidden_dims=64, reduction='mean'),
     init_cfg=dict(_delete_=True, type='WavelengthFromFixedPretrained',
                   checkpoint=_base_.rgb_checkpoint, bands=('B4', 'B3', 'B2'))))
 train_pipeline = [*_base_.train_pipeline[:-1],

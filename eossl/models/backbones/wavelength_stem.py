@@ -55,7 +55,7 @@ class WavelengthConv2d(nn.Module):
 
     def __init__(self, out_channels: int, kernel_size: int, stride: int = 1, padding: int = 0,
                  bias: bool = True, bands: Sequence[str] | None = None,
-                 band_key: str = 'img_bands', hidden_dims: int = 128, num_frequencies: int = 16,
+                 band_key: str = 'img_bands', hidden_dims: int = 64, num_frequencies: int = 16,
                  reduction: str = 'mean', extra_bands: ExtraBands | None = None) -> None:
         super().__init__()
         if reduction not in REDUCTIONS:
