@@ -35,6 +35,7 @@ def test_fit_from_an_rgb_stem_reproduces_it_on_rgb_and_still_takes_13_bands():
     kwargs = dict(arch=dict(embed_dims=32, num_layers=1, num_heads=2), img_size=32,
                   patch_size=8)
     rgb = EOVisionTransformer(bands=('B4', 'B3', 'B2'), **kwargs).eval()
+    larger_grid = EOVisionTransformer(bands=('B4', 'B3', 'B2'), **{**kwargs, 'img_size': 64})
     model = EOVisionTransformer(bands=band_names('s2_l1c'), patch_embed='wavelength',
                                 **kwargs).eval()
     load_fixed_stem_checkpoint(model, rgb.state_dict(), bands=('B4', 'B3', 'B2'))
@@ -44,6 +45,9 @@ def test_fit_from_an_rgb_stem_reproduces_it_on_rgb_and_still_takes_13_bands():
         torch.testing.assert_close(model(x)[0], rgb(x)[0], rtol=1e-4, atol=1e-4)
         set_input_bands(model, None)
         assert torch.isfinite(model(torch.randn(2, 13, 32, 32))[0]).all()
+    # a checkpoint with another position grid (DINOv2: 37x37) is resized, as RGB inflation does
+    load_fixed_stem_checkpoint(model, larger_grid.state_dict(), bands=('B4', 'B3', 'B2'))
+    assert model.pos_embed.shape == rgb.pos_embed.shape
 
 
 def test_cli_writes_a_wavelength_backbone_that_matches_the_fixed_stem(tmp_path):

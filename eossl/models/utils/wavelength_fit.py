@@ -26,7 +26,7 @@ from eossl.registry import WEIGHT_INITIALIZERS
 
 from .band_encoding import band_descriptors
 from .band_routing import wavelength_stems
-from .channel_inflation import StateDict, read_state_dict
+from .channel_inflation import StateDict, read_state_dict, resize_pos_embed
 
 
 @torch.no_grad()
@@ -89,7 +89,8 @@ def load_fixed_stem_checkpoint(model: nn.Module, state_dict: StateDict | str | P
     Every wavelength stem at module path ``name`` takes the fixed layer ``name.weight`` (and
     ``name.bias``) of the checkpoint through :func:`fit_wavelength_conv`; every other tensor
     loads unchanged and strictly (the module paths are those of the fixed backbone:
-    ``patch_embed.proj``, ``conv1``, ``initial_conv.0`` / ``stem.0``).
+    ``patch_embed.proj``, ``conv1``, ``initial_conv.0`` / ``stem.0``); a ViT position embedding
+    of another grid (DINOv2's 37×37) is resized to the model's, as for RGB inflation.
 
     Args:
         model: a backbone built with ``patch_embed='wavelength'``.
@@ -125,6 +126,10 @@ def load_fixed_stem_checkpoint(model: nn.Module, state_dict: StateDict | str | P
                              f'weight only to {errors[name]:.2e} > {tolerance:.0e}')
     own = {k: v for k, v in model.state_dict().items()
            if not any(k.startswith(f'{n}.') for n in stems)}
+    pos = state.get('pos_embed')
+    if pos is not None and 'pos_embed' in own and pos.shape != own['pos_embed'].shape:
+        side = round((own['pos_embed'].shape[1] - 1) ** 0.5)  # e.g. DINOv2's 37x37 grid
+        state['pos_embed'] = resize_pos_embed(pos, (side, side))
     missing, unexpected = sorted(set(own) - set(state)), sorted(set(state) - set(own))
     mismatched = [k for k in set(own) & set(state) if own[k].shape != state[k].shape]
     if missing or unexpected or mismatched:
