@@ -4,11 +4,14 @@ from pathlib import Path
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.registry import DefaultScope
+from mmpretrain.structures import DataSample
 
 from eossl.cli.fit_wavelength_stem import main as fit_cli
 from eossl.datasets.bands import band_names
 from eossl.models.backbones import EOVisionTransformer
 from eossl.models.utils import load_fixed_stem_checkpoint, set_input_bands
+from eossl.registry import MODELS
 
 from .test_wavelength_stem import BACKBONES
 
@@ -71,3 +74,30 @@ def test_cli_writes_a_wavelength_backbone_that_matches_the_fixed_stem(tmp_path):
         torch.testing.assert_close(model.patch_embed(x), fixed.patch_embed(x), rtol=1e-4,
                                    atol=1e-4)
     assert torch.equal(model.pos_embed, fixed.pos_embed)
+
+
+def test_a_wavelength_checkpoint_loads_downstream_on_other_bands_without_stem_surgery(tmp_path):
+    torch.manual_seed(0)
+    kwargs = dict(arch=dict(embed_dims=32, num_layers=1, num_heads=2), img_size=32,
+                  patch_size=8, patch_embed='wavelength')
+    pretrained = EOVisionTransformer(bands=band_names('s2_l1c'), **kwargs).eval()
+    torch.save({'state_dict': {f'backbone.{k}': v for k, v in pretrained.state_dict().items()}},
+               tmp_path / 'wl.pth')
+    rgbn = ('B2', 'B3', 'B4', 'B8')
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = MODELS.build(dict(
+            type='eossl.EOImageClassifier', freeze_backbone=True,
+            data_preprocessor=dict(type='eossl.EOClsDataPreprocessor', mean=[0.0] * 4,
+                                   std=[1.0] * 4),
+            backbone=dict(type='eossl.EOVisionTransformer', bands=rgbn, **kwargs,
+                          init_cfg=dict(type='Pretrained', checkpoint=str(tmp_path / 'wl.pth'),
+                                        prefix='backbone.')),
+            head=dict(type='LinearClsHead', num_classes=3, in_channels=32)))
+    model.init_weights()
+    x = torch.randn(2, 4, 32, 32)
+    samples = [DataSample(metainfo=dict(img_bands=rgbn)).set_gt_label(0) for _ in range(2)]
+    with torch.no_grad():
+        feats = model(x, samples, mode='tensor')
+        set_input_bands(pretrained, rgbn)
+        torch.testing.assert_close(model.extract_feat(x)[-1], pretrained(x)[-1])
+    assert feats.shape == (2, 3)
