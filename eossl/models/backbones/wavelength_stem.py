@@ -69,7 +69,7 @@ class WavelengthConv2d(nn.Module):
         self.band_key, self.reduction = band_key, reduction
         self.num_frequencies = num_frequencies
         self.extra_bands = dict(extra_bands or {})
-        self.default_bands = self._check(bands)
+        self.default_bands = self.normalize_bands(bands)
         band_descriptors(self.default_bands, num_frequencies, self.extra_bands)  # known names?
         self._input_bands = self.default_bands
         self.generator = nn.Sequential(
@@ -80,7 +80,8 @@ class WavelengthConv2d(nn.Module):
         self.reset_parameters()
 
     @staticmethod
-    def _check(bands: Sequence[str]) -> tuple[str, ...]:
+    def normalize_bands(bands: Sequence[str]) -> tuple[str, ...]:
+        """Canonical band names (``'B08'`` → ``'B8'``); duplicates are an error."""
         names = tuple(normalize_band_name(b) for b in bands)
         if len(set(names)) != len(names):
             raise ValueError(f'WavelengthConv2d: duplicate bands in {tuple(bands)}')
@@ -112,7 +113,7 @@ class WavelengthConv2d(nn.Module):
         Raises:
             BandLookupError: a band the table (and ``extra_bands``) does not know.
         """
-        names = self.default_bands if bands is None else self._check(bands)
+        names = self.default_bands if bands is None else self.normalize_bands(bands)
         if names != self._input_bands:
             band_descriptors(names, self.num_frequencies, self.extra_bands)  # known names?
         self._input_bands = names
@@ -120,7 +121,7 @@ class WavelengthConv2d(nn.Module):
     def band_kernels(self, bands: Sequence[str] | None = None) -> torch.Tensor:
         """Generated kernels ``(C, O, k, k)`` of ``bands`` (default: the input bands), before
         the band reduction."""
-        names = self._input_bands if bands is None else self._check(bands)
+        names = self._input_bands if bands is None else self.normalize_bands(bands)
         last = self.generator[-1].weight
         desc = band_descriptors(names, self.num_frequencies, self.extra_bands).to(
             device=last.device, dtype=last.dtype)

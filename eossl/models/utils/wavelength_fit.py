@@ -55,7 +55,7 @@ def fit_wavelength_conv(stem: nn.Module, weight: torch.Tensor, bands: Sequence[s
     if len(bands) > last.in_features:
         raise ValueError(f'fit_wavelength_conv: {len(bands)} bands exceed the generator width '
                          f'{last.in_features}; raise hidden_dims')
-    names = stem._check(bands)
+    names = stem.normalize_bands(bands)
     # band kernels before the reduction: the mean divides by C, so they are C·W
     target = weight.transpose(0, 1).reshape(len(names), -1).to(last.weight)
     target = target * (len(names) if stem.reduction == 'mean' else 1)
