@@ -210,22 +210,26 @@ def summarise(runs: list[dict]) -> dict:
 
 
 def plot(summary: dict, path: Path) -> None:
-    """Grouped bars: linear accuracy per probe band set and arm (mean ± std over seeds)."""
+    """Grouped bars per probe band set and arm (mean ± std over seeds): linear accuracy and
+    linear mAP."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     arms = list(summary)
-    fig, ax = plt.subplots(figsize=(9, 3.8))
+    fig, axes = plt.subplots(1, 2, figsize=(13, 3.8))
     width = 0.8 / len(arms)
-    for i, arm in enumerate(arms):
-        means = [summary[arm][s]['linear_acc'][0] for s in PROBE_SETS]
-        stds = [summary[arm][s]['linear_acc'][1] for s in PROBE_SETS]
-        ax.bar(np.arange(len(PROBE_SETS)) + i * width, means, width, yerr=stds, label=arm,
-               capsize=2)
-    ax.set_xticks(np.arange(len(PROBE_SETS)) + 0.4 - width / 2, list(PROBE_SETS))
-    ax.set_ylabel('held-out linear accuracy (%)')
-    ax.set_title('Pretrained on 13 L1C bands, probed on band subsets')
-    ax.legend(fontsize=7, ncol=3)
+    for ax, metric, label in zip(axes, ('linear_acc', 'linear_mAP'),
+                                 ('held-out linear accuracy (%)', 'held-out linear mAP (%)')):
+        for i, arm in enumerate(arms):
+            means = [summary[arm][s][metric][0] for s in PROBE_SETS]
+            stds = [summary[arm][s][metric][1] for s in PROBE_SETS]
+            ax.bar(np.arange(len(PROBE_SETS)) + i * width, means, width, yerr=stds, label=arm,
+                   capsize=2)
+        ax.set_xticks(np.arange(len(PROBE_SETS)) + 0.4 - width / 2, list(PROBE_SETS))
+        ax.set_ylabel(label)
+        ax.set_ylim(30 if metric == 'linear_acc' else 60, None)
+    axes[0].set_title('Pretrained on 13 L1C bands, probed on band subsets')
+    axes[1].legend(fontsize=7, ncol=2)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
