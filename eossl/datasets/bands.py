@@ -6,7 +6,8 @@ Sensors (band order is the canonical order of each product):
 - ``s2_l2a``: Sentinel-2 Level-2A, the same 12 bands without the cirrus band ``B10``.
 - ``s1_grd``: Sentinel-1 GRD backscatter ``VV VH`` in dB.
 
-Every band carries its native resolution (m) and central wavelength (nm). Sentinel-1 is a C-band
+Every band carries its native resolution (m), central wavelength (nm) and, for optical bands, its
+bandwidth (nm; Sentinel-2A MSI spectral response, ESA). Sentinel-1 is a C-band
 radar at 5.405 GHz; its wavelength ``c / f`` ≈ 55.47 mm is stored in nm (≈ 5.55e7) so that one
 field covers both sensors, and ``frequency_ghz`` holds the radar frequency (``None`` for optical).
 
@@ -42,23 +43,27 @@ class BandInfo:
         resolution_m: native ground sampling distance in metres.
         wavelength_nm: central wavelength in nanometres (radar: ``c / frequency``).
         frequency_ghz: radar centre frequency, ``None`` for optical bands.
+        bandwidth_nm: spectral width of an optical band, ``None`` for radar.
     """
 
     name: str
     resolution_m: float
     wavelength_nm: float
     frequency_ghz: float | None = None
+    bandwidth_nm: float | None = None
 
 
-_S2_L1C = (('B1', 60, 442.7), ('B2', 10, 492.4), ('B3', 10, 559.8), ('B4', 10, 664.6),
-           ('B5', 20, 704.1), ('B6', 20, 740.5), ('B7', 20, 782.8), ('B8', 10, 832.8),
-           ('B8A', 20, 864.7), ('B9', 60, 945.1), ('B10', 60, 1373.5), ('B11', 20, 1613.7),
-           ('B12', 20, 2202.4))
+# (name, resolution m, central wavelength nm, bandwidth nm)
+_S2_L1C = (('B1', 60, 442.7, 21), ('B2', 10, 492.4, 66), ('B3', 10, 559.8, 36),
+           ('B4', 10, 664.6, 31), ('B5', 20, 704.1, 15), ('B6', 20, 740.5, 15),
+           ('B7', 20, 782.8, 20), ('B8', 10, 832.8, 106), ('B8A', 20, 864.7, 21),
+           ('B9', 60, 945.1, 20), ('B10', 60, 1373.5, 31), ('B11', 20, 1613.7, 91),
+           ('B12', 20, 2202.4, 175))
 _S1_WAVELENGTH_NM = SPEED_OF_LIGHT_M_S / (S1_FREQUENCY_GHZ * 1e9) * 1e9
 
 SENSORS: dict[str, tuple[BandInfo, ...]] = {
-    's2_l1c': tuple(BandInfo(n, r, w) for n, r, w in _S2_L1C),
-    's2_l2a': tuple(BandInfo(n, r, w) for n, r, w in _S2_L1C if n != 'B10'),
+    's2_l1c': tuple(BandInfo(n, r, w, bandwidth_nm=bw) for n, r, w, bw in _S2_L1C),
+    's2_l2a': tuple(BandInfo(n, r, w, bandwidth_nm=bw) for n, r, w, bw in _S2_L1C if n != 'B10'),
     's1_grd': tuple(BandInfo(n, 10, _S1_WAVELENGTH_NM, S1_FREQUENCY_GHZ) for n in ('VV', 'VH')),
 }
 
@@ -175,6 +180,25 @@ def band_info(sensor: str, band: str) -> BandInfo:
             return info
     raise BandLookupError(f'sensor {sensor!r} has no band {band!r}; valid bands: '
                           f'{_choices(band_names(sensor))}')
+
+
+def known_bands() -> dict[str, BandInfo]:
+    """Every band of every sensor of the table by canonical name (``'B1'`` … ``'B12'``, ``'VV'``,
+    ``'VH'``); a band shared by two products (S2 L1C / L2A) appears once."""
+    return {b.name: b for sensor in SENSORS.values() for b in sensor}
+
+
+def lookup_band(band: str) -> BandInfo:
+    """Metadata of a band named in any accepted spelling, whatever its sensor.
+
+    Raises:
+        BandLookupError: the name is in no sensor of the table; the message lists the known ones.
+    """
+    known = known_bands()
+    name = normalize_band_name(band)
+    if name not in known:
+        raise BandLookupError(f'unknown band {band!r}; known bands: {_choices(known)}')
+    return known[name]
 
 
 def canonical_band_order(names: Sequence[str]) -> list[str]:

@@ -6,9 +6,16 @@ from .backbones import (
     EOResNet,
     EOVisionTransformer,
     MaskedConvNeXtV2Block,
+    WavelengthConv2d,
+    WavelengthPatchEmbed,
 )
 from .classifiers import EOImageClassifier
-from .data_preprocessors import EOClsDataPreprocessor, EODataPreprocessor, EOSegDataPreprocessor
+from .data_preprocessors import (
+    EOClsDataPreprocessor,
+    EODataPreprocessor,
+    EOSegDataPreprocessor,
+    SensorMixDataPreprocessor,
+)
 from .heads import (
     BottleneckProjector,
     CrossModalContrastiveHead,
@@ -34,9 +41,10 @@ from .selfsup import MPMAE, BaseEOSelfSupervisor, DualSimCLR, PerA, SoftCon
 __all__ = [
     # backbones
     'ConvNeXtV2FCMAE', 'DualModalityBackbone', 'EOResNet', 'EOVisionTransformer',
-    'MaskedConvNeXtV2Block',
+    'MaskedConvNeXtV2Block', 'WavelengthConv2d', 'WavelengthPatchEmbed',
     # classifiers and data preprocessors
     'EOImageClassifier', 'EOClsDataPreprocessor', 'EODataPreprocessor', 'EOSegDataPreprocessor',
+    'SensorMixDataPreprocessor',
     # heads
     'BottleneckProjector', 'CrossModalContrastiveHead', 'DINOProjectionHead', 'ImageLevelHead',
     'PixelClassificationHead', 'PixelPredictionHead', 'PixelRegressionHead',

@@ -13,12 +13,24 @@ from eossl.models.utils.patch_grid import upsample_grid
 from eossl.registry import MODELS
 
 from .convnextv2_masked_block import MaskedConvNeXtV2Block, pool_active
+from .wavelength_stem import WavelengthConv2d
 
 STEM_TYPES = ('mmearth', 'convnextv2')
 
 
 def _ln(channels: int) -> LayerNorm2d:
     return LayerNorm2d(channels, eps=1e-6)
+
+
+def _band_count(in_channels: int | None, bands: Sequence[str] | None, patch_embed: str) -> int:
+    """Input band count from ``in_channels`` and/or ``bands`` (default 12, S2 without B10)."""
+    if patch_embed not in ('fixed', 'wavelength') or (patch_embed == 'wavelength' and not bands):
+        raise ValueError("ConvNeXtV2FCMAE: patch_embed must be 'fixed' or 'wavelength' (which "
+                         f'needs bands), got {patch_embed!r} with bands={bands!r}')
+    if bands is not None and in_channels is not None and in_channels != len(bands):
+        raise ValueError(f'ConvNeXtV2FCMAE: in_channels={in_channels} but {len(bands)} bands '
+                         f'{tuple(bands)}')
+    return len(bands) if bands is not None else (12 if in_channels is None else in_channels)
 
 
 @MODELS.register_module()
@@ -39,7 +51,16 @@ class ConvNeXtV2FCMAE(BaseBackbone):
     Args:
         arch: ``'atto'``, ``'femto'``, ``'pico'``, ``'nano'``, ``'tiny'`` (or any of mmpretrain's
             ConvNeXt archs) or ``dict(depths=[...], channels=[...])`` with four stages.
-        in_channels: input bands (12 for S2 without B10).
+        in_channels: input bands (12 for S2 without B10); may be omitted when ``bands`` is given.
+        bands: input band names (must agree with ``in_channels``); the default bands of a
+            wavelength stem.
+        patch_embed: ``'fixed'`` (official stem) or ``'wavelength'`` (eossl option: the stem's
+            first convolution — ``initial_conv`` for ``'mmearth'``, the strided ``stem`` conv for
+            ``'convnextv2'`` — is a :class:`~.wavelength_stem.WavelengthConv2d` of the same
+            shape whose kernels are generated per band from its wavelength, so any set and order
+            of known bands runs with the same parameters; needs ``bands``).
+        wavelength_cfg: options of the wavelength stem (``band_key``, ``hidden_dims``,
+            ``num_frequencies``, ``reduction``, ``extra_bands``).
         patch_size: mask patch size in pixels, a multiple of 8.
         stem_type: see above.
         drop_zero_pixels: also treat visible pixels whose bands are all exactly 0 as inactive, as
@@ -60,12 +81,15 @@ class ConvNeXtV2FCMAE(BaseBackbone):
             config (e.g. ``Pretrained``) replaces it.
     """
 
-    def __init__(self, arch: str | dict = 'atto', in_channels: int = 12, patch_size: int = 16,
+    def __init__(self, arch: str | dict = 'atto', in_channels: int | None = None,
+                 patch_size: int = 16,
                  stem_type: str = 'mmearth', drop_zero_pixels: bool = False,
                  grn_stats: str = 'sample', drop_path_rate: float = 0.,
                  out_indices: int | Sequence[int] = -1, out_norm: bool = True,
                  gap_before_final_norm: bool = False, frozen_stages: int = 0,
-                 channels_last: bool = False, init_cfg: dict | list[dict] | None = None):
+                 channels_last: bool = False, bands: Sequence[str] | None = None,
+                 patch_embed: str = 'fixed', wavelength_cfg: dict | None = None,
+                 init_cfg: dict | list[dict] | None = None):
         super().__init__(init_cfg=init_cfg)
         arch = ConvNeXt.arch_settings[arch] if isinstance(arch, str) else arch
         depths, channels = list(arch['depths']), list(arch['channels'])
@@ -77,6 +101,8 @@ class ConvNeXtV2FCMAE(BaseBackbone):
                              f'patch_size/8, then three 2× downsamplings), got {patch_size}')
         if stem_type not in STEM_TYPES:
             raise ValueError(f'stem_type must be one of {STEM_TYPES}, got {stem_type!r}')
+        in_channels = _band_count(in_channels, bands, patch_embed)
+        self.bands = None if bands is None else tuple(bands)
         out_indices = [out_indices] if isinstance(out_indices, int) else list(out_indices)
         self.out_indices = sorted(i % 4 for i in out_indices)
         self.channels, self.patch_size, self.stem_stride = channels, patch_size, patch_size // 8
@@ -91,6 +117,11 @@ class ConvNeXtV2FCMAE(BaseBackbone):
             self.stem = nn.Sequential(nn.Conv2d(c0, c0, s, stride=s, groups=c0), _ln(c0))
         else:
             self.stem = nn.Sequential(nn.Conv2d(in_channels, c0, s, stride=s), _ln(c0))
+        if patch_embed == 'wavelength':
+            first = self.initial_conv if stem_type == 'mmearth' else self.stem
+            conv = first[0]
+            first[0] = WavelengthConv2d(c0, conv.kernel_size[0], conv.stride[0], conv.padding[0],
+                                        bias=True, bands=self.bands, **(wavelength_cfg or {}))
         self.downsample_layers = ModuleList(
             nn.Sequential(_ln(channels[i]), nn.Conv2d(channels[i], channels[i + 1], 2, stride=2))
             for i in range(3))
@@ -138,6 +169,9 @@ class ConvNeXtV2FCMAE(BaseBackbone):
             super().init_weights()
         else:
             init_fcmae_encoder(self)
+            for module in self.modules():  # the official rules are for convs, not generators
+                if isinstance(module, WavelengthConv2d):
+                    module.reset_parameters()
             self._is_init = True
         if self.channels_last:
             self.to(memory_format=torch.channels_last)

@@ -6,6 +6,8 @@ from mmpretrain.models import ResNet
 
 from eossl.registry import MODELS
 
+from .wavelength_stem import WavelengthConv2d
+
 
 @MODELS.register_module()
 class EOResNet(ResNet):
@@ -22,6 +24,13 @@ class EOResNet(ResNet):
         depth: ResNet depth.
         bands: band names in input channel order, stored as ``self.bands``.
         in_channels: number of input bands; must equal ``len(bands)`` when both are given.
+        patch_embed: ``'fixed'`` (official ``conv1``, 7×7 stride 2 over ``in_channels``) or
+            ``'wavelength'`` (eossl option: ``conv1`` is a
+            :class:`~.wavelength_stem.WavelengthConv2d` of the same shape whose kernels are
+            generated per band from its wavelength, so any set and order of known bands runs
+            with the same parameters; needs ``bands``; not with ``deep_stem``).
+        wavelength_cfg: options of the wavelength stem (``band_key``, ``hidden_dims``,
+            ``num_frequencies``, ``reduction``, ``extra_bands``).
         channels_last: store the convolution weights in ``torch.channels_last`` (NHWC) memory
             format, set at construction so DDP and the optimizer see the final layout; pair it
             with ``EODataPreprocessor(channels_last=True)`` so the inputs match (cuDNN runs
@@ -30,10 +39,20 @@ class EOResNet(ResNet):
     """
 
     def __init__(self, depth: int, bands: Sequence[str] | None = None,
-                 in_channels: int | None = None, channels_last: bool = False, **kwargs) -> None:
+                 in_channels: int | None = None, patch_embed: str = 'fixed',
+                 wavelength_cfg: dict | None = None, channels_last: bool = False,
+                 **kwargs) -> None:
         self.bands = _check_bands(bands, in_channels)
         in_channels = len(self.bands) if self.bands is not None else in_channels
+        if patch_embed not in ('fixed', 'wavelength') or patch_embed == 'wavelength' and (
+                self.bands is None or kwargs.get('deep_stem')):
+            raise ValueError("EOResNet: patch_embed must be 'fixed' or 'wavelength' (which needs "
+                             f'bands and no deep_stem), got {patch_embed!r} with bands='
+                             f"{self.bands!r}, deep_stem={kwargs.get('deep_stem', False)}")
         super().__init__(depth=depth, in_channels=in_channels, **kwargs)
+        if patch_embed == 'wavelength':
+            self.conv1 = WavelengthConv2d(self.conv1.out_channels, 7, stride=2, padding=3,
+                                          bias=False, bands=self.bands, **(wavelength_cfg or {}))
         self.channels_last = channels_last
         if channels_last:
             self.to(memory_format=torch.channels_last)

@@ -12,6 +12,7 @@ from eossl.models.utils.separable_resize import interpolate_by_matrices
 from eossl.registry import MODELS
 
 from .vit_blocks import Block, PatchEmbed
+from .wavelength_stem import WavelengthPatchEmbed
 
 ARCH_PRESETS: dict[str, dict] = {
     'small': dict(embed_dims=384, num_layers=12, num_heads=6, mlp_ratio=4.0),
@@ -21,6 +22,7 @@ ARCH_PRESETS: dict[str, dict] = {
     'giant': dict(embed_dims=1536, num_layers=40, num_heads=24, mlp_ratio=4.0),
 }
 OUT_TYPES = ('cls_token', 'featmap', 'avg_featmap', 'raw')
+PATCH_EMBEDS = ('fixed', 'wavelength')
 
 
 @MODELS.register_module()
@@ -44,7 +46,16 @@ class EOVisionTransformer(BaseModule):
         arch: 'small', 'base', 'large', 'giant' or a dict with ``embed_dims``, ``num_layers``,
             ``num_heads``, ``mlp_ratio``.
         in_channels: number of input bands. May be omitted when ``bands`` is given.
-        bands: band names, documenting which bands (in order) the first layer expects.
+        bands: band names, documenting which bands (in order) the first layer expects; with
+            ``patch_embed='wavelength'`` the default bands of the stem.
+        patch_embed: ``'fixed'`` (official: one strided ``Conv2d`` over ``in_channels`` bands,
+            DINOv2's ``patch_embed.proj``) or ``'wavelength'`` (eossl option:
+            :class:`~.wavelength_stem.WavelengthPatchEmbed`, kernels generated per band from its
+            wavelength, so any set and order of known bands embeds with the same parameters;
+            needs ``bands``; a batch naming other bands switches it, see
+            :mod:`eossl.models.utils.band_routing`).
+        wavelength_cfg: options of the wavelength stem (``band_key``, ``hidden_dims``,
+            ``num_frequencies``, ``reduction``, ``extra_bands``).
         img_size: pretraining image size; defines the stored position-embedding grid.
         patch_size: patch side p in pixels.
         qkv_bias: bias in the attention qkv projection.
@@ -73,6 +84,7 @@ class EOVisionTransformer(BaseModule):
 
     def __init__(self, arch: str | dict = 'base', in_channels: int | None = None,
                  bands: Sequence[str] | None = None, img_size: int = 224, patch_size: int = 16,
+                 patch_embed: str = 'fixed', wavelength_cfg: dict | None = None,
                  qkv_bias: bool = True, layer_scale_init_value: float | None = 1e-5,
                  num_register_tokens: int = 0, drop_rate: float = 0.0,
                  attn_drop_rate: float = 0.0, drop_path_rate: float = 0.0,
@@ -91,6 +103,9 @@ class EOVisionTransformer(BaseModule):
                              f'patch_size {patch_size}')
         if out_type not in OUT_TYPES:
             raise ValueError(f'EOVisionTransformer: out_type "{out_type}" not in {OUT_TYPES}')
+        if patch_embed not in PATCH_EMBEDS or (patch_embed == 'wavelength' and bands is None):
+            raise ValueError(f'EOVisionTransformer: patch_embed must be one of {PATCH_EMBEDS} '
+                             f"('wavelength' needs bands), got {patch_embed!r}, bands={bands!r}")
         self.embed_dims, self.num_layers = cfg['embed_dims'], cfg['num_layers']
         self.patch_size, self.img_size = patch_size, img_size
         self.num_register_tokens = num_register_tokens
@@ -101,7 +116,9 @@ class EOVisionTransformer(BaseModule):
         self.out_indices = sorted(i % self.num_layers for i in indices)
 
         dim, grid = self.embed_dims, img_size // patch_size
-        self.patch_embed = PatchEmbed(self.in_channels, dim, patch_size)
+        self.patch_embed = (
+            PatchEmbed(self.in_channels, dim, patch_size) if patch_embed == 'fixed' else
+            WavelengthPatchEmbed(dim, patch_size, self.bands, **(wavelength_cfg or {})))
         self.cls_token = nn.Parameter(torch.zeros(1, 1, dim))
         self.pos_embed = nn.Parameter(torch.zeros(1, 1 + grid * grid, dim))
         self.mask_token = nn.Parameter(torch.zeros(1, dim))
@@ -153,8 +170,9 @@ class EOVisionTransformer(BaseModule):
 
     def grid_size(self, x: torch.Tensor) -> tuple[int, int]:
         """Patch grid (H / p, W / p) of an image batch (B, C, H, W), validating its shape."""
-        if x.ndim != 4 or x.shape[1] != self.in_channels:
-            raise ValueError(f'EOVisionTransformer: expected input (B, {self.in_channels}, H, W),'
+        channels = len(getattr(self.patch_embed, 'input_bands', ())) or self.in_channels
+        if x.ndim != 4 or x.shape[1] != channels:
+            raise ValueError(f'EOVisionTransformer: expected input (B, {channels}, H, W),'
                              f' got {tuple(x.shape)}')
         h, w = x.shape[-2:]
         if h % self.patch_size or w % self.patch_size:

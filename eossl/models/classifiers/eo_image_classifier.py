@@ -1,6 +1,9 @@
 """mmpretrain's ImageClassifier with an optional frozen backbone (the linear probe)."""
+import torch
 from mmpretrain.models import ImageClassifier
+from mmpretrain.structures import DataSample
 
+from eossl.models.utils.band_routing import route_batch_bands
 from eossl.models.utils.pooling_check import check_no_double_pooling
 from eossl.registry import MODELS
 
@@ -32,6 +35,13 @@ class EOImageClassifier(ImageClassifier):
         if freeze_backbone:
             self.backbone.requires_grad_(False)
             self.backbone.eval()
+
+    def forward(self, inputs: torch.Tensor, data_samples: list[DataSample] | None = None,
+                mode: str = 'tensor'):
+        """mmpretrain's forward, after handing a wavelength backbone the bands the batch names
+        (:mod:`eossl.models.utils.band_routing`; a fixed-stem backbone is untouched)."""
+        route_batch_bands(self, data_samples)
+        return super().forward(inputs, data_samples, mode)
 
     def train(self, mode: bool = True) -> 'EOImageClassifier':
         """Set the train/eval mode; a frozen backbone always stays in eval mode."""

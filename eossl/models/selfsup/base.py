@@ -7,6 +7,8 @@ from mmengine.dist import all_reduce, get_world_size
 from mmengine.model import BaseModel
 from mmpretrain.structures import DataSample
 
+from eossl.models.utils.band_routing import route_batch_bands
+
 EOInputs = torch.Tensor | list[torch.Tensor] | dict[str, torch.Tensor | list[torch.Tensor]]
 
 
@@ -23,6 +25,9 @@ class BaseEOSelfSupervisor(BaseModel):
     algorithm would not read (e.g. PerA's ``disjoint_masks`` handed to plain SoftCon, which would
     then silently train without them) is an error naming it. ``gt_label`` is exempt: datasets
     pack it whenever they have labels, and label-free methods may ignore it.
+
+    Wavelength stems (``patch_embed='wavelength'``) receive the bands each batch names in its
+    data samples' metainfo before every forward (:mod:`eossl.models.utils.band_routing`).
     """
 
     #: data fields every algorithm may receive without reading them
@@ -47,6 +52,7 @@ class BaseEOSelfSupervisor(BaseModel):
     def forward(self, inputs: EOInputs, data_samples: list[DataSample] | None = None,
                 mode: str = 'tensor'):
         """``tensor``: features from :meth:`extract_feat`; ``loss``: a dict of loss terms."""
+        route_batch_bands(self, data_samples)
         if mode == 'tensor':
             return self.extract_feat(inputs)
         if mode == 'loss':

@@ -59,6 +59,11 @@ class PerA(BaseEOSelfSupervisor):
         self.teacher_temp = teacher_temp
         self.insert_at = self.backbone.num_layers // 2 if insert_at is None else insert_at
         self.mask_key = mask_key
+        stem_bands = getattr(self.backbone.patch_embed, 'input_bands', None)
+        if stem_bands is not None and self.pixel_head.bands is None:
+            # a wavelength encoder: the pixel head predicts the stem's default bands, and a batch
+            # of a band subset is scored on its own bands (PixelPredictionHead.bands)
+            self.pixel_head.set_bands(stem_bands)
         # the official student mask token is drawn from N(0, 0.02²) (the ViT's own is zeros)
         nn.init.normal_(self.backbone.mask_token, std=.02)
         self.teacher = EMATeacher(self.student_parts())
@@ -138,7 +143,9 @@ class PerA(BaseEOSelfSupervisor):
                 if idx.shape[1]]
         if not rows:
             return logits, None, None
-        pred = torch.cat([self.pixel_head(x).flatten(0, 1) for x, _, _ in rows])
+        # a wavelength encoder fed a band subset: score the predicted values of those bands
+        bands = getattr(self.backbone.patch_embed, 'input_bands', None)
+        pred = torch.cat([self.pixel_head(x, bands).flatten(0, 1) for x, _, _ in rows])
         target = torch.cat([self.pixel_head.target(img, idx).flatten(0, 1)
                             for _, img, idx in rows])
         return logits, pred, target

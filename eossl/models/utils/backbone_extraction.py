@@ -50,9 +50,12 @@ def first_layer(state: StateDict) -> tuple[str, int] | None:
 
     Backbones register their stem first (ViT ``patch_embed.proj``, ResNet ``conv1``, Swin
     ``patch_embed.projection``, ConvNeXt ``initial_conv.0`` / ``stem.0``), so the first 4-D
-    weight in state-dict order is the layer that sees the bands.
+    weight in state-dict order is the layer that sees the bands. A wavelength stem (its
+    ``generator`` registered first) takes any band count: ``None``.
     """
     for key, value in state.items():
+        if '.generator.' in key:
+            return None
         if key.endswith('weight') and getattr(value, 'dim', lambda: 0)() == 4:
             return key, int(value.shape[1])
     return None
