@@ -3,9 +3,10 @@
 - Per (encoder, dataset, protocol, fraction): mean ± sample standard deviation over seeds and
   the mean of the per-run bootstrap intervals' bounds.
 - Across datasets: each dataset's values are min-max normalised with a normaliser written next
-  to the result (``low`` = the best floor on that dataset, ``high`` = the best value any encoder
-  reached there, GEO-Bench's per-dataset normalisation), then the interquartile mean (IQM: the
-  mean of the middle 50 % of the normalised values, GEO-Bench's aggregate).
+  to the result (``low`` / ``high`` = the lowest / highest mean any evaluated model, floors
+  included, reached on that dataset in the same protocol and fraction: GEO-Bench's per-dataset
+  normalisation), then the interquartile mean (IQM: the mean of the middle 50 % of the
+  normalised values, GEO-Bench's aggregate).
 """
 from collections.abc import Mapping, Sequence
 
