@@ -15,17 +15,22 @@ average='micro')``) for multi-label, both in %. The 95 % confidence interval is 
 the test predictions (test samples drawn with replacement, percentile interval), so it measures
 the test-set sampling error of one trained probe; the spread over seeds is reported separately.
 """
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 C_GRID = tuple(10.0 ** e for e in range(-6, 5))
 KNN_K = 5
+MAX_ITER = 100  # scikit-learn's default; large C on separable features stops here
 
 
 def score_metric(targets: np.ndarray, scores: np.ndarray, multi_label: bool) -> float:
@@ -66,7 +71,7 @@ def _full_scores(model, feats: np.ndarray, num_classes: int, multi_label: bool) 
 
 
 def _linear(c: float, multi_label: bool):
-    base = LogisticRegression(C=c, solver='lbfgs', max_iter=1000)
+    base = LogisticRegression(C=c, solver='lbfgs', max_iter=MAX_ITER)
     return OneVsRestClassifier(base) if multi_label else base
 
 
@@ -77,7 +82,7 @@ def _check(name: str, feats: np.ndarray, targets: np.ndarray) -> None:
         raise ValueError(f'{name}: no samples')
 
 
-def run_probe(kind: str, train: tuple[np.ndarray, np.ndarray], val: tuple[np.ndarray, np.ndarray],
+def _run_probe(kind: str, train: tuple[np.ndarray, np.ndarray], val: tuple[np.ndarray, np.ndarray],
               test: tuple[np.ndarray, np.ndarray], num_classes: int, multi_label: bool,
               seed: int = 0, draws: int = 1000) -> dict:
     """Fit probe ``kind`` (``'knn'`` or ``'linear'``) and score it on test.
@@ -124,3 +129,24 @@ def run_probe(kind: str, train: tuple[np.ndarray, np.ndarray], val: tuple[np.nda
                              len(targets), draws=draws, seed=seed)
     return dict(metric='mAP_micro' if multi_label else 'accuracy', value=value, ci_low=low,
                 ci_high=high, n_test=len(targets), **extra)
+
+
+def run_probe(*args, **kwargs) -> dict:
+    """:func:`_run_probe` with BLAS limited to one thread.
+
+    Thousands of tiny L-BFGS fits (11 values of C × classes) with a multi-threaded BLAS spend
+    their time synchronising threads: 15× slower on a loaded 2-core machine.
+    Scikit-learn's convergence warnings (large C on separable features) and one-vs-rest's
+    notes on classes absent from a small training fraction are silenced: both are expected.
+    """
+    with threadpool_limits(limits=1), quiet_sklearn():
+        return _run_probe(*args, **kwargs)
+
+
+@contextmanager
+def quiet_sklearn() -> Iterator[None]:
+    """Silence ConvergenceWarning and sklearn.multiclass's absent-label UserWarning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', ConvergenceWarning)
+        warnings.filterwarnings('ignore', category=UserWarning, module='sklearn.multiclass')
+        yield

@@ -13,8 +13,9 @@ import torch
 import torch.nn.functional as F
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
-from .probes import C_GRID, KNN_K, _linear, bootstrap_ci
+from .probes import C_GRID, KNN_K, _linear, bootstrap_ci, quiet_sklearn
 
 MAX_TRAIN_CELLS = 20000
 
@@ -85,7 +86,7 @@ def _fit_cells(kind: str, feats: np.ndarray, masks: np.ndarray, num_classes: int
     return model.fit(scaler.transform(x), labels), scaler
 
 
-def run_seg_probe(kind: str, train: tuple[np.ndarray, np.ndarray],
+def _run_seg_probe(kind: str, train: tuple[np.ndarray, np.ndarray],
                   val: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray],
                   num_classes: int, ignore_index: int = 255, seed: int = 0,
                   draws: int = 1000) -> dict:
@@ -117,3 +118,9 @@ def run_seg_probe(kind: str, train: tuple[np.ndarray, np.ndarray],
     low, high = bootstrap_ci(lambda i: miou(conf[i].sum(0)), len(conf), draws=draws, seed=seed)
     return dict(metric='mIoU', value=miou(conf.sum(0)), ci_low=low, ci_high=high,
                 n_test=len(conf), **extra)
+
+
+def run_seg_probe(*args, **kwargs) -> dict:
+    """:func:`_run_seg_probe` with BLAS limited to one thread (see :func:`.probes.run_probe`)."""
+    with threadpool_limits(limits=1), quiet_sklearn():
+        return _run_seg_probe(*args, **kwargs)
