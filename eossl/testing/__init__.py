@@ -17,6 +17,8 @@ _EXPORTS = {
     'make_fake_ssl4eo_s12': 'ssl4eo_s12',
     'make_fake_eurosat': 'eurosat',
     'make_fake_dfc2020': 'dfc2020',
+    'make_fake_copernicus_bench': 'copernicus_bench',
+    'make_fake_geobench': 'geobench',
     'make_scenes': 'structured_scenes',
     'make_structured_ssl4eo_s12': 'structured_layouts',
     'make_structured_sen12ms': 'structured_layouts',

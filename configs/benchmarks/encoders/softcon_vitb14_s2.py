@@ -1,0 +1,10 @@
+# SoftCon ViT-B/14, 13-band Sentinel-2 L1C (official B13_vitb14_softcon.pth), as Copernicus-Bench
+# evaluates it: 224 px inputs, SSL4EO-S12 L1C statistics (the pretraining normalisation).
+#   eossl-benchmark --encoder configs/benchmarks/encoders/softcon_vitb14_s2.py \
+#       --weights B13_vitb14_softcon.pth --weights-format softcon --suite ...
+name = 'SoftCon ViT-B/14 (S2)'
+bands = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B10', 'B11', 'B12')
+stats = 'ssl4eo_s12:s2_l1c'
+img_size = 224
+backbone = dict(type='eossl.EOVisionTransformer', arch='base', bands=bands, img_size=img_size,
+                patch_size=14, layer_scale_init_value=1e-5)

@@ -1,0 +1,127 @@
+"""Benchmark an encoder the way the field does: every dataset × protocol × fraction × seed.
+
+``eossl-benchmark --encoder SPEC --suite SUITE [--weights FILE --weights-format F]
+[--data-root DIR] [--work-dir DIR]``
+
+SPEC is an encoder spec (``configs/benchmarks/encoders/``: backbone, bands, stats, img_size);
+SUITE a suite (``configs/benchmarks/suites/``: datasets, protocols, fractions, seeds, floors).
+Weights: an eossl pretraining checkpoint (``eossl``), a file of ``eossl-extract-backbone``
+(``backbone``), an official SoftCon checkpoint (``softcon``, converted) or none (``random``).
+Writes ``results.json`` (after every run; rerunning resumes), ``results.md`` (the table with
+floors, published references, CIs and the normalised IQM) and ``benchmark.png``.
+``--demo`` writes fixtures of every suite and a demo backbone checkpoint under the work dir and
+benchmarks the tiny demo ViT on them (a few CPU minutes, nothing downloaded).
+"""
+import argparse
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+from mmengine.config import Config, DictAction
+from mmengine.registry import init_default_scope
+
+import eossl
+from eossl.evaluation.encoder import WEIGHT_FORMATS, build_encoder
+from eossl.evaluation.report import figure, markdown
+from eossl.evaluation.suite import run_suite
+
+CONFIGS = Path(__file__).resolve().parents[1] / '.mim' / 'configs' / 'benchmarks'
+DEMO_ENCODER = 'encoders/vit_tiny_demo_s2.py'
+DEMO_SUITES = {'copernicus_l2_frozen.py': 'copernicus_bench', 'geobench_frozen.py': 'geobench'}
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--encoder', help='encoder spec (configs/benchmarks/encoders/*.py)')
+    parser.add_argument('--suite', help='suite config (configs/benchmarks/suites/*.py)')
+    parser.add_argument('--weights', help='weights file (see --weights-format)')
+    parser.add_argument('--weights-format', choices=WEIGHT_FORMATS, default=None,
+                        help="default: 'backbone' with --weights, else 'random'")
+    parser.add_argument('--data-root', help="overrides the suite's data_root")
+    parser.add_argument('--work-dir', default='work_dirs/benchmark')
+    parser.add_argument('--missing-bands', choices=('fill', 'drop'),
+                        help="overrides the suite's missing_bands")
+    parser.add_argument('--demo', action='store_true',
+                        help='fixtures + demo checkpoint + tiny ViT (see the module docstring)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override suite fields, e.g. seeds=[0] fractions=[1.0]')
+    args = parser.parse_args(argv)
+    if not args.demo and not (args.encoder and args.suite):
+        parser.error('give --encoder and --suite (or --demo)')
+    return args
+
+
+def _config(path: str) -> str:
+    """``path`` itself, else the same path under the shipped configs/benchmarks."""
+    if os.path.isfile(path):
+        return path
+    shipped = CONFIGS / path.split('configs/benchmarks/')[-1]
+    if shipped.is_file():
+        return str(shipped)
+    raise FileNotFoundError(f'{path}: no such file (nor {shipped})')
+
+
+def run_one(encoder_spec: str, suite_path: str, weights: str | None, weights_format: str,
+            work_dir: Path, data_root: str | None, missing: str | None,
+            options: dict | None) -> dict:
+    """Benchmark one encoder on one suite; returns the results dict."""
+    suite = Config.fromfile(_config(suite_path))
+    if options:
+        suite.merge_from_dict(options)
+    if missing:
+        suite.missing_bands = missing
+    root = Path(data_root or suite.get('data_root', '.'))
+    for entry in suite.datasets:
+        entry['dataset']['data_root'] = str(root / entry['dataset']['data_root'])
+    spec = _config(encoder_spec)
+    encoder = build_encoder(spec, weights, weights_format)
+    random = build_encoder(spec, None, 'random', seed=0)
+    random.name = 'random'
+    results = run_suite(suite, encoder, random, work_dir)
+    table = markdown(results, encoder.name)
+    (work_dir / 'results.md').write_text(table, encoding='utf-8')
+    png = figure(results, encoder.name, work_dir / 'benchmark.png')
+    print(table)
+    print(f'wrote {work_dir / "results.json"}, {work_dir / "results.md"}'
+          + (f', {png}' if png else ''))
+    return results
+
+
+def demo(work_dir: Path, options: dict | None) -> dict:
+    """Fixtures of every suite, a demo backbone checkpoint, and both suites on the tiny ViT."""
+    from eossl.testing.copernicus_bench import make_fake_copernicus_bench
+    from eossl.testing.geobench import make_fake_geobench
+    data = work_dir / 'data'
+    if not (data / 'copernicus_bench').is_dir():
+        make_fake_copernicus_bench(data / 'copernicus_bench')
+        make_fake_geobench(data / 'geobench')
+    checkpoint = work_dir / 'demo_backbone.pth'
+    if not checkpoint.is_file():
+        encoder = build_encoder(_config(DEMO_ENCODER), seed=1)
+        torch.save({'state_dict': {f'backbone.{k}': v for k, v in
+                                   encoder.backbone.state_dict().items()}}, checkpoint)
+    options = dict(dict(seeds=[0, 1], bootstrap_draws=200), **(options or {}))
+    out = {}
+    for suite, folder in DEMO_SUITES.items():
+        out[suite] = run_one(DEMO_ENCODER, f'suites/{suite}', str(checkpoint), 'backbone',
+                             work_dir / Path(suite).stem, str(data / folder), None, options)
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> dict:
+    """Run the benchmark; returns the results (``{suite: results}`` with ``--demo``)."""
+    args = parse_args(argv)
+    eossl.register_all_modules(init_default_scope=False)
+    init_default_scope('eossl')
+    work_dir = Path(args.work_dir)
+    if args.demo:
+        return demo(work_dir, args.cfg_options)
+    weights_format = args.weights_format or ('backbone' if args.weights else 'random')
+    return run_one(args.encoder, args.suite, args.weights, weights_format, work_dir,
+                   args.data_root, args.missing_bands, args.cfg_options)
+
+
+if __name__ == '__main__':
+    main()
