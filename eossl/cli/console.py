@@ -115,3 +115,8 @@ def visualize_pera() -> int:
 def list_weights() -> int:
     """``eossl-list-weights``."""
     return run('list_weights')
+
+
+def export() -> int:
+    """``eossl-export``."""
+    return run('export')
