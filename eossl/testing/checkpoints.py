@@ -31,11 +31,12 @@ model = dict(
 
 
 def write_tiny_vit_recipe(folder: str | Path, bands: Sequence[str] = S2_L1C, img_size: int = 28,
-                          patch_size: int = 14) -> Path:
-    """Write ``tiny_vit_recipe.py`` (a SoftCon-type recipe with a tiny ViT) into ``folder``."""
+                          patch_size: int = 14, arch: str | dict = TINY_VIT_ARCH) -> Path:
+    """Write ``tiny_vit_recipe.py`` (a SoftCon-type recipe with a ViT, by default a 2-block
+    32-wide one; ``arch='small'`` for a ViT-S) into ``folder``."""
     path = Path(folder) / 'tiny_vit_recipe.py'
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(_RECIPE.format(bands=tuple(bands), arch=TINY_VIT_ARCH, size=img_size,
+    path.write_text(_RECIPE.format(bands=tuple(bands), arch=arch, size=img_size,
                                    patch=patch_size))
     return path
 
