@@ -14,7 +14,9 @@ import torch
 from torch import nn
 
 from eossl.apis.model import EOInferenceModel, init_model
+from eossl.compat import safe_torch_load
 from eossl.models.backbones import EOVisionTransformer
+from eossl.models.utils.backbone_extraction import extract_backbone, strip_prefix
 
 
 def load_encoder(weights: str | None = None, config: str | Path | None = None,
@@ -56,3 +58,11 @@ def pooled_features(backbone: nn.Module, x: torch.Tensor, pooling: str = 'auto')
         return last[:, 0] if mode == 'cls' else \
             last[:, 1 + backbone.num_register_tokens:].mean(dim=1)
     return last.mean(dim=(2, 3)) if last.dim() == 4 else last
+
+
+def checkpoint_backbone_state(path: str | Path,
+                              modality: str | None = None) -> dict[str, torch.Tensor]:
+    """The backbone tensors (no prefix) of an eossl checkpoint (training run, EMA teacher by
+    default) or of a file from ``eossl-extract-backbone``."""
+    state, _ = extract_backbone(safe_torch_load(path), modality=modality)
+    return strip_prefix(state, 'backbone.')

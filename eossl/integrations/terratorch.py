@@ -28,13 +28,12 @@ import torch
 from mmengine.registry import DefaultScope
 from torch import nn
 
-from eossl.compat import safe_torch_load
 from eossl.datasets.bands import band_names
-from eossl.models.utils.backbone_extraction import extract_backbone, strip_prefix
 from eossl.models.weights import get_weights, list_weights, load_weights
 from eossl.registry import MODELS
 
 from .band_mapping import channel_plan, eossl_band_name, select_channels
+from .encoder import checkpoint_backbone_state
 
 PREFIX = 'eossl'
 _VIT = dict(type='eossl.EOVisionTransformer', img_size=224, patch_size=14,
@@ -84,12 +83,6 @@ class EOSSLTerraTorchBackbone(nn.Module):
         return list(self.backbone(select_channels(x, self.index)))
 
 
-def _checkpoint_state(path: str | Path, modality: str | None) -> dict[str, torch.Tensor]:
-    """The backbone tensors (no prefix) of an eossl checkpoint or extracted backbone file."""
-    state, _ = extract_backbone(safe_torch_load(path), modality=modality)
-    return strip_prefix(state, 'backbone.')
-
-
 def build_eossl_backbone(name: str, model_bands: Sequence[object] | None = None,
                          pretrained: bool = False, ckpt_path: str | Path | None = None,
                          weights: str | None = None, modality: str | None = None,
@@ -130,7 +123,7 @@ def build_eossl_backbone(name: str, model_bands: Sequence[object] | None = None,
     cfg.update(overrides)
     with DefaultScope.overwrite_default_scope('eossl'):
         backbone = MODELS.build(cfg)
-    state = (_checkpoint_state(ckpt_path, modality) if ckpt_path is not None else
+    state = (checkpoint_backbone_state(ckpt_path, modality) if ckpt_path is not None else
              load_weights(source, download) if source is not None else None)
     if state is not None:
         try:
