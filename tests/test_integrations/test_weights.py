@@ -91,3 +91,20 @@ def test_cli_prints_the_catalogue(capsys, offline_hub):
         <= set(entries[0])
     assert cli.main(['--download', 'no_such_weights']) == 1
     assert 'no weights named' in capsys.readouterr().out
+
+
+def test_rgb_inflated_init_reads_a_named_dinov2_placed_by_hand(offline_hub, tmp_path):
+    """The SoftCon recipes' RGB start: init_cfg RGBInflatedPretrained with weights://dinov2_*."""
+    dinov2 = official_softcon_vit_state(in_chans=3, img_size=518, seed=3)
+    placed = tmp_path / 'eossl_weights' / 'dinov2_vits14.pth'  # $EOSSL_WEIGHTS_DIR/<name>.pth
+    placed.parent.mkdir(parents=True)
+    torch.save(dinov2, placed)
+    bands = get_weights('softcon_vits14_s2').bands
+    backbone = MODELS.build(dict(
+        type='EOVisionTransformer', arch='small', bands=bands, img_size=224, patch_size=14,
+        init_cfg=dict(type='RGBInflatedPretrained', checkpoint='weights://dinov2_vits14',
+                      prefix='backbone.', strategy='copy', fill='mean')))
+    backbone.init_weights()
+    torch.testing.assert_close(backbone.blocks[2].attn.proj.weight,
+                               dinov2['blocks.2.attn.proj.weight'])
+    assert backbone.pos_embed.shape == (1, 257, 384)  # resampled from DINOv2's 37 x 37 grid
