@@ -45,14 +45,14 @@ def test_nothing_is_found_or_fetched_by_default(offline_hub):
         init_model('softcon_vits14_s2', download=True)  # offline and not cached: refused
 
 
-@pytest.mark.parametrize('chunks', [0, 4])
-def test_official_softcon_state_dict_loads_by_name_from_the_hub_cache(offline_hub, chunks):
-    state = official_softcon_vit_state(in_chans=13, chunks=chunks)
+def test_official_softcon_state_dict_loads_by_name_from_the_hub_cache(offline_hub):
+    # DINOv2's chunked block layout (blocks.{chunk}.{i}); the plain one: test_pangaea.py
+    state = official_softcon_vit_state(in_chans=13, chunks=4)
     populate_hub_cache(offline_hub, 'wangyi111/softcon', 'B13_vits14_softcon.pth', state)
-    model = init_model('softcon_vits14_s2', download=chunks > 0)  # the download path, offline
+    model = init_model('softcon_vits14_s2', download=True)  # the download path, offline
     backbone = model.feature_extractor
     assert model.bands == get_weights('softcon_vits14_s2').bands
-    qkv = 'blocks.0.1.attn.qkv.weight' if chunks else 'blocks.1.attn.qkv.weight'
+    qkv = 'blocks.0.1.attn.qkv.weight'
     torch.testing.assert_close(backbone.blocks[1].attn.qkv.weight, state[qkv], rtol=0, atol=0)
     torch.testing.assert_close(backbone.pos_embed, state['pos_embed'], rtol=0, atol=0)
     assert torch.allclose(model.mean.view(-1)[1], torch.tensor(1390.78157673))
