@@ -108,3 +108,22 @@ def test_rgb_inflated_init_reads_a_named_dinov2_placed_by_hand(offline_hub, tmp_
     torch.testing.assert_close(backbone.blocks[2].attn.proj.weight,
                                dinov2['blocks.2.attn.proj.weight'])
     assert backbone.pos_embed.shape == (1, 257, 384)  # resampled from DINOv2's 37 x 37 grid
+
+
+def test_official_softcon_resnet_layout_loads_by_name(offline_hub, tmp_path):
+    """SoftCon's README recipe for its RN50: torchvision resnet50, 2-band conv1, fc = Identity."""
+    from torchvision.models import resnet50
+    official = resnet50()
+    official.conv1 = torch.nn.Conv2d(2, 64, kernel_size=7, stride=2, padding=3, bias=False)
+    official.fc = torch.nn.Identity()
+    placed = tmp_path / 'eossl_weights' / 'softcon_rn50_s1.pth'
+    placed.parent.mkdir(parents=True)
+    torch.save(official.state_dict(), placed)
+    model = init_model('softcon_rn50_s1')
+    assert model.bands == ('VV', 'VH')
+    torch.testing.assert_close(model.feature_extractor.layer4[2].conv3.weight,
+                               official.layer4[2].conv3.weight)
+    x = torch.randn(1, 2, 64, 64)
+    with torch.no_grad():  # the same features as the official model (before its pooling)
+        expected = torch.nn.Sequential(*list(official.children())[:-2]).eval()(x)
+        torch.testing.assert_close(model.feature_extractor(x)[-1], expected)
