@@ -10,6 +10,7 @@ PyTorch on random input (ONNX through ONNX Runtime on CPU); the largest differen
 and above ``--atol`` the command fails.
 """
 import argparse
+import sys
 from pathlib import Path
 
 import torch
@@ -50,14 +51,15 @@ def main(argv: list[str] | None = None) -> int:
         x = torch.randn(3, len(model.bands), *size)
         diff = max_difference(out, args.format, model, x)
     except (KeyError, ValueError, FileNotFoundError, RuntimeError) as err:
-        print(f'eossl-export: error: {err}')
+        message = err.args[0] if isinstance(err, KeyError) and err.args else err
+        print(f'eossl-export: error: {message}', file=sys.stderr)  # str(KeyError) quotes
         return 1
     print(f'wrote {out} ({args.format}, {model.task}, {len(model.bands)} bands, traced at '
           f'{h}x{w}, dynamic {meta["dynamic_axes"].get("x", [])}); max |export - PyTorch| '
           f'= {diff:.2e} at batch 3, {size[0]}x{size[1]}')
     if diff > args.atol:
         print(f'eossl-export: error: {out} differs from PyTorch by {diff:.2e} > --atol '
-              f'{args.atol:g}')
+              f'{args.atol:g}', file=sys.stderr)
         return 1
     return 0
 

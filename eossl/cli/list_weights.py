@@ -10,6 +10,7 @@ Nothing touches the network except ``--download``.
 """
 import argparse
 import json
+import sys
 
 from eossl.models.weights import (
     WeightsNotFoundError,
@@ -68,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(_table())
     except (KeyError, ValueError, FileNotFoundError) as err:
-        print(f'eossl-list-weights: error: {err}')
+        message = err.args[0] if isinstance(err, KeyError) and err.args else err
+        print(f'eossl-list-weights: error: {message}', file=sys.stderr)  # str(KeyError) quotes
         return 1
     return 0
 

@@ -90,7 +90,8 @@ def test_cli_prints_the_catalogue(capsys, offline_hub):
     assert {'bands', 'mean', 'std', 'input_size', 'modality', 'sha256', 'url', 'converter'} \
         <= set(entries[0])
     assert cli.main(['--download', 'no_such_weights']) == 1
-    assert 'no weights named' in capsys.readouterr().out
+    error = capsys.readouterr().err
+    assert error.startswith("eossl-list-weights: error: no weights named 'no_such")
 
 
 def test_rgb_inflated_init_reads_a_named_dinov2_placed_by_hand(offline_hub, tmp_path):
