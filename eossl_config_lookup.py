@@ -10,6 +10,13 @@ seconds). When ``mmengine.config.config`` is first imported, ``Config.fromfile``
 ``Config._get_cfg_path`` are wrapped so that the first ``eossl::`` name imports eossl, whose lookup
 then resolves it. Processes that never name an ``eossl::`` recipe are unchanged. An editable
 install has no ``.pth`` (there ``import eossl`` first, as every eossl tool does).
+
+The same hook gives TerraTorch its ``eossl`` backbones: when ``terratorch.registry`` is first
+imported, eossl is imported before it (TerraTorch's registry imports mmseg when it is installed,
+and mmseg needs eossl's mmcv-lite fallback for ``mmcv.ops``: without it ``import terratorch``
+fails in an environment that has eossl), and an ``eossl`` source is added to its
+``BACKBONE_REGISTRY`` after it; the backbone module is imported when a config names an
+``eossl_*`` backbone. In an editable install, ``import eossl.integrations.terratorch`` first.
 """
 import importlib.abc
 import importlib.machinery
@@ -17,6 +24,7 @@ import sys
 from types import ModuleType
 
 CONFIG_MODULE = 'mmengine.config.config'
+TERRATORCH_REGISTRY = 'terratorch.registry'
 PREFIX = 'eossl::'
 
 
@@ -35,8 +43,55 @@ def _import_eossl_on_first_use(config_cls: type, name: str) -> None:
     setattr(config_cls, name, staticmethod(call))
 
 
+def _wrap_config(module: ModuleType) -> None:
+    """Make ``Config.fromfile`` / ``_get_cfg_path`` import eossl for an ``eossl::`` name."""
+    for name in ('fromfile', '_get_cfg_path'):
+        _import_eossl_on_first_use(module.Config, name)
+
+
+class _LazyEOSSLBackbones:
+    """TerraTorch backbone source that imports ``eossl.integrations.terratorch`` on first use."""
+
+    def _source(self):
+        from eossl.integrations.terratorch import EOSSL_BACKBONES
+        return EOSSL_BACKBONES
+
+    def __iter__(self):
+        return iter(self._source())
+
+    def __len__(self) -> int:
+        return len(self._source())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._source()
+
+    def __getitem__(self, name: str):
+        return self._source()[name]
+
+    def build(self, name: str, *args, **kwargs):
+        return self._source().build(name, *args, **kwargs)
+
+
+def _add_eossl_backbones(module: ModuleType) -> None:
+    """Give TerraTorch's ``BACKBONE_REGISTRY`` the lazy ``eossl`` source."""
+    registry = getattr(module, 'BACKBONE_REGISTRY', None)
+    if registry is not None and hasattr(registry, 'register_source'):
+        try:
+            registry.register_source('eossl', _LazyEOSSLBackbones())
+        except KeyError:  # already there
+            pass
+
+
+def _import_eossl() -> None:
+    import eossl  # noqa: F401  (eossl.compat: mmseg importable on mmcv-lite)
+
+
+AFTER_LOAD = {CONFIG_MODULE: _wrap_config, TERRATORCH_REGISTRY: _add_eossl_backbones}
+BEFORE_LOAD = {TERRATORCH_REGISTRY: _import_eossl}
+
+
 class _WrapConfigAfterLoad(importlib.abc.Loader):
-    """Runs the real loader of ``mmengine.config.config``, then wraps its ``Config``."""
+    """Runs a module's ``BEFORE_LOAD`` step, its real loader, then its ``AFTER_LOAD`` step."""
 
     def __init__(self, loader: importlib.abc.Loader) -> None:
         self.loader = loader
@@ -48,16 +103,17 @@ class _WrapConfigAfterLoad(importlib.abc.Loader):
         return self.loader.create_module(spec)
 
     def exec_module(self, module: ModuleType) -> None:
+        if module.__name__ in BEFORE_LOAD:
+            BEFORE_LOAD[module.__name__]()
         self.loader.exec_module(module)
-        for name in ('fromfile', '_get_cfg_path'):
-            _import_eossl_on_first_use(module.Config, name)
+        AFTER_LOAD[module.__name__](module)
 
 
 class _ConfigModuleFinder(importlib.abc.MetaPathFinder):
-    """Finds ``mmengine.config.config`` as usual and hands it the wrapping loader."""
+    """Finds the modules of ``AFTER_LOAD`` as usual and hands them the wrapping loader."""
 
     def find_spec(self, fullname: str, path, target=None):
-        if fullname != CONFIG_MODULE:
+        if fullname not in AFTER_LOAD:
             return None
         spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
         if spec is not None and spec.loader is not None:

@@ -31,6 +31,7 @@ from torch import nn
 
 from eossl.datasets.bands import resolve_band_order, split_spec, stored_band_order
 from eossl.models.utils.backbone_extraction import extract_backbone, strip_prefix
+from eossl.models.weights import SCHEME, get_weights, is_weights_name, locate, weights_recipe
 
 TASKS = ('embedding', 'classification', 'segmentation')
 
@@ -164,11 +165,14 @@ def _load_backbone(backbone: nn.Module, checkpoint: str, modality: str | None,
 
 def init_model(config: str | Path | Config, checkpoint: str | Path | None = None,
                device: str | torch.device = 'cpu', *, modality: str | None = None,
-               source: str = 'auto', cfg_options: dict | None = None) -> EOInferenceModel:
+               source: str = 'auto', cfg_options: dict | None = None,
+               download: bool = False) -> EOInferenceModel:
     """Build a recipe's model for inference (eval mode, no gradients needed).
 
     Args:
-        config: recipe path, ``eossl::<name>`` or a Config.
+        config: recipe path, ``eossl::<name>``, a Config, or a named weight of
+            :mod:`eossl.models.weights` (``'softcon_vits14_s2'``): its encoder, bands and
+            statistics, loaded from the local file (``checkpoint`` must then be None).
         checkpoint: a training checkpoint of the recipe (downstream: the whole model; pretraining:
             its backbone is extracted, PerA's EMA teacher by default) or, for a pretraining recipe,
             a backbone file from ``extract_backbone``. None keeps the constructor's random
@@ -178,11 +182,19 @@ def init_model(config: str | Path | Config, checkpoint: str | Path | None = None
         source: pretraining checkpoints with an EMA teacher: ``'auto'`` (teacher), ``'teacher'``
             or ``'student'``.
         cfg_options: overrides merged into the recipe (as ``--cfg-options``).
+        download: a named weight that is not on this machine is fetched (hub cache) first;
+            False (default) never touches the network.
 
     Raises:
         ValueError: naming the recipe for a recipe without bands or statistics, a modality that
             does not fit, or a checkpoint whose keys do not match the model.
     """
+    if is_weights_name(config):
+        if checkpoint is not None:
+            raise ValueError(f'init_model({config!r}): a named weight brings its own file; '
+                             f'got checkpoint={checkpoint!r} too')
+        locate(get_weights(config), download=download)  # fetched only when asked
+        config, checkpoint = weights_recipe(config), f'{SCHEME}{config}'
     cfg = load_config(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)

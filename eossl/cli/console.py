@@ -110,3 +110,13 @@ def visualize_contrastive() -> int:
 def visualize_pera() -> int:
     """``eossl-visualize-pera``."""
     return run('visualize_pera')
+
+
+def list_weights() -> int:
+    """``eossl-list-weights``."""
+    return run('list_weights')
+
+
+def export() -> int:
+    """``eossl-export``."""
+    return run('export')

@@ -37,6 +37,7 @@ from .losses import (
 )
 from .necks import FCMAEDecoder, ProjectionMLP
 from .selfsup import MPMAE, BaseEOSelfSupervisor, DualSimCLR, PerA, SoftCon
+from .weights import build_backbone, get_weights, list_weights  # registers weights://
 
 __all__ = [
     # backbones
@@ -56,4 +57,6 @@ __all__ = [
     'FCMAEDecoder', 'ProjectionMLP',
     # self-supervised algorithms
     'BaseEOSelfSupervisor', 'DualSimCLR', 'MPMAE', 'PerA', 'SoftCon',
+    # named weights
+    'build_backbone', 'get_weights', 'list_weights',
 ]

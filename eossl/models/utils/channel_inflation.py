@@ -97,13 +97,17 @@ def resize_pos_embed(pos_embed: torch.Tensor, grid: tuple[int, int], num_prefix:
 
 
 def read_state_dict(source: StateDict | str | Path, prefix: str | None = None) -> dict:
-    """A flat ``{name: tensor}`` from a mapping or a local file (never a URL).
+    """A flat ``{name: tensor}`` from a mapping, a local file (never a URL) or a named weight.
 
     A file is read with ``torch.load(weights_only=True)``; a ``{'state_dict': ...}`` or
-    ``{'model': ...}`` wrapper is unwrapped. With ``prefix`` (e.g. ``'backbone.'``) only the
-    keys that start with it are kept, without it.
+    ``{'model': ...}`` wrapper is unwrapped. ``'weights://NAME'`` reads the local file of a named
+    weight (:mod:`eossl.models.weights`; keys under ``backbone.``). With ``prefix`` (e.g.
+    ``'backbone.'``) only the keys that start with it are kept, without it.
     """
-    if isinstance(source, (str, Path)):
+    if isinstance(source, str) and source.startswith('weights://'):
+        from eossl.models.weights import SCHEME, weights_checkpoint
+        source = weights_checkpoint(source[len(SCHEME):])
+    elif isinstance(source, (str, Path)):
         path = Path(source)
         if not path.is_file():
             raise FileNotFoundError(f'RGB checkpoint {path} does not exist (eossl never downloads '

@@ -1,0 +1,1 @@
+"""Hydra config folder for torchgeo-bench (``hydra.searchpath=[pkg://eossl.integrations.torchgeo_bench_conf]``)."""
