@@ -135,3 +135,23 @@ def test_softcon_target_is_the_label_cosine_row_normalised():
     cos = 2 ** -0.5
     expected = torch.tensor([[1, cos, 0], [cos, 1, cos], [0, cos, 1]])
     assert torch.allclose(target, expected / expected.sum(1, keepdim=True))
+
+
+def test_contrastive_figure_refuses_a_checkpoint_of_another_recipe(tmp_path, repo_root,
+                                                                   bigearthnet_example):
+    """It used to load non-strictly and silently: a figure of an untrained model, exit 0."""
+    from mmengine.config import Config
+
+    from eossl.registry import MODELS
+    cfg = Config.fromfile(str(repo_root / DUAL_DEMO))
+    cfg.model.s1_neck.out_channels = cfg.model.s2_neck.out_channels = 64
+    checkpoint = tmp_path / 'narrow.pth'
+    torch.save({'state_dict': MODELS.build(cfg.model).state_dict()}, checkpoint)
+    out = tmp_path / 'c.png'
+    with pytest.raises(ValueError, match=r'narrow\.pth does not match .*4 shape mismatches '
+                                         r'\(s1_neck\.mlp\.[0-9.]*weight \(64, 512\) in the '
+                                         r'checkpoint, \(128, 512\) in the model'):
+        visualize_contrastive.main([str(repo_root / DUAL_DEMO), str(checkpoint), '--out',
+                                    str(out), '--cfg-options',
+                                    f'train_dataloader.dataset.data_root={bigearthnet_example}'])
+    assert not out.exists()
