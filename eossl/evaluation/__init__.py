@@ -1,4 +1,7 @@
-"""Evaluation without a trained head: feature extraction and the weighted kNN probe."""
+"""Evaluation: feature extraction, the weighted kNN probe, and the multi-label mAP whose key
+names its definition (over the present classes or over all)."""
 from .knn import extract_features, knn_metrics, knn_scores, label_matrix
+from .multilabel_ap import MultiLabelAveragePrecision, mean_average_precision
 
-__all__ = ['extract_features', 'knn_metrics', 'knn_scores', 'label_matrix']
+__all__ = ['extract_features', 'knn_metrics', 'knn_scores', 'label_matrix',
+           'MultiLabelAveragePrecision', 'mean_average_precision']

@@ -20,7 +20,7 @@ train_dataloader = dict(batch_size=6, num_workers=0,
                         sampler=dict(type='DefaultSampler', shuffle=True), dataset=dataset)
 val_dataloader = dict(batch_size=6, num_workers=0,
                       sampler=dict(type='DefaultSampler', shuffle=False), dataset=dataset)
-val_evaluator = [dict(type='AveragePrecision'), dict(type='MultiLabelMetric', average='macro')]
+val_evaluator = [dict(type='eossl.MultiLabelAveragePrecision'), dict(type='MultiLabelMetric', average='macro')]
 val_cfg = dict()
 # the test split is the same six pairs, so that tools/test.py runs on the demo as on a benchmark
 test_dataloader = val_dataloader
