@@ -6,8 +6,8 @@ mmsegmentation 1.2.2 nevertheless runs ``from mmcv.ops import point_sample`` (mo
 decode_heads/san_head.py, utils/mask_classification.py) and ``from mmcv.ops import
 sigmoid_focal_loss`` (models/losses/focal_loss.py) unguarded, which breaks ``import mmseg.models``.
 With a full mmcv build (compiled ops) nothing here activates; with mmcv-lite the fallback also
-silences mmcv's "install mmcv rather than mmcv-lite" import warning. Remove once mmsegmentation guards
-these imports, or once eossl requires a full mmcv.
+silences mmcv's "install mmcv rather than mmcv-lite" import warning. Remove once mmsegmentation
+guards these imports, or once eossl requires a full mmcv.
 """
 import sys
 import types
