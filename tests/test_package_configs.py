@@ -107,3 +107,25 @@ def test_collate_scope_selects_the_registry_and_unknown_names_are_named():
     assert resolve_collate_scope(dict(batch_size=2)) == dict(batch_size=2)
     with pytest.raises(KeyError, match="no function 'nope' is registered in scope 'eossl'"):
         resolve_collate_scope(dict(collate_fn=dict(type='nope', _scope_='eossl')))
+
+
+def test_list_recipes_names_every_shipped_recipe_and_filters(capsys, repo_root):
+    from eossl.cli import list_recipes
+    shipped = {f'eossl::{p.relative_to(repo_root / "configs").as_posix()}'
+               for p in (repo_root / 'configs').rglob('*.py') if '_base_' not in p.parts}
+    assert set(list_recipes.main(['--all'])) == shipped
+    pretraining = list_recipes.main([])
+    assert 'eossl::pera_vits.py' in pretraining
+    assert not any(n.startswith('eossl::benchmarks/') for n in pretraining)
+    assert list_recipes.main(['mpmae', '56']) == [
+        'eossl::mpmae/mpmae_convnextv2-atto_all-uncertainty_200e_mmearth-56.py',
+        'eossl::mpmae/mpmae_convnextv2-atto_s2_200e_mmearth-56.py']
+    assert 'eossl::pera_vits.py  PerA, ViT-S/16' in capsys.readouterr().out
+
+
+def test_a_mistyped_name_suggests_the_nearest_recipes():
+    with pytest.raises(FileNotFoundError, match=r"did you mean eossl::pera/pera_vits16_s2_200e_"
+                                                r"ssl4eo\.py.*eossl-list-recipes"):
+        Config.fromfile('eossl::pera/pera_vits16_s2_200e_ssl4e0.py')
+    with pytest.raises(FileNotFoundError, match=r'did you mean eossl::pera_vits\.py'):
+        Config.fromfile('eossl::pera_vit.py')
