@@ -101,6 +101,11 @@ def test_recipe_datasets_build_from_their_relative_data_root(recipe, data_tree, 
                 dataset_cfg.serialize_data = False  # its gc.collect() would take most of the time
             dataset = DATASETS.build(dataset_cfg)
             assert len(dataset) > 0, key
+            named = (dataset_cfg.get('metainfo') or {}).get('classes')
+            if named:  # what --probs bands and class maps are named by: the dataset's own
+                assert tuple(named) == tuple(dataset.metainfo['classes']), key
+            elif 'benchmarks' in recipe.parts:
+                raise AssertionError(f'{key}: a downstream recipe names no classes')
             if hasattr(dataset, 'get_data_info'):  # not litdata shards
                 info = dataset.get_data_info(0)
                 paths = _files(info.get('paths', {})) + _files({'scene': info.get('scene')})

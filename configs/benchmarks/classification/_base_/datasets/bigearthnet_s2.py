@@ -4,6 +4,14 @@
 # class-stratified fraction of the training patches:
 #   --cfg-options train_dataloader.dataset.label_fraction=0.1 (or 0.01)
 data_root = 'data/bigearthnet'
+classes = ('Urban fabric', 'Industrial or commercial units', 'Arable land', 'Permanent crops',
+           'Pastures', 'Complex cultivation patterns',
+           'Land principally occupied by agriculture, with significant areas of natural '
+           'vegetation', 'Agro-forestry areas', 'Broad-leaved forest', 'Coniferous forest',
+           'Mixed forest', 'Natural grassland and sparsely vegetated areas',
+           'Moors, heathland and sclerophyllous vegetation', 'Transitional woodland, shrub',
+           'Beaches, dunes, sands', 'Inland wetlands', 'Coastal wetlands', 'Inland waters',
+           'Marine waters')  # BigEarthNet's 19 classes (eossl.datasets.bigearthnet.CLASSES_19)
 S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B11', 'B12')  # L2A
 img_size = 128
 
@@ -23,7 +31,7 @@ def _loader(split: str, pipeline: list, shuffle: bool) -> dict:
     return dict(batch_size=64, num_workers=8, sampler=dict(type='DefaultSampler', shuffle=shuffle),
                 dataset=dict(type='eossl.BigEarthNet', data_root=data_root,
                              s2_root='BigEarthNet-v1.0', modalities=('s2', ), split=split,
-                             num_classes=19, pipeline=pipeline))
+                             num_classes=19, pipeline=pipeline, metainfo=dict(classes=classes)))
 
 
 train_dataloader = _loader('train', train_pipeline, True)
