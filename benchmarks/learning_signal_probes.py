@@ -71,7 +71,7 @@ def scene_probe(train_x: torch.Tensor, test_x: torch.Tensor, labels: dict) -> di
     ml = linear_probe(train_x, multi[tr], test_x, True)
     return dict(knn_acc=knn_metrics(knn, onehot[te], False)['accuracy'],
                 linear_acc=knn_metrics(lin, onehot[te], False)['accuracy'],
-                linear_mAP=knn_metrics(ml, multi[te], True)['mAP'])
+                linear_mAP=knn_metrics(ml, multi[te], True)['mAP_present'])
 
 
 def cell_labels(class_map: np.ndarray, grid: tuple[int, int], num_classes: int) -> torch.Tensor:

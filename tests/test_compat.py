@@ -1,6 +1,8 @@
 """Tests for eossl.compat: mmcv.ops fallbacks, weights-only checkpoints, CPU DDP."""
 import math
+import os
 import pickle
+import subprocess
 import sys
 import types
 import zipfile
@@ -330,3 +332,13 @@ def _ddp_worker(rank: int, world_size: int) -> None:
 
 def test_device_agnostic_ddp_averages_gradients_on_cpu() -> None:
     run_on_ranks(_ddp_worker, 2)
+
+
+def test_commands_start_without_the_install_mmcv_warning(repo_root: Path) -> None:
+    """mmcv-lite is what eossl requires; every command used to warn "install mmcv rather than
+    mmcv-lite" at start-up (mmcv's transformer bricks, imported by mmpretrain)."""
+    done = subprocess.run([sys.executable, '-W', 'default', '-c', 'import eossl'],
+                          capture_output=True, text=True, cwd=repo_root,
+                          env={**os.environ, 'PYTHONPATH': str(repo_root)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert 'mmcv-lite' not in done.stderr and 'MultiScaleDeformableAttention' not in done.stderr

@@ -1,5 +1,6 @@
 """``eossl::<recipe>`` names: Config.fromfile, user configs' ``_base_``, commands' work dirs."""
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -76,3 +77,56 @@ def test_plain_mmengine_resolves_eossl_names_through_the_startup_hook(tmp_path, 
     done = subprocess.run([sys.executable, '-c', script], cwd=tmp_path, capture_output=True,
                           text=True, env={**os.environ, 'PYTHONPATH': str(repo_root)})
     assert done.returncode == 0 and done.stdout.strip() == 'ok', done.stderr[-2000:]
+
+
+@pytest.mark.parametrize('base', ['pera_vits.py', DEMO])
+def test_user_recipe_inheriting_a_packaged_recipe_trains(base, tmp_path, monkeypatch,
+                                                         bigearthnet_example):
+    """mmengine gives every dict of an ``eossl::`` base ``_scope_``; the collate_fn's must not
+    reach ``default_collate`` as a keyword (it did: a TypeError at the first batch)."""
+    from eossl.cli import train
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / 'user.py').write_text(f"_base_ = ['eossl::{base}']\n"
+                                      'train_cfg = dict(max_epochs=1)\n')
+    assert Config.fromfile('user.py').train_dataloader.collate_fn._scope_ == 'eossl'
+    data = (['--preset', 'cpu-tiny'] if base == 'pera_vits.py' else
+            ['--cfg-options', f'train_dataloader.dataset.data_root={bigearthnet_example}'])
+    train.main(['user.py', '--work-dir', 'w', *data])
+    assert (tmp_path / 'w' / 'epoch_1.pth').is_file()
+
+
+def test_collate_scope_selects_the_registry_and_unknown_names_are_named():
+    from mmengine.dataset import default_collate
+
+    from eossl.compat.collate_scope import resolve_collate_scope
+
+    loader = dict(batch_size=2, collate_fn=dict(type='default_collate', _scope_='eossl'))
+    resolved = resolve_collate_scope(loader)
+    assert resolved['collate_fn'] == dict(type=default_collate)
+    assert loader['collate_fn']['_scope_'] == 'eossl'  # the caller's config is left alone
+    assert resolve_collate_scope(dict(batch_size=2)) == dict(batch_size=2)
+    with pytest.raises(KeyError, match="no function 'nope' is registered in scope 'eossl'"):
+        resolve_collate_scope(dict(collate_fn=dict(type='nope', _scope_='eossl')))
+
+
+def test_list_recipes_names_every_shipped_recipe_and_filters(capsys, repo_root):
+    from eossl.cli import list_recipes
+    shipped = {f'eossl::{p.relative_to(repo_root / "configs").as_posix()}'
+               for p in (repo_root / 'configs').rglob('*.py') if '_base_' not in p.parts}
+    assert set(list_recipes.main(['--all'])) == shipped
+    pretraining = list_recipes.main([])
+    assert 'eossl::pera_vits.py' in pretraining
+    assert not any(n.startswith('eossl::benchmarks/') for n in pretraining)
+    assert list_recipes.main(['mpmae', '56']) == [
+        'eossl::mpmae/mpmae_convnextv2-atto_all-uncertainty_200e_mmearth-56.py',
+        'eossl::mpmae/mpmae_convnextv2-atto_s2_200e_mmearth-56.py']
+    assert re.search(r'eossl::pera_vits\.py +PerA, ViT-S/16', capsys.readouterr().out)
+
+
+def test_a_mistyped_name_suggests_the_nearest_recipes():
+    with pytest.raises(FileNotFoundError, match=r"did you mean eossl::pera/pera_vits16_s2_200e_"
+                                                r"ssl4eo\.py.*eossl-list-recipes"):
+        Config.fromfile('eossl::pera/pera_vits16_s2_200e_ssl4e0.py')
+    with pytest.raises(FileNotFoundError, match=r'did you mean eossl::pera_vits\.py'):
+        Config.fromfile('eossl::pera_vit.py')

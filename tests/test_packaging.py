@@ -98,3 +98,14 @@ def test_console_entry_turns_results_into_exit_statuses(monkeypatch, result, sta
     fake.main = lambda: result
     monkeypatch.setitem(sys.modules, 'eossl.cli.fake_command', fake)
     assert console.run('fake_command') == status
+
+
+def test_readme_gives_cpu_only_users_the_cpu_wheels_of_the_tested_torch(repo_root: Path):
+    """Beside the two commands: the CPU-wheel install, pinned to the torch CI tests with."""
+    import re
+    readme = (repo_root / 'README.md').read_text()
+    two_commands = readme.split('## Two commands', 1)[1].split('\n## ', 1)[0]
+    cpu = re.search(r'pip install (torch==\S+ torchvision==\S+) --index-url '
+                    r'https://download\.pytorch\.org/whl/cpu', two_commands)
+    assert cpu, 'no CPU-wheel command in the "Two commands" section'
+    assert cpu[1] in (repo_root / '.ci' / 'run').read_text()  # the pins CI installs

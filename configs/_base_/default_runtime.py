@@ -17,6 +17,9 @@ default_hooks = dict(
     checkpoint_layout=dict(type='CheckpointLayoutHook'),
     # each backbone's input channels vs the data's bands, named, at the first forward
     band_check=dict(type='BandCheckHook'),
+    # each neck / head layer's input width vs what it was built for, with the in_channels
+    # field to change, at the first forward
+    width_check=dict(type='WidthCheckHook'),
     # embedding std, RankMe, positive/negative similarity gap, PerA teacher entropy and KL,
     # logged every 50 iterations; warns when a run looks collapsed (after 1000 iterations)
     representation_monitor=dict(type='RepresentationMonitorHook', interval=50, action='warn'),

@@ -9,14 +9,19 @@ Outputs (tiled, DEFLATE-compressed GeoTIFF with the input's CRS; transform and s
 ``embed`` which is on the model's feature grid):
 
 - segmentation / classification, default: class ids (uint8, nodata 255; uint16 beyond 254
-  classes). A classification model paints each tile's scores over the tile, so the map has the
-  tiles' resolution, blended.
-- ``probs=True``: per-class probabilities (float32, one band per class, nodata NaN).
+  classes) with a colour table (one distinct colour per class, nodata transparent) and, when
+  the recipe names its classes, the names as the band's ``classes`` tag (JSON list, index = id).
+  A classification model paints each tile's scores over the tile, so the map has the tiles'
+  resolution, blended.
+- ``probs=True``: per-class probabilities (float32, one band per class, nodata NaN), each band
+  described by the recipe's class name (``class_<k>`` when it names none).
 - ``embed=True`` (any recipe): the backbone's feature map, ``D`` float32 bands at the model's
   stride (transform scaled by it), nodata NaN where every input pixel of a cell is nodata.
 
 A pixel is nodata when all of the model's bands are nodata there.
 """
+import colorsys
+import json
 import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -105,6 +110,18 @@ def _profile(src, count: int, dtype: str, nodata: float, scale: int) -> dict:
                 compress='deflate', predictor=3 if dtype == 'float32' else 2, BIGTIFF='IF_SAFER')
 
 
+def class_colour_table(num_classes: int, nodata: int) -> dict[int, tuple[int, int, int, int]]:
+    """Class id → RGBA for a class map's colour table: hues a golden-ratio step apart (so
+    neighbouring ids differ), alternating saturation and brightness; nodata transparent."""
+    table = {}
+    for k in range(num_classes):
+        rgb = colorsys.hsv_to_rgb((0.1 + k * 0.618034) % 1.0, 0.9 - 0.3 * (k % 2),
+                                  0.95 - 0.25 * (k // 2 % 2))
+        table[k] = (*(round(255 * c) for c in rgb), 255)
+    table[nodata] = (0, 0, 0, 0)
+    return table
+
+
 class _Writer:
     """Writes finished strips: class ids, probabilities or features, nodata where invalid."""
 
@@ -117,12 +134,16 @@ class _Writer:
         else:
             dtype, self.nodata, count = 'float32', float('nan'), channels
         self.dst = rasterio.open(path, 'w', **_profile(src, count, dtype, self.nodata, scale))
-        names = (model.classes if self.kind == 'probs' and model.classes
+        names = (model.classes if self.kind != 'features' and model.classes
                  and len(model.classes) == channels else None)
         for band in range(1, count + 1):
             label = ('class_id' if self.kind == 'labels' else names[band - 1] if names
                      else f'{"feature" if embed else "class"}_{band - 1}')
             self.dst.set_band_description(band, label)
+        if self.kind == 'labels':
+            self.dst.write_colormap(1, class_colour_table(channels, self.nodata))
+            if names:
+                self.dst.update_tags(1, classes=json.dumps(list(names)))
 
     def write(self, top: int, blended: np.ndarray, weight: np.ndarray) -> None:
         """``blended`` ``(K + 1, n, W)``: K values and the valid fraction last."""

@@ -9,7 +9,11 @@ with several loaded keys (paired modalities) it is ``{key: {band: {...}}}``. A s
 into a recipe is printed.
 
 A config holding just ``dataset = dict(...)`` works too; ``--modality s2 --bands B2 B3 B4`` then
-loads that modality with ``LoadMultiBandImage`` instead of the config's loading steps.
+loads that modality with ``LoadMultiBandImage`` instead of the config's loading steps. Without
+``--bands`` the bands are read in the order the recipe feeds its model (its own loading step's
+bands for that modality, else the model's: ``data_preprocessor.bands``, ``<modality>_backbone``
+or ``backbone`` bands), so the printed mean/std line up with the model's channels whatever order
+the files store them in; only a recipe that names no order gets the file's order, with a warning.
 """
 import argparse
 import json
@@ -22,6 +26,7 @@ from mmengine.config import Config, DictAction
 from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 
+from eossl.datasets.bands import resolve_band_order
 from eossl.datasets.errors import InvalidSampleError
 from eossl.engine.overrides import load_recipe
 from eossl.registry import DATASETS, TRANSFORMS
@@ -129,6 +134,27 @@ def loading_steps(cfg: Config, dataset_cfg: dict, modality: str | None,
     return steps
 
 
+def model_band_order(cfg: Config, dataset_cfg: dict, modality: str) -> tuple[str, ...] | None:
+    """The band order the recipe feeds its model for ``modality`` (see the module docstring);
+    None when the recipe names none."""
+    pipeline = dataset_cfg.get('pipeline') or cfg.get('train_pipeline') or []
+    for step in pipeline:
+        per_modality = (step.get('modalities') or {}).get(modality) or {}  # paired loaders
+        bands = step.get('bands') if step.get('modality') == modality else \
+            per_modality.get('bands') if isinstance(per_modality, dict) else None
+        if bands:
+            return resolve_band_order(bands)
+    model = cfg.get('model') or {}
+    preprocessor_bands = (model.get('data_preprocessor') or {}).get('bands')
+    if isinstance(preprocessor_bands, dict):
+        preprocessor_bands = preprocessor_bands.get(modality)
+    for bands in (preprocessor_bands, (model.get(f'{modality}_backbone') or {}).get('bands'),
+                  (model.get('backbone') or {}).get('bands')):
+        if bands:
+            return resolve_band_order(bands)
+    return None
+
+
 def iter_samples(dataset: BaseDataset, steps: list[dict], skip_invalid: bool,
                  max_samples: int | None) -> Iterator[dict]:
     """Loaded results of the dataset's items in index order (invalid ones skipped if asked)."""
@@ -175,7 +201,16 @@ def main(argv: list[str] | None = None) -> dict[str, BandStats]:
     dataset_cfg = loader_cfg['dataset'] if loader_cfg else cfg.get('dataset')
     if dataset_cfg is None:
         raise ValueError(f'{args.config}: no {args.split}_dataloader.dataset and no `dataset`')
-    steps = loading_steps(cfg, dataset_cfg, args.modality, args.bands)
+    bands = args.bands
+    if args.modality is not None and bands is None:
+        bands = model_band_order(cfg, dataset_cfg, args.modality)
+        if bands is None:
+            print_log(f'{args.config} names no band order for {args.modality!r}: the statistics '
+                      "follow each file's band order; pass --bands in the order your model "
+                      'takes them', 'current', level=logging.WARNING)
+        else:
+            print(f"{args.modality}: the recipe's band order {', '.join(bands)}")
+    steps = loading_steps(cfg, dataset_cfg, args.modality, bands)
     dataset = DATASETS.build({**dataset_cfg, 'pipeline': []})
     total = len(dataset) if args.max_samples is None else min(args.max_samples, len(dataset))
     samples = iter_samples(dataset, steps, args.skip_invalid, args.max_samples)

@@ -42,6 +42,11 @@ def print_config() -> int:
     return run('print_config')
 
 
+def list_recipes() -> int:
+    """``eossl-list-recipes``."""
+    return run('list_recipes')
+
+
 def visualize_mpmae() -> int:
     """``eossl-visualize-mpmae``."""
     return run('visualize_mpmae')

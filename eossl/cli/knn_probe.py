@@ -8,7 +8,10 @@ labelled memory bank, and its ``val`` (default), ``test`` or â€” leave-one-out â
 is queried. Every set is read with the recipe's evaluation pipeline (no augmentation).
 ``--checkpoint`` is a file from tools/model_converters/extract_backbone.py (keys
 ``backbone.*``); without it the recipe's own backbone ``init_cfg`` applies. Prints top-1
-accuracy (single-label) or mAP (multi-label) and optionally writes them as JSON.
+accuracy (single-label) or mAP (multi-label) and optionally writes them as JSON. The mAP is
+the one eossl-test and the linear probes report, named in its key: ``mAP_present`` (the classes
+with a positive query) by default, ``mAP_all`` (absent classes scored 0, mmpretrain's) with
+``--map-classes all``.
 """
 import argparse
 import json
@@ -40,6 +43,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument('--query', choices=('val', 'test', 'train'), default='val',
                         help="set to query; 'train' = leave-one-out on the train set")
     parser.add_argument('--batch-size', type=int, default=64)
+    parser.add_argument('--map-classes', choices=('present', 'all'), default='present',
+                        help='multi-label mAP over the classes present in the query set '
+                        '(mAP_present) or over all, absent ones scored 0 (mAP_all)')
     parser.add_argument('--out', help='write the metrics to this JSON file')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override recipe fields')
@@ -94,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     scores = knn_scores(train_feats, train_labels, query_feats, k=args.k,
                         temperature=None if args.uniform else args.temperature,
                         exclude_self=args.query == 'train')
-    metrics = knn_metrics(scores, query_labels, multi_label)
+    metrics = knn_metrics(scores, query_labels, multi_label, args.map_classes)
     metrics.update(k=min(args.k, len(train_feats) - int(args.query == 'train')),
                    query=args.query, train_samples=len(train_feats),
                    query_samples=len(query_feats))

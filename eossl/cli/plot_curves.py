@@ -1,16 +1,19 @@
-"""Plot loss / lr / schedule curves of one or more work dirs, overlaid (a PNG).
+"""Plot training (loss / lr / schedules) and validation metric curves of work dirs, overlaid.
 
-``eossl-plot-curves work_dirs/a work_dirs/b --keys loss lr --out curves.png``
+``eossl-plot-curves work_dirs/a work_dirs/b --keys loss lr val/multi-label/mAP_present
+--out curves.png``
 
 Each work dir is a run (its ``*/vis_data/scalars.json``); ``--labels`` names them in the legend
-(default: the folder names). Without ``--keys`` every training scalar of the first run is drawn.
+(default: the folder names). Validation metrics are ``val/<metric>`` (``val/accuracy/top1``,
+``val/mIoU``; the bare metric name works too). Without ``--keys`` every scalar of the first run
+is drawn, training and validation.
 """
 import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
 from eossl.utils import ensure_parent_dir
-from eossl.visualization.curves import read_scalars, save_curves_figure
+from eossl.visualization.curves import VAL, read_scalars, save_curves_figure
 
 
 def main(argv: Sequence[str] | None = None) -> str:
@@ -26,11 +29,13 @@ def main(argv: Sequence[str] | None = None) -> str:
     if len(labels) != len(args.work_dirs):
         parser.error(f'--labels: {len(labels)} names for {len(args.work_dirs)} work dirs')
     runs = {label: read_scalars(w) for label, w in zip(labels, args.work_dirs)}
-    keys = args.keys or sorted(next(iter(runs.values())))
+    logged = set().union(*runs.values())
+    keys = [k if k in logged or VAL + k not in logged else VAL + k for k in args.keys] \
+        if args.keys else sorted(next(iter(runs.values())))
     missing = [k for k in keys if not any(k in r for r in runs.values())]
     if missing:
         parser.error(f'--keys {missing}: logged by no run; logged: '
-                     f'{sorted(set().union(*runs.values()))}')
+                     f'{sorted(logged)}')
     save_curves_figure(runs, keys, ensure_parent_dir(args.out), tuple(args.log))
     print(f'wrote {args.out}')
     return args.out

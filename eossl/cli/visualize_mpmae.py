@@ -15,13 +15,12 @@ import numpy as np
 import torch
 from mmengine.config import DictAction
 from mmengine.dataset import pseudo_collate
-from mmengine.runner import load_checkpoint
 
 import eossl
 from eossl.engine.overrides import load_recipe
 from eossl.models.utils import patchify, unpatchify, upsample_grid
-from eossl.registry import DATASETS, MODELS
 from eossl.utils import ensure_parent_dir
+from eossl.visualization.recipe_samples import recipe_model, recipe_samples
 
 
 def denormalize_patches(pred: torch.Tensor, target: torch.Tensor, eps: float) -> torch.Tensor:
@@ -72,16 +71,8 @@ def main(argv: list[str] | None = None) -> None:
 
     eossl.register_all_modules()
     cfg = load_recipe(args.config, args.cfg_options)
-    model = MODELS.build(cfg.model)
-    load_checkpoint(model, args.checkpoint, map_location='cpu', logger='silent')
-    model.eval()
-    dataset = DATASETS.build(cfg.train_dataloader.dataset)
-    np.random.seed(args.seed)
-    torch.manual_seed(args.seed)
-    count = min(args.num, len(dataset) - args.index)
-    if count < 1:
-        parser.error(f'--index {args.index} is past the {len(dataset)} samples of the dataset')
-    batch = pseudo_collate([dataset[args.index + i] for i in range(count)])
+    model = recipe_model(cfg, args.checkpoint)  # strict: a mismatch is an error, not a figure
+    batch = pseudo_collate(recipe_samples(cfg, args.index, args.num, args.seed))
     x, mask, recon = reconstruct(model, model.data_preprocessor(batch, False))
     save_figure(x, mask, recon, args.rgb, ensure_parent_dir(args.out))
     print(f'wrote {args.out}')

@@ -20,9 +20,12 @@ One module per gap, each saying why the gap exists and from which versions it ca
   on resume (mmengine uses torch 2.0's argument order).
 - :mod:`.package_configs`: ``eossl::<recipe>.py`` resolves in ``Config.fromfile`` and in
   ``_base_`` lists, from an installed wheel and from an editable checkout.
+- :mod:`.collate_scope`: the ``_scope_`` mmengine adds to an inherited ``eossl::`` recipe's
+  ``collate_fn`` selects the function's registry instead of reaching it as a keyword.
 """
 from .checkpoint import UnsafeCheckpointError, install_checkpoint_safety, safe_torch_load
 from .checkpoint_integrity import CorruptCheckpointError, verify_checkpoint
+from .collate_scope import install_collate_scope_fix
 from .distributed import (
     DeviceAgnosticDDP,
     close_process_group,
@@ -47,3 +50,4 @@ def install() -> None:
     install_checkpoint_safety()
     install_fsdp_resume_fix()
     install_package_config_lookup()
+    install_collate_scope_fix()

@@ -5,11 +5,13 @@ no compiled ``mmcv._ext``, so ``import mmcv.ops`` raises ``No module named 'mmcv
 mmsegmentation 1.2.2 nevertheless runs ``from mmcv.ops import point_sample`` (models/utils,
 decode_heads/san_head.py, utils/mask_classification.py) and ``from mmcv.ops import
 sigmoid_focal_loss`` (models/losses/focal_loss.py) unguarded, which breaks ``import mmseg.models``.
-With a full mmcv build (compiled ops) nothing here activates. Remove once mmsegmentation guards
-these imports, or once eossl requires a full mmcv.
+With a full mmcv build (compiled ops) nothing here activates; with mmcv-lite the fallback also
+silences mmcv's "install mmcv rather than mmcv-lite" import warning. Remove once mmsegmentation
+guards these imports, or once eossl requires a full mmcv.
 """
 import sys
 import types
+import warnings
 from typing import Any
 
 import torch
@@ -143,3 +145,8 @@ def install_mmcv_ops_fallback() -> None:
     fallback.__all__ = ['point_sample', 'sigmoid_focal_loss']
     sys.modules['mmcv.ops'] = fallback
     mmcv.ops = fallback
+    # Without compiled ops, mmcv.cnn.bricks.transformer (imported by mmpretrain) warns at every
+    # start "You should install mmcv rather than mmcv-lite": eossl requires mmcv-lite and uses
+    # no deformable attention, so this one known warning is silenced (nothing else is).
+    warnings.filterwarnings('ignore', category=UserWarning,
+                            message='Fail to import ``MultiScaleDeformableAttention``')

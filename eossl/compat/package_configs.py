@@ -17,6 +17,7 @@ mmengine to find them there:
 Other packages' ``pkg::path`` keep mmengine's behaviour. Remove once mmengine resolves
 third-party packages' ``.mim`` configs by module location.
 """
+import difflib
 import functools
 from pathlib import Path
 
@@ -43,11 +44,29 @@ def package_config_path(name: str) -> str:
             raise FileNotFoundError(f'{name}: {CONFIGS_DIR} is missing; in a checkout it is a '
                                     'symlink to configs/ (git clone keeps it), in a wheel the '
                                     'recipes are copied there at build time')
-        close = sorted(p.relative_to(CONFIGS_DIR).as_posix()
-                       for p in CONFIGS_DIR.rglob(Path(relative).name))
-        hint = f'; recipes with that name: {", ".join(close)}' if close else ''
-        raise FileNotFoundError(f'{name}: no recipe {relative!r} under {CONFIGS_DIR}{hint}')
+        raise FileNotFoundError(f'{name}: no recipe {relative!r} under {CONFIGS_DIR}'
+                                f'{nearest_recipes_hint(relative)}')
     return str(path)
+
+
+def recipe_names() -> list[str]:
+    """Every shipped recipe as its path under ``eossl/.mim/configs`` (no ``_base_`` files)."""
+    return sorted(p.relative_to(CONFIGS_DIR).as_posix() for p in CONFIGS_DIR.rglob('*.py')
+                  if '_base_' not in p.relative_to(CONFIGS_DIR).parts)
+
+
+def nearest_recipes_hint(relative: str) -> str:
+    """'; did you mean eossl::...?' with the recipes of the same file name, else the closest
+    names (by file name and by path), and where to see them all."""
+    names = recipe_names()
+    same = [n for n in names if Path(n).name == Path(relative).name]
+    by_file = {Path(n).name: n for n in names}
+    close = same or list(dict.fromkeys(
+        [by_file[f] for f in difflib.get_close_matches(Path(relative).name, by_file, n=3,
+                                                       cutoff=0.6)]
+        + difflib.get_close_matches(relative, names, n=3, cutoff=0.6)))[:3]
+    guess = f'; did you mean {" or ".join(PREFIX + n for n in close)}?' if close else ''
+    return f'{guess} (eossl-list-recipes lists them all)'
 
 
 def install_package_config_lookup() -> None:

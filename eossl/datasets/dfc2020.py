@@ -103,12 +103,13 @@ class DFC2020(EODataset):
 
     def load_data_list(self) -> list[dict]:
         """Index the split's patches (see the class docstring)."""
-        split_dir = self.require_dir(f'ROIs0000_{self.split}', f'DFC2020 {self.split} split')
+        split_name = f'ROIs0000_{self.split}'
+        split_dir = self.require_dir(split_name, f'DFC2020 {self.split} split')
         needed = self.modalities + (('dfc', ) if self.scene_labels and
                                     'dfc' not in self.modalities else ())
         patches: set[int] = set()  # on disk for any modality, so a missing file is reported
-        for mod in needed:
-            folder = self.require_dir(split_dir / f'{mod}_0', f'{mod} folder')
+        for mod in needed:  # relative to data_root, like every path given to require_dir
+            folder = self.require_dir(Path(split_name, f'{mod}_0'), f'{mod} folder')
             patches.update(int(m[3]) for m in map(PATCH_RE.fullmatch, os.listdir(folder))
                            if m and m[1] == self.split and m[2] == mod)
         root = Path(self.data_root)

@@ -95,7 +95,7 @@ class MMEarth(EODataset):
 
     def load_data_list(self) -> list[dict]:
         """Index the split: one item per h5 row listed in the splits JSON."""
-        root = self.require_dir(self.data_root, 'MMEarth folder')
+        root = self.require_dir('.', 'MMEarth folder (data_root)')
         h5_file = self._single(root, 'data_*.h5')
         self.h5_path = str(h5_file)
         self.band_stats = self._read_json(root, 'band_stats')

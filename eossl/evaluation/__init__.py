@@ -1,6 +1,9 @@
-"""Evaluation of frozen encoders: the kNN probe, the frozen-probe benchmark protocol (kNN k = 5,
-swept logistic regression, floors, bootstrap CIs, label fractions), aggregation and reports."""
+"""Evaluation of frozen encoders: feature extraction, the weighted kNN probe, the multi-label mAP
+whose key names its definition (over the present classes or over all), and the frozen-probe
+benchmark protocol (kNN k = 5, swept logistic regression, floors, bootstrap CIs, label fractions)."""
 from .knn import extract_features, knn_metrics, knn_scores, label_matrix
+from .multilabel_ap import MultiLabelAveragePrecision, mean_average_precision
 from .two_sigma_scale import TwoSigmaScale
 
-__all__ = ['extract_features', 'knn_metrics', 'knn_scores', 'label_matrix', 'TwoSigmaScale']
+__all__ = ['extract_features', 'knn_metrics', 'knn_scores', 'label_matrix',
+           'MultiLabelAveragePrecision', 'mean_average_precision', 'TwoSigmaScale']

@@ -10,8 +10,9 @@ from collections.abc import Iterable
 
 import torch
 import torch.nn.functional as F
-from mmpretrain.evaluation import AveragePrecision
 from torch import nn
+
+from .multilabel_ap import mean_average_precision
 
 
 def knn_scores(train_feats: torch.Tensor, train_labels: torch.Tensor,
@@ -58,21 +59,19 @@ def knn_scores(train_feats: torch.Tensor, train_labels: torch.Tensor,
     return torch.cat(out)
 
 
-def knn_metrics(scores: torch.Tensor, targets: torch.Tensor, multi_label: bool) -> dict:
-    """``{'accuracy'}`` (top-1, %) or ``{'mAP', 'classes_evaluated'}`` of kNN scores.
+def knn_metrics(scores: torch.Tensor, targets: torch.Tensor, multi_label: bool,
+                map_classes: str = 'present') -> dict:
+    """``{'accuracy'}`` (top-1, %) or the mAP of kNN scores.
 
-    mAP (%) averages the per-class AP over the classes with at least one positive query: a class
-    absent from the query set has no defined AP (mmpretrain would count it as 0).
+    The mAP is :func:`~eossl.evaluation.multilabel_ap.mean_average_precision`, the definition
+    every eossl command shares, named in its key: ``map_classes='present'`` gives
+    ``{'mAP_present', 'classes_evaluated'}`` (the classes with a positive query), ``'all'``
+    gives ``{'mAP_all'}`` (every class, an absent one scored 0, as mmpretrain does).
     """
     if not multi_label:
         correct = scores.argmax(dim=1) == targets.argmax(dim=1)
         return {'accuracy': 100.0 * correct.float().mean().item()}
-    present = targets.sum(dim=0) > 0
-    if not present.any():
-        raise ValueError('knn_metrics: no query carries any label; mAP is undefined')
-    per_class = AveragePrecision.calculate(scores, targets, average=None)
-    return {'mAP': per_class[present].mean().item(),
-            'classes_evaluated': int(present.sum())}
+    return mean_average_precision(scores, targets, map_classes)
 
 
 def label_matrix(labels: Iterable, num_classes: int) -> torch.Tensor:

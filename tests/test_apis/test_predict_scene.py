@@ -1,4 +1,6 @@
 """Tiled scene inference: same map as the whole scene at once, georeference and nodata kept."""
+import json
+
 import numpy as np
 import pytest
 import rasterio
@@ -153,3 +155,22 @@ def test_classification_recipe_paints_each_tile_with_its_scores(repo_root, scene
     # the top-left 32 x 32 px belong to the first tile alone
     expected = predict(model, first_tile.astype(np.float32))['scores']
     assert np.allclose(scores[:, :32, :32], expected[:, None, None], atol=1e-5)
+
+
+def test_outputs_carry_the_recipes_class_names_and_a_colour_table(repo_root, scene, tmp_path):
+    """--probs bands were class_0 … class_9 and the class map had no colours."""
+    from eossl.datasets.eurosat import EUROSAT_CLASSES
+    options = {'model.backbone.arch': TINY_VIT, 'model.backbone.img_size': 64,
+               'model.head.in_channels': 32}
+    model = init_model(repo_root / 'configs/benchmarks/classification/vits16_linear_eurosat.py',
+                       cfg_options=options)
+    probs, labels = tmp_path / 'probs.tif', tmp_path / 'labels.tif'
+    predict_scene(model, scene, probs, tile=64, overlap=0, batch=16, probs=True, progress=False)
+    predict_scene(model, scene, labels, tile=64, overlap=0, batch=16, progress=False)
+    with rasterio.open(probs) as dst:
+        assert dst.descriptions == EUROSAT_CLASSES
+    with rasterio.open(labels) as dst:
+        colours = dst.colormap(1)
+        assert json.loads(dst.tags(1)['classes']) == list(EUROSAT_CLASSES)
+    assert len({colours[k] for k in range(10)}) == 10  # one colour per class
+    assert all(colours[k][3] == 255 for k in range(10)) and colours[255][3] == 0  # nodata clear

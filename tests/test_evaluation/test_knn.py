@@ -47,11 +47,11 @@ def test_metrics_accuracy_and_map_over_present_classes():
     targets = torch.tensor([[1.0, 0, 0], [0, 1.0, 0]])
     assert knn_metrics(scores, targets, multi_label=False) == {'accuracy': 100.0}
     # class 2 has no positive query: left out (mmpretrain's macro mAP would count it as 0)
-    assert knn_metrics(scores, targets, multi_label=True) == {'mAP': 100.0,
+    assert knn_metrics(scores, targets, multi_label=True) == {'mAP_present': 100.0,
                                                               'classes_evaluated': 2}
     ranked_wrong = knn_metrics(torch.tensor([[0.1, 0.9], [0.8, 0.2]]),
                                torch.tensor([[1.0, 0], [0, 1.0]]), multi_label=True)
-    assert ranked_wrong['mAP'] == pytest.approx(50.0)  # each positive ranked second of two
+    assert ranked_wrong['mAP_present'] == pytest.approx(50.0)  # each positive ranked second of two
 
 
 def test_bad_inputs_are_refused():

@@ -103,3 +103,28 @@ def test_cli_reads_a_recipe_dataset_with_only_its_loaders(tool, tmp_path, capsys
     tool.main([str(config), '--modality', 's2', '--bands', 'B3', '--max-samples', '2',
                '--out', str(out)])
     assert json.loads(out.read_text())['B3']['count'] == 2 * 36 - 6
+
+
+@pytest.mark.parametrize('order_from', ['model', 'loader'])
+def test_modality_stats_follow_the_recipes_band_order_not_the_files(tool, tmp_path, capsys,
+                                                                    order_from):
+    """A B8 B2 B4 B3 file: the printed mean/std must be in the model's B2 B3 B4 B8 order (they
+    were in the file's, and pasting them normalised the wrong bands)."""
+    from eossl.testing import write_geotiff
+    levels = {'B8': 4000, 'B2': 1000, 'B4': 3000, 'B3': 2000}
+    pixels = np.stack([np.full((4, 4), v, np.uint16) for v in levels.values()])
+    path = write_geotiff(tmp_path / 'a.tif', pixels, band_names=tuple(levels))
+    model_order = ['B2', 'B3', 'B4', 'B8']
+    model = f'model = dict(backbone=dict(bands={model_order!r}))\n'
+    loader = f"dict(type='LoadMultiBandImage', modality='s2', bands={model_order!r})"
+    config = tmp_path / 'recipe.py'
+    config.write_text(f"{model if order_from == 'model' else ''}"
+                      "train_dataloader = dict(dataset=dict(type='BandStatsTestFiles', "
+                      f"files=[{str(path)!r}], "
+                      f"pipeline=[{loader if order_from == 'loader' else ''}]))\n")
+    out = tmp_path / 'stats.json'
+    tool.main([str(config), '--modality', 's2', '--out', str(out)])
+    written = json.loads(out.read_text())
+    assert list(written) == model_order
+    assert [written[b]['mean'] for b in model_order] == [1000, 2000, 3000, 4000]
+    assert "mean=[1000.0, 2000.0, 3000.0, 4000.0]" in capsys.readouterr().out

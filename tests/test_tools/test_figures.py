@@ -47,10 +47,11 @@ def test_pera_mask_figure_areas_match_the_mask_ratios(tmp_path, repo_root):
     assert areas['teacher'] / total == pytest.approx(0.5, abs=0.02)
 
 
-def write_run(work_dir, losses):
+def write_run(work_dir, losses, accuracies=(50.0, )):
     (work_dir / '20260101_000000' / 'vis_data').mkdir(parents=True)
     lines = [json.dumps(dict(step=i + 1, loss=v, lr=1e-3 * (i + 1))) for i, v in
-             enumerate(losses)] + [json.dumps(dict(step=1, accuracy=50.0))]
+             enumerate(losses)] + [json.dumps({'step': i + 1, 'accuracy/top1': v, 'time': 0.1})
+                                   for i, v in enumerate(accuracies)]
     (work_dir / '20260101_000000' / 'vis_data' / 'scalars.json').write_text('\n'.join(lines))
 
 
@@ -64,7 +65,7 @@ def test_curves_overlay_every_run(tmp_path):
     blue, orange = (0.12, 0.467, 0.706), (1.0, 0.498, 0.055)  # tab:blue / tab:orange lines
     assert count(image, blue, 8) > 300 and count(image, orange, 8) > 300
     with pytest.raises(SystemExit):
-        plot_curves.main([str(tmp_path / 'a'), '--keys', 'accuracy_top5'])
+        plot_curves.main([str(tmp_path / 'a'), '--keys', 'accuracy/top5'])
     with pytest.raises(FileNotFoundError, match='scalars.json'):
         plot_curves.main([str(tmp_path)])
 
@@ -135,3 +136,36 @@ def test_softcon_target_is_the_label_cosine_row_normalised():
     cos = 2 ** -0.5
     expected = torch.tensor([[1, cos, 0], [cos, 1, cos], [0, cos, 1]])
     assert torch.allclose(target, expected / expected.sum(1, keepdim=True))
+
+
+def test_contrastive_figure_refuses_a_checkpoint_of_another_recipe(tmp_path, repo_root,
+                                                                   bigearthnet_example):
+    """It used to load non-strictly and silently: a figure of an untrained model, exit 0."""
+    from mmengine.config import Config
+
+    from eossl.registry import MODELS
+    cfg = Config.fromfile(str(repo_root / DUAL_DEMO))
+    cfg.model.s1_neck.out_channels = cfg.model.s2_neck.out_channels = 64
+    checkpoint = tmp_path / 'narrow.pth'
+    torch.save({'state_dict': MODELS.build(cfg.model).state_dict()}, checkpoint)
+    out = tmp_path / 'c.png'
+    with pytest.raises(ValueError, match=r'narrow\.pth does not match .*4 shape mismatches '
+                                         r'\(s1_neck\.mlp\.[0-9.]*weight \(64, 512\) in the '
+                                         r'checkpoint, \(128, 512\) in the model'):
+        visualize_contrastive.main([str(repo_root / DUAL_DEMO), str(checkpoint), '--out',
+                                    str(out), '--cfg-options',
+                                    f'train_dataloader.dataset.data_root={bigearthnet_example}'])
+    assert not out.exists()
+
+
+def test_curves_plot_validation_metrics(tmp_path):
+    """Validation records used to be dropped: no way to plot accuracy or mAP over epochs."""
+    from eossl.visualization.curves import read_scalars
+    write_run(tmp_path / 'a', [3, 2, 1, 1], accuracies=(40.0, 60.0, 80.0))
+    scalars = read_scalars(tmp_path / 'a')
+    assert scalars['val/accuracy/top1'] == {1: 40.0, 2: 60.0, 3: 80.0}
+    assert 'val/time' not in scalars and scalars['loss'][4] == 1
+    out = tmp_path / 'val.png'
+    plot_curves.main([str(tmp_path / 'a'), '--keys', 'accuracy/top1', '--out', str(out)])
+    blue = (0.12, 0.467, 0.706)
+    assert count(pixels(out), blue, 8) > 200  # the validation line is drawn

@@ -3,6 +3,7 @@ import importlib.util
 from pathlib import Path
 
 import matplotlib.image
+import pytest
 import torch
 from mmengine.config import Config
 
@@ -41,3 +42,19 @@ def test_denormalize_inverts_per_patch_normalization():
     restored = _tool().denormalize_patches(normed, target, loss.eps)
     valid = ~torch.isnan(target)
     torch.testing.assert_close(restored[valid], target[valid], rtol=1e-4, atol=1e-4)
+
+
+def test_a_checkpoint_of_another_width_is_refused_not_drawn(tmp_path):
+    """It used to load non-strictly and silently: a figure of an untrained model, exit 0."""
+    eossl.register_all_modules()
+    root = make_fake_mmearth(tmp_path, num_samples=3, size=32)
+    cfg = Config.fromfile(RECIPE)
+    cfg.model.backbone.arch = dict(depths=[1, 1, 1, 1], channels=[8, 8, 16, 16])
+    checkpoint = tmp_path / 'other.pth'
+    torch.save({'state_dict': MODELS.build(cfg.model).state_dict()}, checkpoint)
+    out = tmp_path / 'figure.png'
+    with pytest.raises(ValueError, match=r'other\.pth does not match the model of .*'
+                                         r'mmearth-112\.py.*shape mismatches'):
+        _tool().main([str(RECIPE), str(checkpoint), '--out', str(out),
+                      '--cfg-options', f'train_dataloader.dataset.data_root={root}'])
+    assert not out.exists()

@@ -5,7 +5,7 @@ _base_ = ['./dual_simclr_rn50_linear_dfc2020.py']
 train_dataloader = dict(dataset=dict(scene_labels='multi', min_class_fraction=0.1))
 test_dataloader = dict(dataset=dict(scene_labels='multi', min_class_fraction=0.1))
 test_evaluator = [
-    dict(type='AveragePrecision'),
+    dict(type='eossl.MultiLabelAveragePrecision'),
     dict(type='MultiLabelMetric', average='macro'),
     dict(type='MultiLabelMetric', average='micro'),
 ]

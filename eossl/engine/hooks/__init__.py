@@ -12,10 +12,12 @@ from .resumable_checkpoint_hook import ResumableCheckpointHook
 from .teacher_ema_hook import TeacherEMAHook
 from .teacher_temp_hook import TeacherTempWarmupHook
 from .weight_decay_hook import WeightDecayLoggerHook
+from .width_check_hook import WidthCheckHook, WidthMismatchError
 
 __all__ = ['BandCheckHook', 'BandMismatchError', 'CheckpointLayoutHook',
            'ForeignCheckpointError', 'DataStateHook',
            'NonFiniteLossError', 'NonFiniteLossHook', 'NumClassesCheckHook',
            'PredictionFigureHook', 'PretrainedCheckHook', 'RepresentationCollapseError',
            'RepresentationMonitorHook', 'ResumableCheckpointHook',
-           'TeacherEMAHook', 'TeacherTempWarmupHook', 'WeightDecayLoggerHook']
+           'TeacherEMAHook', 'TeacherTempWarmupHook', 'WeightDecayLoggerHook', 'WidthCheckHook',
+           'WidthMismatchError']

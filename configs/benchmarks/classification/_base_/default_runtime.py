@@ -12,7 +12,8 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=1, save_best='auto'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
-custom_hooks = [dict(type='eossl.PretrainedCheckHook'), dict(type='eossl.NumClassesCheckHook')]
+custom_hooks = [dict(type='eossl.PretrainedCheckHook'), dict(type='eossl.NumClassesCheckHook'),
+                dict(type='eossl.WidthCheckHook')]
 
 env_cfg = dict(
     cudnn_benchmark=False,

@@ -11,7 +11,8 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=2000, max_keep_ckpts=1),
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
-custom_hooks = [dict(type='eossl.PretrainedCheckHook'), dict(type='eossl.NumClassesCheckHook')]
+custom_hooks = [dict(type='eossl.PretrainedCheckHook'), dict(type='eossl.NumClassesCheckHook'),
+                dict(type='eossl.WidthCheckHook')]
 
 env_cfg = dict(
     cudnn_benchmark=False,

@@ -5,6 +5,14 @@
 # only show that the chain runs; tools/analysis_tools/knn_probe.py --query train probes them
 # leave-one-out.
 data_root = 'data/bigearthnet_example'
+classes = ('Urban fabric', 'Industrial or commercial units', 'Arable land', 'Permanent crops',
+           'Pastures', 'Complex cultivation patterns',
+           'Land principally occupied by agriculture, with significant areas of natural '
+           'vegetation', 'Agro-forestry areas', 'Broad-leaved forest', 'Coniferous forest',
+           'Mixed forest', 'Natural grassland and sparsely vegetated areas',
+           'Moors, heathland and sclerophyllous vegetation', 'Transitional woodland, shrub',
+           'Beaches, dunes, sands', 'Inland wetlands', 'Coastal wetlands', 'Inland waters',
+           'Marine waters')  # BigEarthNet's 19 classes (eossl.datasets.bigearthnet.CLASSES_19)
 S1_BANDS = ('VV', 'VH')
 S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B11', 'B12')
 
@@ -15,12 +23,12 @@ pipeline = [
 ]
 dataset = dict(type='eossl.BigEarthNet', data_root=data_root, s2_root='BigEarthNet-S2-Example',
                s1_root='BigEarthNet-S1-Example', modalities=('s1', 's2'), num_classes=19,
-               exclude_cloudy_snowy=False, pipeline=pipeline)
+               exclude_cloudy_snowy=False, pipeline=pipeline, metainfo=dict(classes=classes))
 train_dataloader = dict(batch_size=6, num_workers=0,
                         sampler=dict(type='DefaultSampler', shuffle=True), dataset=dataset)
 val_dataloader = dict(batch_size=6, num_workers=0,
                       sampler=dict(type='DefaultSampler', shuffle=False), dataset=dataset)
-val_evaluator = [dict(type='AveragePrecision'), dict(type='MultiLabelMetric', average='macro')]
+val_evaluator = [dict(type='eossl.MultiLabelAveragePrecision'), dict(type='MultiLabelMetric', average='macro')]
 val_cfg = dict()
 # the test split is the same six pairs, so that tools/test.py runs on the demo as on a benchmark
 test_dataloader = val_dataloader

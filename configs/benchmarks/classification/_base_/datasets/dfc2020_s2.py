@@ -7,6 +7,8 @@
 # multilabel.py for the switch (scene_labels='multi', multi-label head and metrics).
 # eossl option: a crop view under 50 % valid (non-nodata) pixels is re-drawn (min_valid_fraction)
 data_root = 'data/dfc2020'
+classes = ('Forest', 'Shrubland', 'Grassland', 'Wetland', 'Cropland', 'Urban/Built-up', 'Barren',
+           'Water')  # the DFC2020 legend (eossl.datasets.land_cover.DFC2020_CLASSES)
 S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B10', 'B11', 'B12')
 crop_size = 224
 
@@ -25,11 +27,13 @@ test_pipeline = [
 train_dataloader = dict(
     batch_size=64, num_workers=4, sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(type='eossl.DFC2020', data_root=data_root, split='validation',
-                 modalities=('s2', ), scene_labels='single', pipeline=train_pipeline))
+                 modalities=('s2', ), scene_labels='single', pipeline=train_pipeline,
+                 metainfo=dict(classes=classes)))
 test_dataloader = dict(
     batch_size=64, num_workers=4, sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(type='eossl.DFC2020', data_root=data_root, split='test', modalities=('s2', ),
-                 scene_labels='single', pipeline=test_pipeline))
+                 scene_labels='single', pipeline=test_pipeline,
+                 metainfo=dict(classes=classes)))
 test_evaluator = dict(type='Accuracy', topk=(1, ))
 test_cfg = dict()
 

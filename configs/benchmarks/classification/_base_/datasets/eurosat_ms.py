@@ -4,6 +4,8 @@
 # '<Class>_<n>' name per line, any extension) placed in data_root.
 # eossl option: a crop view under 50 % valid (non-nodata) pixels is re-drawn (min_valid_fraction)
 data_root = 'data/EuroSAT_MS'
+classes = ('AnnualCrop', 'Forest', 'HerbaceousVegetation', 'Highway', 'Industrial', 'Pasture',
+           'PermanentCrop', 'Residential', 'River', 'SeaLake')  # EuroSAT's class folders
 S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B10', 'B11', 'B12')
 img_size = 224
 
@@ -24,7 +26,7 @@ test_pipeline = [
 def _loader(split: str, pipeline: list, shuffle: bool) -> dict:
     return dict(batch_size=64, num_workers=4, sampler=dict(type='DefaultSampler', shuffle=shuffle),
                 dataset=dict(type='eossl.EuroSAT', data_root=data_root,
-                             split_file=f'eurosat-{split}.txt', pipeline=pipeline))
+                             split_file=f'eurosat-{split}.txt', pipeline=pipeline, metainfo=dict(classes=classes)))
 
 
 train_dataloader = _loader('train', train_pipeline, True)

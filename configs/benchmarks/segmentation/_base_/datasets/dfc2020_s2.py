@@ -5,6 +5,8 @@
 # nothing is validated during training (tools/test.py reports mIoU at the end).
 # eossl option: a crop view under 50 % valid (non-nodata) pixels is re-drawn (min_valid_fraction)
 data_root = 'data/dfc2020'
+classes = ('Forest', 'Shrubland', 'Grassland', 'Wetland', 'Cropland', 'Urban/Built-up', 'Barren',
+           'Water')  # the DFC2020 legend (eossl.datasets.land_cover.DFC2020_CLASSES)
 S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B10', 'B11', 'B12')
 num_classes = 8
 crop_size = 224
@@ -26,11 +28,11 @@ test_pipeline = [
 train_dataloader = dict(
     batch_size=8, num_workers=4, sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(type='eossl.DFC2020', data_root=data_root, split='validation',
-                 modalities=('s2', 'dfc'), pipeline=train_pipeline))
+                 modalities=('s2', 'dfc'), pipeline=train_pipeline, metainfo=dict(classes=classes)))
 test_dataloader = dict(
     batch_size=8, num_workers=4, sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(type='eossl.DFC2020', data_root=data_root, split='test',
-                 modalities=('s2', 'dfc'), pipeline=test_pipeline))
+                 modalities=('s2', 'dfc'), pipeline=test_pipeline, metainfo=dict(classes=classes)))
 test_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'], ignore_index=255)
 test_cfg = dict(type='TestLoop')
 
