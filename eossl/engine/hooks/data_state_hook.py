@@ -3,6 +3,7 @@ import itertools
 import logging
 from collections.abc import Iterator
 
+import torch
 from mmengine.hooks import DistSamplerSeedHook
 from mmengine.logging import print_log
 from mmengine.runner import EpochBasedTrainLoop
@@ -21,12 +22,23 @@ def streaming_dataset(runner) -> IterableDataset | None:
 
 
 class SkipFirst(Sampler):
-    """``sampler`` without its first ``skip`` indices (this rank's consumed samples)."""
+    """``sampler`` without its first ``skip`` indices (this rank's consumed samples).
 
-    def __init__(self, sampler: Sampler, skip: int) -> None:
-        self.sampler, self.skip = sampler, skip
+    Creating a DataLoader iterator draws its base seed from torch's global generator just
+    before it asks the sampler for indices. An uninterrupted run drew it at the epoch's start,
+    before the consumed batches; the resumed run draws it again after the restored random
+    states. The first ``iter`` therefore puts back the torch state of the epoch start
+    (``rng_state``), so the resumed batches see the generator the uninterrupted run saw.
+    """
+
+    def __init__(self, sampler: Sampler, skip: int,
+                 rng_state: torch.Tensor | None = None) -> None:
+        self.sampler, self.skip, self.rng_state = sampler, skip, rng_state
 
     def __iter__(self) -> Iterator[int]:
+        if self.rng_state is not None:
+            torch.set_rng_state(self.rng_state)
+            self.rng_state = None
         return itertools.islice(iter(self.sampler), self.skip, None)
 
     def __len__(self) -> int:
@@ -92,7 +104,7 @@ class DataStateHook(DistSamplerSeedHook):
         if dataset is not None:
             dataset.set_epoch(runner.epoch, skip=skip, batch_size=loader.batch_size)
         elif skip and batch_sampler is not None:
-            batch_sampler.sampler = SkipFirst(batch_sampler.sampler, skip)
+            batch_sampler.sampler = SkipFirst(batch_sampler.sampler, skip, torch.get_rng_state())
         self._start, self._batches = skip, 0
 
     def _resume_skip(self, runner, batch_size: int) -> int:
