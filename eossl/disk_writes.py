@@ -44,29 +44,32 @@ def partial_path(path: str) -> str:
     return osp.join(osp.dirname(path), f'.{osp.basename(path)}{PARTIAL_SUFFIX}')
 
 
-def write_error(error: OSError, path: str, partial: str | None = None,
+def write_error(error: Exception, path: str, partial: str | None = None,
                 note: str = '') -> DiskWriteError:
     """:class:`DiskWriteError` for ``error`` while writing ``path``, after deleting ``partial``
     (the incomplete file) so it neither fills the disk further nor is mistaken for data."""
     if partial and osp.lexists(partial):
         with contextlib.suppress(OSError):
             shutil.rmtree(partial) if osp.isdir(partial) else os.remove(partial)
-    reason = 'the disk is full' if error.errno in (errno.ENOSPC, errno.EDQUOT) else \
-        (error.strerror or str(error))
+    code = getattr(error, 'errno', None)
+    reason = 'the disk is full' if code in (errno.ENOSPC, errno.EDQUOT) else \
+        (getattr(error, 'strerror', None) or str(error))
     message = (f'could not write {path}: {reason} ({free_space(path)} free on its file system); '
                f'no partial file was left{note}')
-    return DiskWriteError(error.errno or 0, message)
+    return DiskWriteError(code or 0, message)
 
 
 @contextlib.contextmanager
-def atomic_output(path: str) -> Iterator[str]:
-    """Yield the temporary path to write ``path`` to; on success rename it onto ``path``, on
-    an ``OSError`` delete it and raise :class:`DiskWriteError` (nothing else is caught)."""
+def atomic_output(path: str,
+                  errors: tuple[type[Exception], ...] = (OSError,)) -> Iterator[str]:
+    """Yield the temporary path to write ``path`` to; on success rename it onto ``path``. On
+    one of ``errors`` (the writer's failed-write exceptions) delete it and raise
+    :class:`DiskWriteError`; on any other exception delete it and re-raise."""
     partial = partial_path(path)
     try:
         yield partial
         os.replace(partial, path)
-    except OSError as error:
+    except errors as error:
         if isinstance(error, DiskWriteError):
             raise
         raise write_error(error, path, partial) from error

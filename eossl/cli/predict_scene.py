@@ -44,6 +44,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help='pretraining checkpoints with an EMA teacher: which weights')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--no-progress', action='store_true', help='no progress bar')
+    parser.add_argument('--overwrite', action='store_true',
+                        help='replace OUT.tif when it exists (else refused before any compute)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override recipe fields')
     return parser.parse_args(argv)
@@ -59,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     start = time.perf_counter()
     info = predict_scene(model, args.input, args.output, tile=args.tile, overlap=args.overlap,
                          batch=args.batch, bands=args.bands, probs=args.probs, embed=args.embed,
-                         progress=not args.no_progress)
+                         progress=not args.no_progress, overwrite=args.overwrite)
     seconds = time.perf_counter() - start
     summary = dict(info, output=args.output, seconds=round(seconds, 3),
                    tiles_per_s=round(info['tiles'] / seconds, 3) if seconds else None)
