@@ -56,7 +56,9 @@ def write_error(error: Exception, path: str, partial: str | None = None,
         (getattr(error, 'strerror', None) or str(error))
     message = (f'could not write {path}: {reason} ({free_space(path)} free on its file system); '
                f'no partial file was left{note}')
-    return DiskWriteError(code or 0, message)
+    failure = DiskWriteError(message)  # one argument: str() is the message alone
+    failure.errno = code
+    return failure
 
 
 @contextlib.contextmanager
