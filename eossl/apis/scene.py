@@ -30,6 +30,7 @@ from mmengine.logging import print_log
 from rasterio.errors import RasterioError
 from rasterio.windows import Window
 
+from eossl.datasets.remote_reads import retry_remote
 from eossl.disk_writes import atomic_output
 
 from .inference import (
@@ -59,7 +60,15 @@ def _read_tile(src, indexes: list[int], row: int, col: int, tile: int) -> np.nda
     """Raw ``(C, tile, tile)`` float32 at ``(row, col)``; nodata and outside the scene → NaN."""
     h, w = min(tile, src.height - row), min(tile, src.width - col)
     out = np.full((len(indexes), tile, tile), np.nan, np.float32)
-    raw = src.read([i + 1 for i in indexes], window=Window(col, row, w, h))
+    bands, window = [i + 1 for i in indexes], Window(col, row, w, h)
+
+    def read(retry: bool) -> np.ndarray:  # a remote retry reads through a fresh handle
+        if not retry:
+            return src.read(bands, window=window)
+        with rasterio.open(src.name) as fresh:
+            return fresh.read(bands, window=window)
+
+    raw = retry_remote(read, src.name)
     out[:, :h, :w] = nodata_to_nan(raw, [src.nodatavals[i] for i in indexes])
     return out
 
