@@ -14,6 +14,7 @@ terminal also sends to them does not end them mid-epoch.
 import os
 import signal
 import threading
+import weakref
 from collections.abc import Sequence
 from types import FrameType
 
@@ -36,7 +37,9 @@ class StopSignals:
     """Record the first of ``names`` (e.g. ``('SIGTERM', 'SIGINT')``) while installed.
 
     Installed only from the main thread of the main process (signal handlers must be), and
-    restored to the previous handlers by :meth:`restore`.
+    restored to the previous handlers by :meth:`restore`. A signal that arrives when the
+    runner's ``train()`` is no longer running (it ended with an error before :meth:`restore`)
+    restores the previous handlers and is delivered to them.
     """
 
     def __init__(self, names: Sequence[str]) -> None:
@@ -47,13 +50,14 @@ class StopSignals:
         self.names = tuple(names)
         self.signame: str | None = None
         self._previous: dict[int, object] = {}
-        self._pid = -1
+        self._pid, self._owner = -1, weakref.ref(self)
 
-    def install(self) -> bool:
-        """Install the handlers; False (and nothing done) outside the main thread."""
+    def install(self, owner: object) -> bool:
+        """Install the handlers while ``owner.train()`` runs (the runner); False (and nothing
+        done) outside the main thread."""
         if threading.current_thread() is not threading.main_thread():
             return False
-        self.signame, self._pid = None, os.getpid()
+        self.signame, self._pid, self._owner = None, os.getpid(), weakref.ref(owner)
         for name in self.names:
             number = getattr(signal, name)
             self._previous[number] = signal.signal(number, self._handle)
@@ -71,8 +75,21 @@ class StopSignals:
         """The name of the first signal received since :meth:`install`, or None."""
         return self.signame
 
+    def _training(self, frame: FrameType | None) -> bool:
+        """Whether the owner's ``train()`` is on the interrupted stack (not after it failed)."""
+        owner = self._owner()
+        while frame is not None:
+            if frame.f_code.co_name == 'train' and frame.f_locals.get('self') is owner:
+                return True
+            frame = frame.f_back
+        return False
+
     def _handle(self, number: int, frame: FrameType | None) -> None:
         if os.getpid() != self._pid:  # a forked DataLoader worker: the main process stops
+            return
+        if not self._training(frame):  # training ended by an error: the signal is not ours
+            self.restore()
+            signal.raise_signal(number)
             return
         name = signal.Signals(number).name
         if self.signame is not None and number == signal.SIGINT:

@@ -11,6 +11,7 @@ import pytest
 import torch
 from mmengine.hooks import Hook
 
+from eossl.engine.stop_signals import StopSignals
 from eossl.engine.work_dir_lock import LOCK_NAME, WorkDirLock, WorkDirLockedError
 from eossl.testing import make_fake_ssl4eo_s12
 
@@ -140,3 +141,21 @@ def test_a_second_run_on_a_work_dir_refuses_naming_the_first_and_a_dead_one_does
     lock = WorkDirLock(str(tmp_path)).acquire()  # the kernel released the dead run's lock
     assert lock.previous['pid'] == first.pid
     lock.release()
+
+
+def test_a_signal_after_training_failed_goes_to_the_previous_handler():
+    class Runner:
+        def train(self, signals):
+            os.kill(os.getpid(), signal.SIGINT)  # during train(): recorded, not raised
+            assert signals.received() == 'SIGINT'
+
+    runner, signals = Runner(), StopSignals(('SIGINT', 'SIGTERM'))
+    assert signals.install(runner)
+    try:
+        runner.train(signals)
+        signals.signame = None  # training "failed" here: the hook never restored them
+        with pytest.raises(KeyboardInterrupt):  # Python's own Ctrl-C again
+            os.kill(os.getpid(), signal.SIGINT)
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signals.restore()

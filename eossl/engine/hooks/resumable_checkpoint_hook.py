@@ -140,7 +140,7 @@ class ResumableCheckpointHook(CheckpointHook):
                 runner.logger.info(f'restored the random states saved at iteration {saved_iter}')
         self._loaded = None
         if self._local and self.stop_signals.names:
-            self.stop_signals.install()
+            self.stop_signals.install(runner)
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
         """mmengine's iteration saves, then a stop checkpoint when a stop signal arrived."""
