@@ -16,6 +16,7 @@ import torch.nn.functional as F
 
 from eossl.datasets.bands import normalize_band_name
 from eossl.datasets.io_paths import is_local_path
+from eossl.datasets.remote_reads import retry_remote
 from eossl.engine.precision import inference_autocast
 from eossl.models.backbones import EOVisionTransformer
 
@@ -60,7 +61,7 @@ def open_raster(path: str | Path) -> rasterio.io.DatasetReader:
     text = str(path)
     if is_local_path(text) and not Path(text).is_file():
         raise FileNotFoundError(f'{text}: raster not found')
-    return rasterio.open(text)
+    return retry_remote(lambda retry: rasterio.open(text), text)  # bounded retries if remote
 
 
 def nodata_to_nan(raw: np.ndarray, nodatavals: Sequence[float | None]) -> np.ndarray:

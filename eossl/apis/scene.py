@@ -22,15 +22,21 @@ A pixel is nodata when all of the model's bands are nodata there.
 """
 import colorsys
 import json
+import logging
 import math
+import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 import rasterio
 import torch
+from mmengine.logging import print_log
+from rasterio.errors import RasterioError
 from rasterio.windows import Window
 
+from eossl.datasets.remote_reads import retry_remote
+from eossl.disk_writes import atomic_output
 from eossl.engine.precision import inference_autocast
 
 from .inference import (
@@ -44,6 +50,7 @@ from .inference import (
 )
 from .model import EOInferenceModel
 from .progress import progress_bar
+from .scene_output import check_output
 from .tiling import StripAccumulator, tile_offsets, tile_weights
 
 GDAL_CACHE_MB = 64
@@ -51,13 +58,23 @@ GDAL_CACHE_MB = 64
 # ever written twice); single-band class maps use 256-pixel blocks
 ALIGN = 64
 LABEL_BLOCK = 256
+# what GDAL raises when a write fails (a full disk surfaces as any of them)
+WRITE_ERRORS = (OSError, RasterioError, rasterio._err.CPLE_BaseError)
 
 
 def _read_tile(src, indexes: list[int], row: int, col: int, tile: int) -> np.ndarray:
     """Raw ``(C, tile, tile)`` float32 at ``(row, col)``; nodata and outside the scene → NaN."""
     h, w = min(tile, src.height - row), min(tile, src.width - col)
     out = np.full((len(indexes), tile, tile), np.nan, np.float32)
-    raw = src.read([i + 1 for i in indexes], window=Window(col, row, w, h))
+    bands, window = [i + 1 for i in indexes], Window(col, row, w, h)
+
+    def read(retry: bool) -> np.ndarray:  # a remote retry reads through a fresh handle
+        if not retry:
+            return src.read(bands, window=window)
+        with rasterio.open(src.name) as fresh:
+            return fresh.read(bands, window=window)
+
+    raw = retry_remote(read, src.name)
     out[:, :h, :w] = nodata_to_nan(raw, [src.nodatavals[i] for i in indexes])
     return out
 
@@ -82,11 +99,17 @@ class _Outputs:
                  amp: bool = False) -> None:
         self.model, self.embed, self.tile, self.stride = model, embed, tile, stride
         self.amp = amp
+        self.valid_tiles, self._channels = 0, None
 
     @torch.no_grad()
     def __call__(self, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         x = torch.from_numpy(raw)
         valid = (~torch.isnan(x)).any(dim=1, keepdim=True).float()
+        self.valid_tiles += int(valid.flatten(1).any(dim=1).sum())
+        if self._channels is not None and not valid.any():  # all nodata: no forward needed
+            side = self.tile // self.stride
+            valid = torch.nn.functional.avg_pool2d(valid, self.stride) if self.embed else valid
+            return np.zeros((len(raw), self._channels, side, side), np.float32), valid.numpy()
         inputs = self.model.normalize(x)
         with inference_autocast(inputs.device, self.amp):
             if self.embed:
@@ -97,6 +120,7 @@ class _Outputs:
             valid = torch.nn.functional.avg_pool2d(valid, self.stride)
         elif values.dim() == 2:  # classification: the tile's scores over the whole tile
             values = values[:, :, None, None].expand(-1, -1, self.tile, self.tile)
+        self._channels = values.shape[1]
         return values.float().cpu().numpy(), valid.cpu().numpy()
 
 
@@ -168,7 +192,7 @@ def _batches(items: Sequence, size: int) -> Iterable[Sequence]:
 def predict_scene(model: EOInferenceModel, src_path: str | Path, dst_path: str | Path, *,
                   tile: int = 512, overlap: int = 64, batch: int = 4,
                   bands: Sequence[str] | None = None, probs: bool = False, embed: bool = False,
-                  progress: bool = True, amp: bool = False) -> dict:
+                  progress: bool = True, amp: bool = False, overwrite: bool = False) -> dict:
     """Run ``model`` over the scene ``src_path`` tile by tile and write ``dst_path``.
 
     Args:
@@ -184,10 +208,19 @@ def predict_scene(model: EOInferenceModel, src_path: str | Path, dst_path: str |
         progress: show a progress bar.
         amp: run the network under bf16 autocast (fp16 on GPUs before Ampere); inputs are
             normalized and outputs blended in fp32.
+        overwrite: replace an existing ``dst_path`` (else refused before any compute, as is
+            a missing or unwritable output folder: :func:`.scene_output.check_output`).
+
+    The output is written to ``.<name>.partial`` and renamed onto ``dst_path`` when complete;
+    on any error (a full disk: :class:`~eossl.disk_writes.DiskWriteError` naming the path and
+    the free space) the partial file is deleted and an existing ``dst_path`` is left as it was.
+    Batches of tiles without any valid pixel skip the model (their output is nodata anyway); a
+    scene without any valid pixel in the model's bands gives an all-nodata output and a warning.
 
     Returns:
-        ``{'tiles', 'height', 'width', 'channels', 'stride'}`` of the run.
+        ``{'tiles', 'valid_tiles', 'height', 'width', 'channels', 'stride'}`` of the run.
     """
+    check_output(dst_path, overwrite)
     divisor = size_divisor(model)
     if tile % divisor or overlap % divisor:
         raise ValueError(f'tile ({tile}) and overlap ({overlap}) must be multiples of the '
@@ -209,30 +242,37 @@ def predict_scene(model: EOInferenceModel, src_path: str | Path, dst_path: str |
         outputs = _Outputs(model, embed, tile, stride, amp)
         acc = writer = None
         bar = progress_bar(len(rows) * len(cols), enabled=progress)
-        try:
-            for i, row in enumerate(rows):
-                for chunk in _batches(list(enumerate(cols)), batch):
-                    raw = np.stack([_read_tile(src, indexes, row, col, tile) for _, col in chunk])
-                    values, valid = outputs(raw)
-                    if acc is None:
-                        channels = values.shape[1]
-                        acc = StripAccumulator(channels + 1, width, height,
-                                               out_tile + 2 * ALIGN)
-                        writer = _Writer(dst_path, src, model, channels, embed, probs, stride)
-                    for k, (j, col) in enumerate(chunk):
-                        weights = tile_weights(out_tile, out_overlap, (i > 0, i < len(rows) - 1),
-                                               (j > 0, j < len(cols) - 1))
-                        acc.add(np.concatenate([values[k], valid[k]]), weights,
-                                row // stride, col // stride)
-                    bar.update(len(chunk))
-                last = i == len(rows) - 1
-                done = height if last else rows[i + 1] // stride
-                until = done if last else done // ALIGN * ALIGN
-                for strip in acc.pop(until, chunk=ALIGN):
-                    writer.write(*strip)
-        finally:
-            bar.close()
-            if writer is not None:
-                writer.close()
-    return dict(tiles=len(rows) * len(cols), height=height, width=width,
-                channels=acc.sums.shape[0] - 1, stride=stride)
+        with atomic_output(os.fspath(dst_path), errors=WRITE_ERRORS) as partial:
+            try:
+                for i, row in enumerate(rows):
+                    for chunk in _batches(list(enumerate(cols)), batch):
+                        raw = np.stack([_read_tile(src, indexes, row, col, tile)
+                                        for _, col in chunk])
+                        values, valid = outputs(raw)
+                        if acc is None:
+                            channels = values.shape[1]
+                            acc = StripAccumulator(channels + 1, width, height,
+                                                   out_tile + 2 * ALIGN)
+                            writer = _Writer(partial, src, model, channels, embed, probs, stride)
+                        for k, (j, col) in enumerate(chunk):
+                            weights = tile_weights(out_tile, out_overlap,
+                                                   (i > 0, i < len(rows) - 1),
+                                                   (j > 0, j < len(cols) - 1))
+                            acc.add(np.concatenate([values[k], valid[k]]), weights,
+                                    row // stride, col // stride)
+                        bar.update(len(chunk))
+                    last = i == len(rows) - 1
+                    done = height if last else rows[i + 1] // stride
+                    until = done if last else done // ALIGN * ALIGN
+                    for strip in acc.pop(until, chunk=ALIGN):
+                        writer.write(*strip)
+            finally:
+                bar.close()
+                if writer is not None:
+                    writer.close()
+    if not outputs.valid_tiles:
+        print_log(f'{src_path}: no pixel of the scene is valid in the model\'s bands '
+                  f'{list(model.bands)}; {dst_path} is nodata everywhere', logger='current',
+                  level=logging.WARNING)
+    return dict(tiles=len(rows) * len(cols), valid_tiles=outputs.valid_tiles, height=height,
+                width=width, channels=acc.sums.shape[0] - 1, stride=stride)

@@ -47,6 +47,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help='bf16 autocast (GPUs from Ampere, CPUs with AVX512-BF16/AMX; fp16 '
                         'on older GPUs)')
     parser.add_argument('--no-progress', action='store_true', help='no progress bar')
+    parser.add_argument('--overwrite', action='store_true',
+                        help='replace OUT.tif when it exists (else refused before any compute)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override recipe fields')
     return parser.parse_args(argv)
@@ -62,7 +64,8 @@ def main(argv: Sequence[str] | None = None) -> dict:
     start = time.perf_counter()
     info = predict_scene(model, args.input, args.output, tile=args.tile, overlap=args.overlap,
                          batch=args.batch, bands=args.bands, probs=args.probs, embed=args.embed,
-                         progress=not args.no_progress, amp=args.amp)
+                         progress=not args.no_progress, amp=args.amp,
+                         overwrite=args.overwrite)
     seconds = time.perf_counter() - start
     summary = dict(info, output=args.output, seconds=round(seconds, 3),
                    tiles_per_s=round(info['tiles'] / seconds, 3) if seconds else None)

@@ -16,6 +16,7 @@ from eossl.compat import close_process_group
 from eossl.engine.blas_threads import limit_openblas_threads
 from eossl.engine.cli import adapt_to_device, build_runner, merge_cli_args
 from eossl.engine.cpu_allocator import retain_freed_memory
+from eossl.engine.interruptions import lock_work_dir, train_with_resume_hint
 from eossl.engine.overrides import add_override_arguments, apply_overrides
 from eossl.engine.preflight import check_train_batches
 from eossl.engine.presets import PRESETS, apply_preset
@@ -63,9 +64,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         apply_preset(cfg, args.preset)
         cfg.merge_from_dict(cfg_options or {})
     cfg = adapt_to_device(cfg)
+    lock = lock_work_dir(cfg.work_dir)  # before the runner writes anything there
     runner = build_runner(cfg)
     check_train_batches(runner)
-    runner.train()
+    train_with_resume_hint(runner, args.config)
+    if lock is not None:
+        lock.release()
     close_process_group()  # every rank done before gloo/NCCL is torn down
 
 

@@ -48,3 +48,18 @@ def test_mismatched_samples_are_reported_with_the_field_path():
         collate_field(samples, 'disjoint_masks', torch.device('cpu'))
     with pytest.raises(KeyError, match='no field "targets"'):
         collate_field(samples, 'targets', torch.device('cpu'))
+
+
+def test_inference_batches_without_the_pretraining_fields_pass_training_ones_are_refused():
+    pre = MODELS.build(dict(type='eossl.EODataPreprocessor', mean=[0.0], std=[2.0],
+                            collate_fields=('disjoint_masks',)))
+    bare = [DataSample(metainfo=dict(sample_id=f's{i}')) for i in range(2)]
+    out = pre({'inputs': [torch.ones(1, 4, 4)] * 2, 'data_samples': bare}, training=False)
+    assert torch.equal(out['inputs'], torch.full((2, 1, 4, 4), 0.5))  # features can be taken
+    assert 'disjoint_masks' not in out['data_samples'][0]
+    with pytest.raises(KeyError, match=r"collate_fields=.disjoint_masks.\): the training batch "
+                       r"samples \[.s0., .s1.\] have no field .disjoint_masks. \(2 of 2"):
+        pre({'inputs': [torch.ones(1, 4, 4)] * 2, 'data_samples': bare}, training=True)
+    mixed = [sample(0), bare[1]]  # some with, some without: never half a batch of masks
+    with pytest.raises(KeyError, match=r"samples \[.s1.\] have no field .* \(1 of 2 samples\)"):
+        pre({'inputs': [torch.ones(1, 4, 4)] * 2, 'data_samples': mixed}, training=False)

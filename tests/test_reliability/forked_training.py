@@ -15,6 +15,7 @@ from mmengine.config import Config
 from mmengine.hooks import Hook
 
 from eossl.engine.cli import adapt_to_device, build_runner, merge_cli_args
+from eossl.engine.interruptions import lock_work_dir, train_with_resume_hint
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # values that differ between identical runs (wall-clock) or only count steps
@@ -34,9 +35,29 @@ class SelfKill(Hook):
             os.kill(os.getpid(), signal.SIGKILL)
 
 
+class SendSignal(Hook):
+    """Send ``signum`` to this process before training iteration ``at`` (0-based), or, with
+    ``during='save'``, once while the checkpoint after ``at`` iterations is being written."""
+
+    priority = 'HIGHEST'
+
+    def __init__(self, at: int, signum: int, during: str = 'iteration') -> None:
+        self.at, self.signum, self.during = at, signum, during
+
+    def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
+        if self.during == 'iteration' and runner.iter == self.at:
+            os.kill(os.getpid(), self.signum)
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        if self.during == 'save' and runner.iter == self.at:
+            self.during = 'sent'  # once: the stop checkpoint is saved at the same iteration
+            os.kill(os.getpid(), self.signum)
+
+
 def _train(recipe: str, options: dict, work_dir: str, resume: str | None,
-           kill_at: int | None) -> None:
-    """Child process: build the recipe as ``tools/train.py`` does and train."""
+           kill_at: int | None, hooks: tuple = ()) -> None:
+    """Child process: build the recipe as ``tools/train.py`` does (work-dir lock, resume hint
+    and exit code on a stop signal included) and train."""
     # one thread: libgomp's pool does not survive fork, and runs compared bit for bit must sum
     # in the same order
     torch.set_num_threads(1)
@@ -44,21 +65,26 @@ def _train(recipe: str, options: dict, work_dir: str, resume: str | None,
     cfg = merge_cli_args(cfg, config_path=recipe, work_dir=work_dir, resume=resume,
                          cfg_options=options)
     cfg.experiment_name = f'{Path(work_dir).name}-{os.getpid()}'
-    runner = build_runner(adapt_to_device(cfg))  # Runner, or FlexibleRunner by runner_type
+    cfg = adapt_to_device(cfg)
+    lock_work_dir(cfg.work_dir)
+    runner = build_runner(cfg)  # Runner, or FlexibleRunner by runner_type
     if kill_at is not None:
         runner.register_hook(SelfKill(kill_at))
-    runner.train()
+    for hook in hooks:
+        runner.register_hook(hook)
+    train_with_resume_hint(runner, recipe)
 
 
 def train_forked(recipe: str, options: dict, work_dir: Path, resume: str | None = None,
-                 kill_at: int | None = None) -> int:
+                 kill_at: int | None = None, hooks: tuple = ()) -> int:
     """Train ``recipe`` with ``options`` (``--cfg-options``) in a forked child; its exit code.
 
     ``resume``: as ``tools/train.py --resume`` (``'auto'`` or a checkpoint path).
     ``kill_at``: SIGKILL the child before that iteration (exit code ``-SIGKILL``).
+    ``hooks``: further hooks registered in the child (fault injection).
     """
     child = mp.get_context('fork').Process(
-        target=_train, args=(recipe, options, str(work_dir), resume, kill_at))
+        target=_train, args=(recipe, options, str(work_dir), resume, kill_at, hooks))
     child.start()
     child.join(timeout=300)
     if child.is_alive():

@@ -20,6 +20,7 @@ from mmengine.logging import print_log
 from mmengine.utils import ProgressBar
 
 from eossl.datasets.errors import InvalidSampleError
+from eossl.disk_writes import DiskWriteError, atomic_output, write_error
 
 from .compact_codec import SHARED_FIELDS, CompactEncoder
 from .engine import INDEX_FILE, BinaryWriter
@@ -33,9 +34,8 @@ _DATASET = _ENCODER = None
 
 def write_json_atomic(path: Path, data: dict) -> None:
     """Write ``data`` to ``path`` through a temporary file and an atomic rename."""
-    partial = path.with_name(path.name + '.partial')
-    partial.write_text(json.dumps(data), encoding='utf-8')
-    os.replace(partial, path)
+    with atomic_output(str(path)) as partial:
+        Path(partial).write_text(json.dumps(data), encoding='utf-8')
 
 
 def _finished_part(out_dir: Path, part: int, samples_per_shard: int, size: int,
@@ -71,9 +71,23 @@ def pack_part(dataset, out_dir: Path, part: int, samples_per_shard: int,
     Items raising :class:`InvalidSampleError` are recorded under ``skipped`` and left out when
     ``dataset.skip_invalid`` is true; otherwise the error propagates, naming the item.
     """
+    scratch = out_dir / PARTS / f'{part}.writing'
+    try:
+        return _write_part(dataset, out_dir, part, samples_per_shard, scratch)
+    except OSError as error:  # a full disk: no half chunk stays behind to fill it further
+        shutil.rmtree(scratch, ignore_errors=True)
+        if isinstance(error, DiskWriteError):
+            raise
+        raise write_error(error, str(out_dir / f'chunk {part}'), str(scratch),
+                          '; chunks already finished are kept and a rerun writes the rest'
+                          ) from error
+
+
+def _write_part(dataset, out_dir: Path, part: int, samples_per_shard: int,
+                scratch: Path) -> dict:
+    """:func:`pack_part` in the scratch folder ``scratch``, moved into ``out_dir`` when done."""
     first = part * samples_per_shard
     last = min(first + samples_per_shard, len(dataset))
-    scratch = out_dir / PARTS / f'{part}.writing'
     shutil.rmtree(scratch, ignore_errors=True)
     writer = BinaryWriter(str(scratch), chunk_size=samples_per_shard, chunk_index=part)
     skipped, written = {}, 0

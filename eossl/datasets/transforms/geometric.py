@@ -50,6 +50,18 @@ def crop_box(array: np.ndarray, box: Box, reference: tuple[int, int],
     return resample(array, out, (top, left, height, width), mode)
 
 
+def _read_from(results: dict) -> str:
+    """`` read from <file(s)>`` for an error message: the sample's ``paths`` (the dataset
+    contract, ``{modality: path or {band: path}}``) or ``img_path``; empty when unknown."""
+    paths = results.get('paths') or results.get('img_path')
+    if not paths:
+        return ''
+    if isinstance(paths, dict):
+        paths = [p for v in paths.values() for p in (v.values() if isinstance(v, dict) else [v])]
+    names = [str(p) for p in (paths if isinstance(paths, (list, tuple)) else [paths])]
+    return ' read from ' + ', '.join(names)
+
+
 def valid_fraction(view: np.ndarray) -> float:
     """Fraction of the pixels of ``view`` ``(C, H, W)`` that are finite in every band."""
     return float(np.isfinite(view).all(axis=0).mean())
@@ -57,6 +69,9 @@ def valid_fraction(view: np.ndarray) -> float:
 
 class _BoxTransform(MultiKeyTransform):
     """Shared flow of crop/resize transforms: draw one box, cut it from every key."""
+
+    # whether a view without any valid pixel is redrawn even at min_valid_fraction=0
+    never_empty = False
 
     def __init__(self, size: Size, keys: str | Sequence[str], resample: str,
                  resize_to_size: bool, min_valid_fraction: float = 0.0,
@@ -121,20 +136,29 @@ class _BoxTransform(MultiKeyTransform):
         each redrawn view is counted and logged. When none reaches the minimum, the draw with
         the most valid pixels is kept; an image without any valid pixel makes the sample
         invalid (the dataset's ``skip_invalid`` then logs it and draws another).
+
+        Random crops (``never_empty``) apply this with a minimum of "one valid pixel" also at
+        ``min_valid_fraction=0``: a view that is nodata everywhere carries nothing but the fill
+        value, so it is redrawn (or the sample refused) whatever the option; views with any
+        valid pixel are cut exactly as the official code cuts them.
         """
         box = self.cached_box(*reference, results)
-        if self.min_valid_fraction <= 0:
+        if self.min_valid_fraction <= 0 and not self.never_empty:
             return box
+
+        def short(valid_share: float) -> bool:
+            return valid_share < self.min_valid_fraction or valid_share == 0
+
         draws = [(fraction(box), box)]
         valid = None
-        while draws[-1][0] < self.min_valid_fraction and len(draws) <= self.max_redraws:
+        while short(draws[-1][0]) and len(draws) <= self.max_redraws:
             if valid is None:
                 valid = valid_pixels()
                 if not valid.size:
                     break
             redrawn = self._anchored(self.box(*reference, results), valid, reference)
             draws.append((fraction(redrawn), redrawn))
-        if len(draws) == 1 and draws[0][0] >= self.min_valid_fraction:
+        if len(draws) == 1 and not short(draws[0][0]):
             return box
         best, box = max(draws, key=lambda draw: draw[0])  # the first best one
         self.redrawn_views += 1
@@ -142,7 +166,7 @@ class _BoxTransform(MultiKeyTransform):
         if best == 0:
             raise InvalidSampleError(
                 f'sample {sample!r}: {type(self).__name__} found no valid pixel in '
-                f'{results.get(self.keys[0] + "_path", self.keys[0])!r} '
+                f'{self.keys[0]!r}{_read_from(results)} '
                 f'(min_valid_fraction={self.min_valid_fraction}): every pixel is nodata')
         kept = 'kept' if best >= self.min_valid_fraction else 'kept the best,'
         print_log(f'{type(self).__name__}: redrew a view of sample {sample!r} whose valid-pixel '
@@ -185,12 +209,15 @@ class EORandomResizedCrop(_BoxTransform):
         keys: arrays cropped with the same box; see :class:`.keyed.MultiKeyTransform`.
         resample: ``'nearest'``, ``'bilinear'`` or ``'bicubic'``.
         max_attempts: random draws tried before falling back to the largest centred box.
-        min_valid_fraction: eossl option (0 = off, the official behaviour): a view whose
+        min_valid_fraction: eossl option (0 = the official behaviour): a view whose
             fraction of valid (finite in every band) pixels is below it is re-drawn, so crops of
-            a scene-edge tile do not reach the model as all-nodata inputs; see
-            :meth:`_valid_box`. The recipes set 0.5.
+            a scene-edge tile do not reach the model as mostly-nodata inputs; see
+            :meth:`valid_box`. The recipes set 0.5. A view without any valid pixel is
+            re-drawn at every setting, 0 included.
         max_redraws: bound on the re-draws per view.
     """
+
+    never_empty = True
 
     def __init__(self, size: Size, scale: Sequence[float] = (0.08, 1.0),
                  ratio: Sequence[float] = (3 / 4, 4 / 3), keys: str | Sequence[str] = ('img',),
@@ -231,6 +258,8 @@ class EORandomCrop(_BoxTransform):
     Keys on other grids are cut proportionally (a plain slice whenever the mapped box is integer).
     ``min_valid_fraction`` / ``max_redraws``: as in :class:`EORandomResizedCrop`.
     """
+
+    never_empty = True
 
     def __init__(self, size: Size, keys: str | Sequence[str] = ('img',),
                  resample: str = 'bilinear', min_valid_fraction: float = 0.0,

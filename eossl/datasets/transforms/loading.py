@@ -22,6 +22,7 @@ from eossl.datasets.bands import (
 )
 from eossl.datasets.errors import InvalidSampleError
 from eossl.datasets.io_paths import is_local_path
+from eossl.datasets.remote_reads import retry_remote
 from eossl.registry import TRANSFORMS
 
 from .resampling import RESAMPLE_MODES, kernel_margin, resample
@@ -69,10 +70,20 @@ def _open(path: str | ArrayRaster) -> DatasetReader | ArrayRaster:
     if is_local_path(path) and not os.path.isfile(path):
         raise InvalidSampleError(f'{path}: file not found (expected a GeoTIFF)')
     try:
-        return rasterio.open(path)
+        return retry_remote(lambda retry: rasterio.open(path), path)
     except rasterio.errors.RasterioError as err:
         raise InvalidSampleError(
             f'{path}: unreadable raster, expected a valid GeoTIFF ({err})') from err
+
+
+def _read_window(source: str | DatasetReader | ArrayRaster, indexes: list[int],
+                 window: Window) -> np.ndarray:
+    """``indexes`` over ``window`` from an open raster, or from ``source`` opened afresh (a
+    remote retry, see :func:`~eossl.datasets.remote_reads.retry_remote`)."""
+    if not isinstance(source, str):
+        return source.read(indexes, window=window)
+    with rasterio.open(source) as src:
+        return src.read(indexes, window=window)
 
 
 def _nodata_mask(raw: np.ndarray, nodata: float | None) -> np.ndarray:
@@ -280,7 +291,9 @@ class LoadMultiBandImage(BaseTransform):
         r1 = min(height, math.ceil(top + box_h) + my)
         c1 = min(width, math.ceil(left + box_w) + mx)
         try:
-            raw = src.read(indexes, window=Window(c0, r0, c1 - c0, r1 - r0))
+            raw = retry_remote(lambda retry: _read_window(path if retry else src, indexes,
+                                                          Window(c0, r0, c1 - c0, r1 - r0)),
+                               str(path))
         except rasterio.errors.RasterioError as err:
             raise InvalidSampleError(f'{path}: failed to read pixels, expected a valid GeoTIFF '
                                      f'({err})') from err

@@ -1,10 +1,13 @@
 """Epoch and mid-epoch position of streaming datasets, kept in sync and in checkpoints."""
+import itertools
 import logging
+from collections.abc import Iterator
 
+import torch
 from mmengine.hooks import DistSamplerSeedHook
 from mmengine.logging import print_log
 from mmengine.runner import EpochBasedTrainLoop
-from torch.utils.data import IterableDataset
+from torch.utils.data import IterableDataset, Sampler
 
 from eossl.registry import HOOKS
 
@@ -16,6 +19,30 @@ def streaming_dataset(runner) -> IterableDataset | None:
     if isinstance(dataset, IterableDataset) and hasattr(dataset, 'set_epoch'):
         return dataset
     return None
+
+
+class SkipFirst(Sampler):
+    """``sampler`` without its first ``skip`` indices (this rank's consumed samples).
+
+    Creating a DataLoader iterator draws its base seed from torch's global generator just
+    before it asks the sampler for indices. An uninterrupted run drew it at the epoch's start,
+    before the consumed batches; the resumed run draws it again after the restored random
+    states. The first ``iter`` therefore puts back the torch state of the epoch start
+    (``rng_state``), so the resumed batches see the generator the uninterrupted run saw.
+    """
+
+    def __init__(self, sampler: Sampler, skip: int,
+                 rng_state: torch.Tensor | None = None) -> None:
+        self.sampler, self.skip, self.rng_state = sampler, skip, rng_state
+
+    def __iter__(self) -> Iterator[int]:
+        if self.rng_state is not None:
+            torch.set_rng_state(self.rng_state)
+            self.rng_state = None
+        return itertools.islice(iter(self.sampler), self.skip, None)
+
+    def __len__(self) -> int:
+        return max(len(self.sampler) - self.skip, 0)
 
 
 @HOOKS.register_module()
@@ -30,6 +57,12 @@ class DataStateHook(DistSamplerSeedHook):
     ``by_epoch=False``, or a preemption checkpoint), that epoch restarts after its consumed
     samples, so no sample is seen twice and none is missed; mmengine's epoch loop itself would
     replay the whole epoch. A checkpoint written at the end of an epoch resumes at the next.
+
+    A map-style dataset's sampler (mmengine's ``DefaultSampler``, any sampler whose order is
+    fixed by its seed and epoch) is handled the same way: its first epoch after such a resume
+    skips this rank's consumed indices (:class:`SkipFirst` in the DataLoader's batch sampler
+    for that epoch). Exact with ``num_workers=0``; with workers, the samples are the same but
+    each worker's random stream starts at the resumed batch instead of the epoch's first.
 
     Exact resumption needs the same number of processes and the same batch size per process as
     the interrupted run (they define which samples were consumed); otherwise the hook raises,
@@ -59,14 +92,19 @@ class DataStateHook(DistSamplerSeedHook):
                             'through the hooks')
 
     def before_train_epoch(self, runner) -> None:
-        """Seed samplers; give a streaming dataset its epoch and where to start in it."""
+        """Seed samplers; give a streaming dataset its epoch and where to start in it, or make
+        a sampler's first epoch after a mid-epoch resume skip what was consumed."""
         super().before_train_epoch(runner)
+        loader = runner.train_loop.dataloader
+        batch_sampler = getattr(loader, 'batch_sampler', None)
+        if isinstance(getattr(batch_sampler, 'sampler', None), SkipFirst):
+            batch_sampler.sampler = batch_sampler.sampler.sampler  # one epoch only
+        skip = self._resume_skip(runner, loader.batch_size)
         dataset = streaming_dataset(runner)
-        if dataset is None:
-            return
-        batch_size = runner.train_loop.dataloader.batch_size
-        skip = self._resume_skip(runner, batch_size)
-        dataset.set_epoch(runner.epoch, skip=skip, batch_size=batch_size)
+        if dataset is not None:
+            dataset.set_epoch(runner.epoch, skip=skip, batch_size=loader.batch_size)
+        elif skip and batch_sampler is not None:
+            batch_sampler.sampler = SkipFirst(batch_sampler.sampler, skip, torch.get_rng_state())
         self._start, self._batches = skip, 0
 
     def _resume_skip(self, runner, batch_size: int) -> int:
@@ -97,10 +135,7 @@ class DataStateHook(DistSamplerSeedHook):
         self._batches += 1
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        """Record the streaming position in ``checkpoint['meta']['data_state']``."""
-        dataset = streaming_dataset(runner)
-        if dataset is None:
-            return
+        """Record the position in the epoch in ``checkpoint['meta']['data_state']``."""
         batch_size = runner.train_loop.dataloader.batch_size
         meta = checkpoint.setdefault('meta', {})
         meta['data_state'] = dict(

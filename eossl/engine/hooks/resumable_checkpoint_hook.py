@@ -3,13 +3,17 @@ import glob
 import os
 import os.path as osp
 import shutil
+from collections.abc import Sequence
 
-from mmengine.dist import is_main_process
+import torch
+from mmengine.dist import all_reduce, is_main_process
 from mmengine.fileio.backends import LocalBackend
 from mmengine.hooks import CheckpointHook
 
 from eossl.compat.checkpoint_integrity import integrity_problem, record_path, record_text
 from eossl.compat.versions import MMENGINE, require
+from eossl.disk_writes import write_error
+from eossl.engine.stop_signals import StopSignals, TrainingStopped
 from eossl.registry import HOOKS
 
 from .random_states import gather_random_states, restore_own_random_states
@@ -91,17 +95,35 @@ class ResumableCheckpointHook(CheckpointHook):
     checkpoints; data-loader workers reseed per epoch from mmengine's ``worker_init_fn`` and,
     with ``persistent_workers=True``, cannot be rewound to the middle of their stream.
 
+    **A full disk.** A save that fails (``ENOSPC``, quota, read-only) deletes its partial file
+    and raises :class:`~eossl.disk_writes.DiskWriteError` naming the checkpoint, the free space
+    and the previous checkpoint, which stays intact, pointed at and resumable.
+
+    **Stop signals** (eossl option ``stop_signals``, mmengine has none). On SIGTERM (what slurm
+    and Kubernetes send before a kill) or SIGINT (Ctrl-C) the current iteration finishes, a
+    checkpoint ``iter_N.pth`` of that position is saved as above (with the data position, see
+    :class:`~eossl.engine.hooks.DataStateHook`) and
+    :class:`~eossl.engine.stop_signals.TrainingStopped` is raised; ``eossl-train`` turns it
+    into a one-line hint to ``--resume`` and exit code 143 / 130. A signal during a save lets
+    that save finish. The resumed run continues that epoch after the consumed batches. Only on
+    the main thread of a local-storage run; a second SIGINT stops at once. With several
+    processes a one-element all-reduce per iteration makes every rank stop at the same one.
+
     Args:
         restore_random_states: restore the saved states on resume.
+        stop_signals: names of the signals that stop training with a checkpoint; ``()`` keeps
+            Python's handling (the process ends where it is).
         *args, **kwargs: as ``mmengine.hooks.CheckpointHook``.
     """
 
-    def __init__(self, *args, restore_random_states: bool = True, **kwargs) -> None:
+    def __init__(self, *args, restore_random_states: bool = True,
+                 stop_signals: Sequence[str] = ('SIGTERM', 'SIGINT'), **kwargs) -> None:
         # overrides CheckpointHook._save_checkpoint_with_step, a private mmengine method
         require('mmengine CheckpointHook._save_checkpoint_with_step (eossl.'
                 'ResumableCheckpointHook)', 'mmengine', MMENGINE)
         super().__init__(*args, **kwargs)
         self.restore_random_states = restore_random_states
+        self.stop_signals = StopSignals(stop_signals)
         self._loaded: tuple[int, list] | None = None
 
     def before_train(self, runner) -> None:
@@ -117,6 +139,31 @@ class ResumableCheckpointHook(CheckpointHook):
             if runner.iter == saved_iter > 0 and restore_own_random_states(states):
                 runner.logger.info(f'restored the random states saved at iteration {saved_iter}')
         self._loaded = None
+        if self._local and self.stop_signals.names:
+            self.stop_signals.install(runner)
+
+    def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
+        """mmengine's iteration saves, then a stop checkpoint when a stop signal arrived."""
+        super().after_train_iter(runner, batch_idx, data_batch, outputs)
+        if not (self._local and self.stop_signals.names):
+            return
+        signame = self.stop_signals.received()
+        if runner.world_size > 1:  # every rank stops at the same iteration, or saving hangs
+            flag = torch.tensor([float(signame is not None)])
+            all_reduce(flag, op='max')
+            signame = signame or ('SIGTERM' if flag.item() else None)
+        if signame is None:
+            return
+        self.stop_signals.restore()
+        meta = dict(random_states=gather_random_states())
+        self._publish(runner, f'iter_{runner.iter + 1}.pth', meta, by_epoch=False)
+        runner.logger.warning(f'stopped by {signame} after iteration {runner.iter + 1}; '
+                              f'saved {self.last_ckpt}')
+        raise TrainingStopped(signame, runner.iter + 1, self.last_ckpt)
+
+    def after_train(self, runner) -> None:
+        """Give the stop signals back to their previous handlers."""
+        self.stop_signals.restore()
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         """Keep the loaded random states until :meth:`before_train` knows it is a resume."""
@@ -131,31 +178,44 @@ class ResumableCheckpointHook(CheckpointHook):
             super()._save_checkpoint_with_step(runner, step, meta)
             return
         dropped = self._rotate(runner, step)
-        name = self.filename_tmpl.format(step)
-        self.last_ckpt = osp.join(self.out_dir, name)
-        runner.message_hub.update_info('last_ckpt', self.last_ckpt)
-        partial = f'.{name}{PARTIAL_SUFFIX}'
-        runner.save_checkpoint(self.out_dir, partial, save_optimizer=self.save_optimizer,
-                               save_param_scheduler=self.save_param_scheduler, meta=meta,
-                               by_epoch=self.by_epoch, **self.args)
-        if not is_main_process():
-            return
-        record = record_path(self.last_ckpt)
-        if osp.exists(record):  # a stale record of an earlier run's checkpoint of that name
-            os.remove(record)
-        publish(osp.join(self.out_dir, partial), self.last_ckpt)
-        problem = integrity_problem(self.last_ckpt)  # no record yet: the zip's own CRCs
-        if problem is not None:
-            runner.logger.warning(
-                f'checkpoint {self.last_ckpt} was written corrupt ({problem}); '
-                f'{POINTER} still names the previous checkpoint and none is deleted')
-            return
-        atomic_write_text(record, record_text(self.last_ckpt))
-        atomic_write_text(osp.join(runner.work_dir, POINTER), self.last_ckpt)
-        if dropped is not None and osp.exists(dropped) and self._another_intact(dropped):
+        if self._publish(runner, self.filename_tmpl.format(step), meta, self.by_epoch) and \
+                dropped is not None and osp.exists(dropped) and self._another_intact(dropped):
             _remove(dropped)
             if osp.exists(record_path(dropped)):
                 os.remove(record_path(dropped))
+
+    def _publish(self, runner, name: str, meta: dict, by_epoch: bool) -> bool:
+        """Write checkpoint ``name`` atomically with its record, then point ``last_checkpoint``
+        at it; whether it was published intact (main process)."""
+        self.last_ckpt = osp.join(self.out_dir, name)
+        runner.message_hub.update_info('last_ckpt', self.last_ckpt)
+        partial = osp.join(self.out_dir, f'.{name}{PARTIAL_SUFFIX}')
+        try:
+            runner.save_checkpoint(self.out_dir, osp.basename(partial),
+                                   save_optimizer=self.save_optimizer,
+                                   save_param_scheduler=self.save_param_scheduler, meta=meta,
+                                   by_epoch=by_epoch, **self.args)
+            if not is_main_process():
+                return False
+            record = record_path(self.last_ckpt)
+            if osp.exists(record):  # a stale record of an earlier run's checkpoint of that name
+                os.remove(record)
+            publish(partial, self.last_ckpt)
+            problem = integrity_problem(self.last_ckpt)  # no record yet: the zip's own CRCs
+            if problem is not None:
+                runner.logger.warning(
+                    f'checkpoint {self.last_ckpt} was written corrupt ({problem}); '
+                    f'{POINTER} still names the previous checkpoint and none is deleted')
+                return False
+            atomic_write_text(record, record_text(self.last_ckpt))
+            atomic_write_text(osp.join(runner.work_dir, POINTER), self.last_ckpt)
+        except OSError as error:
+            previous = osp.join(runner.work_dir, POINTER)
+            previous = open(previous).read().strip() if osp.isfile(previous) else 'none'
+            raise write_error(error, self.last_ckpt, partial,
+                              f'; {POINTER} still names the previous checkpoint ({previous}), '
+                              'which --resume continues from once there is room') from error
+        return True
 
     def _another_intact(self, dropped: str) -> bool:
         """Whether a kept checkpoint other than ``dropped`` passes its integrity check."""

@@ -9,7 +9,7 @@ from eossl.datasets.compact_arrays import decode_tensor
 from eossl.registry import MODELS
 
 from .batch_views import aligned_views
-from .sample_fields import attach_field, collate_field
+from .sample_fields import MissingFieldError, attach_field, collate_field
 
 Batch = torch.Tensor | list[torch.Tensor]
 PerModality = Sequence[float] | Mapping[str, Sequence[float]]
@@ -45,7 +45,12 @@ class EODataPreprocessor(BaseDataPreprocessor):
         non_blocking: passed to the device copy.
         collate_fields: DataSample fields (e.g. PerA's ``'disjoint_masks'``, MP-MAE's targets)
             collated once per batch into ``(B, ...)`` device tensors (pinned, copied with
-            ``non_blocking``) and shared by every sample; see :mod:`.sample_fields`.
+            ``non_blocking``) and shared by every sample; see :mod:`.sample_fields`. They are
+            pretraining fields: a non-training batch (``training=False``) whose samples all
+            lack one skips it, so features can be extracted through a pretraining recipe's
+            preprocessor; a training batch, or a batch only some samples of which carry it,
+            is refused with a ``MissingFieldError`` (a ``KeyError``) naming the field and
+            the samples.
         aligned_views: name of the DataSample field written by
             ``AlignedMultiViews(batch_augment=True)``. When the samples carry it, ``inputs`` are
             the source tiles (B, C, H, W) and the paired views are cut, flipped and jittered
@@ -120,15 +125,16 @@ class EODataPreprocessor(BaseDataPreprocessor):
         bf16 (~0.3 % error per pixel); autocast is turned off here.
         """
         with torch.autocast(self._device.type, enabled=False):
-            return self._forward(data)
+            return self._forward(data, training)
 
-    def _forward(self, data: dict) -> dict:
+    def _forward(self, data: dict, training: bool) -> dict:
         """:meth:`forward` outside autocast."""
         samples = data.get('data_samples')
         for name, batch in (data.get('collated') or {}).items():
             attach_field(samples, name, batch, self.device, self._non_blocking)
         for name in self.collate_fields if samples else ():
-            collate_field(samples, name, self.device, self._non_blocking)
+            if self._has_field(samples, name, training):
+                collate_field(samples, name, self.device, self._non_blocking)
         views = None
         if self.aligned_views and samples and self.aligned_views in samples[0]:
             views = collate_field(samples, self.aligned_views, self.device, self._non_blocking)
@@ -143,6 +149,23 @@ class EODataPreprocessor(BaseDataPreprocessor):
         else:
             out = self._process(inputs, None)
         return {'inputs': out, 'data_samples': data.get('data_samples')}
+
+    @staticmethod
+    def _has_field(samples: Sequence, name: str, training: bool) -> bool:
+        """Whether to collate ``name``: the pretraining fields belong to training batches; a
+        batch where no sample has one (features extracted through a pretraining recipe's
+        preprocessor, a probe) skips it unless it is a training step."""
+        missing = [i for i, sample in enumerate(samples) if name not in sample]
+        if not missing:
+            return True
+        if len(missing) < len(samples) or training:
+            ids = [samples[i].metainfo.get('sample_id', f'#{i}') for i in missing]
+            raise MissingFieldError(f'EODataPreprocessor(collate_fields={name!r}): the '
+                           f'{"training " if training else ""}batch samples {ids[:5]} have no '
+                           f'field "{name}" ({len(missing)} of {len(samples)} samples); the '
+                           "recipe's pretraining pipeline adds it, so train with that pipeline "
+                           '(inference batches may omit it in every sample)')
+        return False
 
     def _process(self, value: Batch | list[list[torch.Tensor]],
                  modality: str | None) -> Batch:

@@ -21,6 +21,14 @@ from eossl.datasets.worker_collate import stack_field
 Field = torch.Tensor | np.ndarray | Mapping | Sequence
 
 
+class MissingFieldError(KeyError):
+    """Samples lack a field the batch needs (a ``KeyError`` printed as its plain message,
+    not ``KeyError``'s quoted repr)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ''
+
+
 def _to_device(value: Field, device: torch.device, non_blocking: bool) -> Field:
     """Every leaf on ``device``: pinned first (unless it is) when that is CUDA."""
     if isinstance(value, Mapping):
@@ -54,11 +62,11 @@ def collate_field(data_samples: Sequence[DataSample], name: str, device: torch.d
     a preprocessor already did it; see the module docstring).
 
     Raises:
-        KeyError: naming the samples that lack the field.
+        MissingFieldError: naming the samples that lack the field.
     """
     missing = [i for i, ds in enumerate(data_samples) if name not in ds]
     if missing:
-        raise KeyError(f'data samples {missing[:5]} have no field "{name}"')
+        raise MissingFieldError(f'data samples {missing[:5]} have no field "{name}"')
     value, row_key = data_samples[0].get(name), f'{name}_row'
     if getattr(_leaf(value), '_eossl_collated', False):
         if any(ds.get(name) is not value for ds in data_samples):
