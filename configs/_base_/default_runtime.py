@@ -17,6 +17,8 @@ default_hooks = dict(
     checkpoint_layout=dict(type='CheckpointLayoutHook'),
     # each backbone's input channels vs the data's bands, named, at the first forward
     band_check=dict(type='BandCheckHook'),
+    # the encoder's bands and normalization (recipe or dataset statistics) in every checkpoint
+    input_contract=dict(type='InputContractHook'),
     # embedding std, RankMe, positive/negative similarity gap, PerA teacher entropy and KL,
     # logged every 50 iterations; warns when a run looks collapsed (after 1000 iterations)
     representation_monitor=dict(type='RepresentationMonitorHook', interval=50, action='warn'),

@@ -29,13 +29,13 @@ from rasterio.windows import Window
 from .inference import (
     backbone_features,
     band_indexes,
-    nodata_to_nan,
     open_raster,
     predict_batch,
     raster_band_names,
+    read_bands,
     size_divisor,
 )
-from .model import EOInferenceModel
+from .inference_model import EOInferenceModel
 from .progress import progress_bar
 from .tiling import StripAccumulator, tile_offsets, tile_weights
 
@@ -46,12 +46,12 @@ ALIGN = 64
 LABEL_BLOCK = 256
 
 
-def _read_tile(src, indexes: list[int], row: int, col: int, tile: int) -> np.ndarray:
-    """Raw ``(C, tile, tile)`` float32 at ``(row, col)``; nodata and outside the scene → NaN."""
+def _read_tile(src, indexes: list[int | None], row: int, col: int, tile: int) -> np.ndarray:
+    """Raw ``(C, tile, tile)`` float32 at ``(row, col)``; nodata, filled bands and outside the
+    scene → NaN."""
     h, w = min(tile, src.height - row), min(tile, src.width - col)
     out = np.full((len(indexes), tile, tile), np.nan, np.float32)
-    raw = src.read([i + 1 for i in indexes], window=Window(col, row, w, h))
-    out[:, :h, :w] = nodata_to_nan(raw, [src.nodatavals[i] for i in indexes])
+    out[:, :h, :w] = read_bands(src, indexes, Window(col, row, w, h))
     return out
 
 
@@ -141,7 +141,7 @@ def _batches(items: Sequence, size: int) -> Iterable[Sequence]:
 def predict_scene(model: EOInferenceModel, src_path: str | Path, dst_path: str | Path, *,
                   tile: int = 512, overlap: int = 64, batch: int = 4,
                   bands: Sequence[str] | None = None, probs: bool = False, embed: bool = False,
-                  progress: bool = True) -> dict:
+                  progress: bool = True, fill_missing: bool = False) -> dict:
     """Run ``model`` over the scene ``src_path`` tile by tile and write ``dst_path``.
 
     Args:
@@ -155,6 +155,8 @@ def predict_scene(model: EOInferenceModel, src_path: str | Path, dst_path: str |
         probs: write per-class probabilities instead of class ids.
         embed: write the backbone's feature map instead of predictions.
         progress: show a progress bar.
+        fill_missing: bands the model needs but the scene lacks (B10 of an L1C model on an L2A
+            scene) are read as nodata, i.e. the band mean, as ``FillMissingBands`` in training.
 
     Returns:
         ``{'tiles', 'height', 'width', 'channels', 'stride'}`` of the run.
@@ -166,13 +168,14 @@ def predict_scene(model: EOInferenceModel, src_path: str | Path, dst_path: str |
     if not embed and model.task == 'embedding':
         raise ValueError(f'{model.cfg.filename}: a pretraining recipe has no head: use '
                          '--embed to write its feature map')
-    stride = feature_stride(model, tile) if embed else 1
-    if tile % stride or overlap % stride:
-        raise ValueError(f'tile ({tile}) and overlap ({overlap}) must be multiples of the '
-                         f'feature stride {stride}')
     with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB), open_raster(src_path) as src:
-        indexes = band_indexes(model.bands, raster_band_names(src, bands), src.count,
-                               str(src_path))
+        names = raster_band_names(src, bands)
+        model.select(names, str(src_path))
+        indexes = band_indexes(model.bands, names, src.count, str(src_path), fill_missing)
+        stride = feature_stride(model, tile) if embed else 1
+        if tile % stride or overlap % stride:
+            raise ValueError(f'tile ({tile}) and overlap ({overlap}) must be multiples of the '
+                             f'feature stride {stride}')
         rows, cols = (tile_offsets(src.height, tile, overlap),
                       tile_offsets(src.width, tile, overlap))
         out_tile, out_overlap = tile // stride, overlap // stride
