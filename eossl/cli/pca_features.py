@@ -26,12 +26,14 @@ def main(argv: Sequence[str] | None = None) -> str:
     parser.add_argument('--bands', nargs='+', help="the image's band names (default: the "
                         "raster's band descriptions)")
     parser.add_argument('--modality', help="Dual-SimCLR pretraining recipes: 's1' or 's2'")
+    parser.add_argument('--stats', help='checkpoints without an input contract: the '
+                        '_band_stats.json the encoder was trained with (MP-MAE)')
     parser.add_argument('--out', default='pca_features.png')
     parser.add_argument('--cfg-options', nargs='+', action=LiteralDictAction)
     args = parser.parse_args(argv)
     checkpoint = None if args.checkpoint == 'none' else args.checkpoint
     model = init_model(args.config, checkpoint, modality=args.modality,
-                       cfg_options=args.cfg_options)
+                       cfg_options=args.cfg_options, stats_file=args.stats)
     features = embed(model, args.image, args.bands)
     if 'feature_map' not in features:
         parser.error(f'{args.config}: the backbone returns vectors only; for a ViT add '
