@@ -6,6 +6,7 @@ model needs are picked by name, in model order, and normalized with the recipe's
 (:meth:`EOInferenceModel.normalize`). Nodata (the raster's declared nodata, or NaN in an array)
 becomes the band mean, as in training.
 """
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,6 +14,8 @@ import numpy as np
 import rasterio
 import torch
 import torch.nn.functional as F
+from mmengine.logging import print_log
+from rasterio.windows import Window
 
 from eossl.datasets.bands import normalize_band_name
 from eossl.datasets.io_paths import is_local_path
@@ -20,32 +23,70 @@ from eossl.datasets.remote_reads import retry_remote
 from eossl.engine.precision import inference_autocast
 from eossl.models.backbones import EOVisionTransformer
 
-from .model import EOInferenceModel
+from .inference_model import EOInferenceModel
 
 Image = np.ndarray | torch.Tensor | str | Path
 
 
 def band_indexes(model_bands: Sequence[str], given: Sequence[str] | None, count: int,
-                 where: str) -> list[int]:
+                 where: str, fill_missing: bool = False) -> list[int | None]:
     """0-based positions in the user's data of each band the model needs (model order).
 
-    ``given`` names the ``count`` bands of the data; without names the data must hold exactly
-    the model's bands in model order.
+    ``given`` names the ``count`` bands of the data (a raster's band descriptions, or
+    ``--bands``). Without names the data must hold exactly the model's bands in model order,
+    and a warning says so: a file in another order would be read silently wrong.
+    ``fill_missing``: a band the model needs but the data lacks (B10 of an L1C model on an L2A
+    scene) is ``None`` here and read as nodata, i.e. the band mean after normalization, as
+    :class:`~eossl.datasets.transforms.FillMissingBands` fills it in training.
     """
     if given is None:
         if count != len(model_bands):
             raise ValueError(f'{where}: has {count} bands but the model needs {len(model_bands)} '
-                             f'{list(model_bands)}; pass bands=[...] naming the bands of the data')
+                             f'{list(model_bands)}, and its bands have no descriptions: pass '
+                             '--bands (bands=[...]) naming the bands of the data in file order')
+        print_log(f'{where}: its bands have no descriptions; reading them as the model\'s order '
+                  f'{list(model_bands)}. Pass --bands (bands=[...]) if the file is in another '
+                  'order', logger='current', level=logging.WARNING)
         return list(range(count))
     names = [normalize_band_name(b) for b in given]
     if len(names) != count:
         raise ValueError(f'{where}: bands names {len(names)} bands {names} but the data has '
                          f'{count}')
     missing = [b for b in model_bands if b not in names]
-    if missing:
+    if missing and not fill_missing:
         raise ValueError(f'{where}: the model needs band(s) {missing}, which are not among the '
-                         f'data\'s bands {names}')
-    return [names.index(b) for b in model_bands]
+                         f'data\'s bands {names}; --fill-missing-bands (fill_missing=True) '
+                         'reads them as nodata (the band mean), as FillMissingBands does in '
+                         'training')
+    if missing:
+        print_log(f'{where}: band(s) {missing} filled with the band mean (fill_missing)',
+                  logger='current', level=logging.WARNING)
+    return [names.index(b) if b in names else None for b in model_bands]
+
+
+def read_bands(src: rasterio.io.DatasetReader, indexes: Sequence[int | None],
+               window: Window | None = None) -> np.ndarray:
+    """Float32 ``(C, h, w)`` of the bands at ``indexes`` (``None``: a filled band, all NaN),
+    each band's nodata (and non-finite values) as NaN."""
+    present = [i for i in indexes if i is not None]
+    if not present:
+        raise ValueError(f'{src.name}: none of the model\'s bands is in the file')
+    numbers = [i + 1 for i in present]
+
+    def read(retry: bool) -> np.ndarray:  # a remote retry reads through a fresh handle
+        if not retry:
+            return src.read(numbers, window=window)
+        with rasterio.open(src.name) as fresh:
+            return fresh.read(numbers, window=window)
+
+    raw = retry_remote(read, src.name)
+    data = nodata_to_nan(raw, [src.nodatavals[i] for i in present])
+    if len(present) == len(indexes):
+        return data
+    out = np.full((len(indexes), *data.shape[1:]), np.nan, np.float32)
+    rows = [k for k, i in enumerate(indexes) if i is not None]
+    out[rows] = data
+    return out
 
 
 def raster_band_names(src: rasterio.io.DatasetReader,
@@ -74,20 +115,27 @@ def nodata_to_nan(raw: np.ndarray, nodatavals: Sequence[float | None]) -> np.nda
     return data
 
 
-def read_image(model: EOInferenceModel, image: Image,
-               bands: Sequence[str] | None = None) -> np.ndarray:
-    """The model's bands of ``image`` as raw float32 ``(C, H, W)``, nodata as NaN."""
+def read_image(model: EOInferenceModel, image: Image, bands: Sequence[str] | None = None,
+               fill_missing: bool = False) -> np.ndarray:
+    """The model's bands of ``image`` as raw float32 ``(C, H, W)``, nodata as NaN; selects the
+    model's encoder and statistics for the image's band names (:meth:`EOInferenceModel.select`)."""
     if isinstance(image, (str, Path)):
         with open_raster(image) as src:
-            idx = band_indexes(model.bands, raster_band_names(src, bands), src.count, str(image))
-            raw = src.read([i + 1 for i in idx])
-            return nodata_to_nan(raw, [src.nodatavals[i] for i in idx])
+            names = raster_band_names(src, bands)
+            model.select(names, str(image))
+            idx = band_indexes(model.bands, names, src.count, str(image), fill_missing)
+            return read_bands(src, idx)
     array = image.detach().cpu().numpy() if isinstance(image, torch.Tensor) else np.asarray(image)
     if array.ndim != 3:
         raise ValueError(f'image must be a (C, H, W) array or a raster path, got shape '
                          f'{array.shape}')
-    idx = band_indexes(model.bands, bands, array.shape[0], 'image')
-    return nodata_to_nan(array[idx], [None] * len(idx))
+    model.select(bands, 'image')
+    idx = band_indexes(model.bands, bands, array.shape[0], 'image', fill_missing)
+    data = np.full((len(idx), *array.shape[1:]), np.nan, np.float32)
+    for k, i in enumerate(idx):
+        if i is not None:
+            data[k] = array[i]
+    return nodata_to_nan(data, [None] * len(idx))
 
 
 def size_divisor(model: EOInferenceModel) -> int:
@@ -152,7 +200,7 @@ def _padded(model: EOInferenceModel, x: torch.Tensor) -> tuple[torch.Tensor, tup
 
 @torch.no_grad()
 def embed(model: EOInferenceModel, image: Image, bands: Sequence[str] | None = None,
-          amp: bool = False) -> dict[str, np.ndarray]:
+          amp: bool = False, fill_missing: bool = False) -> dict[str, np.ndarray]:
     """Features of one image.
 
     Args:
@@ -162,12 +210,13 @@ def embed(model: EOInferenceModel, image: Image, bands: Sequence[str] | None = N
             names must hold exactly the model's bands in model order).
         amp: run the backbone under bf16 autocast (see :func:`eossl.engine.inference_autocast`);
             the features are returned in fp32.
+        fill_missing: read bands the model needs but the image lacks as nodata (band mean).
 
     Returns:
         ``{'embedding': (D,), 'feature_map': (D, h, w)}`` (``feature_map`` absent for a backbone
         that returns vectors only); sides not divisible by a ViT's patch are padded first.
     """
-    raw = torch.from_numpy(read_image(model, image, bands))[None]
+    raw = torch.from_numpy(read_image(model, image, bands, fill_missing))[None]
     x, _ = _padded(model, model.normalize(raw))
     with inference_autocast(x.device, amp):
         pooled, featmap = backbone_features(model, x)
@@ -178,15 +227,15 @@ def embed(model: EOInferenceModel, image: Image, bands: Sequence[str] | None = N
 
 
 @torch.no_grad()
-def predict(model: EOInferenceModel, image: Image,
-            bands: Sequence[str] | None = None) -> dict[str, np.ndarray]:
-    """Run a downstream model on one image.
+def predict(model: EOInferenceModel, image: Image, bands: Sequence[str] | None = None,
+            fill_missing: bool = False) -> dict[str, np.ndarray]:
+    """Run a downstream model on one image (``bands`` and ``fill_missing`` as :func:`embed`).
 
     Returns:
         classification: ``{'scores': (K,)}``; segmentation: ``{'probs': (K, H, W),
         'labels': (H, W)}`` at the input's size, with ``labels`` the argmax class ids.
     """
-    raw = torch.from_numpy(read_image(model, image, bands))[None]
+    raw = torch.from_numpy(read_image(model, image, bands, fill_missing))[None]
     x, (h, w) = _padded(model, model.normalize(raw))
     out = predict_batch(model, x)[0]
     if model.task == 'classification':

@@ -1,23 +1,25 @@
 """``init_model``: any eossl recipe plus a checkpoint → a model ready for :func:`embed` /
-:func:`predict`, with the band names and per-band statistics of the recipe.
+:func:`predict`, with the band names and per-band normalization its encoder was trained with.
 
 A recipe is one of three kinds, told apart by the class its ``model.type`` names:
 
 - a **classifier** (mmpretrain ``BaseClassifier``, e.g. ``EOImageClassifier``): the whole
   model is built and the checkpoint (a training checkpoint of that recipe) loaded strictly;
 - a **segmentor** (mmseg ``BaseSegmentor``, e.g. ``EncoderDecoder``): the same;
-- a **pretraining** algorithm (SoftCon, PerA, MP-MAE, Dual-SimCLR): only its backbone is built
-  and loaded through :func:`~eossl.models.utils.backbone_extraction.extract_backbone`, so PerA
-  gives its EMA teacher (``source='auto'``) and Dual-SimCLR the backbone of ``modality``.
-  Projection heads, prototypes and decoders are never built.
+- a **pretraining** algorithm (SoftCon, PerA, MP-MAE, Dual-SimCLR): only its backbone(s) are
+  built and loaded through :func:`~eossl.models.utils.backbone_extraction.extract_backbone`, so
+  PerA gives its EMA teacher (``source='auto'``). Heads and decoders are never built.
 
-The input contract comes from the recipe, not from the user: the bands (in model order) are
-``model.data_preprocessor.bands``, else the stored order of its ``stats`` source, else the
-backbone's ``bands``; mean/std are the preprocessor's own buffers. Users pass raw values
-(reflectance DN, dB) with the band names of their file.
+The input contract (:mod:`eossl.apis.contract`) of a pretraining checkpoint comes from the
+checkpoint itself (written at training time: bands, normalization — also a dataset's own
+statistics file — and the backbone config as trained); a checkpoint from before contracts gets
+it from the recipe, plus ``stats_file`` (a ``_band_stats.json``) for recipes that normalize with
+their dataset's statistics (MP-MAE). A downstream recipe's contract is its preprocessor's.
+When the checkpoint's folder holds the config its run saved (``work_dirs/<run>/<recipe>.py``,
+with presets and overrides applied), that config is used instead of the recipe, and logged.
+Users pass raw values (reflectance DN, dB) with the band names of their file.
 """
 import logging
-from collections.abc import Sequence
 from pathlib import Path
 
 import torch
@@ -27,61 +29,15 @@ from mmengine.registry import MODELS, DefaultScope
 from mmengine.runner.checkpoint import CheckpointLoader, load_state_dict
 from mmpretrain.models import BaseClassifier
 from mmseg.models.segmentors import BaseSegmentor
-from torch import nn
 
-from eossl.datasets.bands import resolve_band_order, split_spec, stored_band_order
 from eossl.models.utils.backbone_extraction import extract_backbone, strip_prefix
 from eossl.models.weights import SCHEME, get_weights, is_weights_name, locate, weights_recipe
 
-TASKS = ('embedding', 'classification', 'segmentation')
+from .contract import ContractError, EncoderContract, InputContract, read_contract
+from .contract_builder import _recipe_bands, contract_from_config, read_band_stats
+from .inference_model import TASKS, EOInferenceModel
 
-
-class EOInferenceModel(nn.Module):
-    """A built recipe for inference: the network, its backbone and its input contract.
-
-    Attributes:
-        task: ``'embedding'`` (pretraining recipe: backbone only), ``'classification'`` or
-            ``'segmentation'``.
-        network: the whole downstream model (None for a pretraining recipe).
-        backbone: the feature extractor (``network.backbone`` for a downstream model).
-        bands: band names the first layer expects, in order.
-        mean, std: ``(C, 1, 1)`` per-band statistics of the recipe's preprocessor.
-        classes: class names of a downstream recipe's dataset, when it names them.
-        cfg: the resolved recipe.
-    """
-
-    def __init__(self, task: str, backbone: nn.Module, bands: Sequence[str],
-                 mean: torch.Tensor, std: torch.Tensor, cfg: Config,
-                 network: nn.Module | None = None,
-                 classes: Sequence[str] | None = None) -> None:
-        super().__init__()
-        if task not in TASKS:
-            raise ValueError(f'task must be one of {TASKS}, got {task!r}')
-        if len(bands) != mean.shape[0]:
-            raise ValueError(f'{cfg.filename}: the recipe names {len(bands)} bands {list(bands)} '
-                             f'but its preprocessor has {mean.shape[0]} means')
-        self.task, self.bands, self.cfg = task, tuple(bands), cfg
-        self.classes = tuple(classes) if classes else None
-        self.network = network
-        self.backbone = backbone if network is None else None
-        self.register_buffer('mean', mean.float().view(-1, 1, 1), persistent=False)
-        self.register_buffer('std', std.float().view(-1, 1, 1), persistent=False)
-
-    @property
-    def feature_extractor(self) -> nn.Module:
-        """The backbone (the downstream network's own one when there is a network)."""
-        return self.backbone if self.network is None else self.network.backbone
-
-    @property
-    def device(self) -> torch.device:
-        return self.mean.device
-
-    def normalize(self, raw: torch.Tensor) -> torch.Tensor:
-        """Raw ``(B, C, H, W)`` in model band order → ``(x − mean) / std``, NaN → 0 (as the
-        recipe's preprocessor does: missing pixels become the band mean)."""
-        x = raw.to(self.device, torch.float32) - self.mean  # a new tensor: raw is untouched
-        x.div_(self.std)
-        return x.masked_fill_(torch.isnan(x), 0.0)
+__all__ = ['EOInferenceModel', 'TASKS', 'init_model', 'load_config', 'recipe_bands', 'task_of']
 
 
 def load_config(config: str | Path | Config) -> Config:
@@ -91,35 +47,34 @@ def load_config(config: str | Path | Config) -> Config:
     return Config.fromfile(str(config))
 
 
+def saved_config(config: str | Path | Config, checkpoint: str | Path | None) -> Path | None:
+    """The config a run saved beside ``checkpoint`` under the recipe's file name, if any (and
+    not the recipe file itself)."""
+    if checkpoint is None or isinstance(config, Config):
+        return None
+    name = Path(str(config).split('::')[-1]).name
+    beside = Path(checkpoint).parent / name
+    if not beside.is_file() or (Path(str(config)).is_file()
+                                and beside.resolve() == Path(str(config)).resolve()):
+        return None
+    return beside
+
+
 def recipe_bands(cfg: Config) -> tuple[str, ...]:
-    """The band names (model order) a recipe's model expects; see the module docstring."""
+    """The band names (model order) a recipe's model expects (preprocessor bands, its stats
+    source's stored order, else the backbone's bands)."""
     model = cfg.model
-    pre = model.get('data_preprocessor') or {}
-    if pre.get('bands') and not isinstance(pre['bands'], dict):
-        return resolve_band_order(pre['bands'])
-    if isinstance(pre.get('stats'), str) and ':' in pre['stats']:
-        return stored_band_order(*split_spec(pre['stats']))
     for key in ('backbone', 's2_backbone', 's1_backbone'):
-        bands = (model.get(key) or {}).get('bands')
-        if bands:
-            return resolve_band_order(bands)
+        if key in model:
+            bands = _recipe_bands(cfg, model[key])
+            if bands:
+                return bands
     raise ValueError(f'{cfg.filename}: cannot tell which bands the model expects: set '
                      'model.data_preprocessor.bands (or the backbone\'s bands)')
 
 
-def _preprocessor_stats(preprocessor: nn.Module, modality: str | None,
-                        where: str) -> tuple[torch.Tensor, torch.Tensor]:
-    """The ``(C, 1, 1)`` mean/std buffers of an eossl preprocessor (any of its three kinds)."""
-    for mean_name, std_name in ((f'mean_{modality}', f'std_{modality}'), ('mean', 'std'),
-                                ('band_mean', 'band_std')):
-        mean, std = getattr(preprocessor, mean_name, None), getattr(preprocessor, std_name, None)
-        if isinstance(mean, torch.Tensor) and isinstance(std, torch.Tensor):
-            return mean.detach().cpu().view(-1), std.detach().cpu().view(-1)
-    raise ValueError(f'{where}: model.data_preprocessor ({type(preprocessor).__name__}) holds '
-                     'no per-band mean/std; inference needs the recipe\'s normalization')
-
-
-def _task_of(cfg: Config) -> str:
+def task_of(cfg: Config) -> str:
+    """``'classification'``, ``'segmentation'`` or ``'embedding'`` (a pretraining recipe)."""
     model_type = cfg.model['type']
     with MODELS.switch_scope_and_registry(None) as registry:  # the recipe's default scope
         cls = registry.get(model_type) if isinstance(model_type, str) else model_type
@@ -132,62 +87,37 @@ def _task_of(cfg: Config) -> str:
     return 'embedding'
 
 
-def _pretraining_backbone(cfg: Config, modality: str | None) -> tuple[str, dict]:
-    """``(state-dict prefix role, backbone config)`` of a pretraining recipe."""
-    model = cfg.model
-    if 'backbone' in model:
-        if modality is not None:
-            raise ValueError(f'{cfg.filename}: modality={modality!r} is for Dual-SimCLR recipes '
-                             '(s1_backbone / s2_backbone); this recipe has one backbone')
-        return 'backbone', model.backbone
-    present = [m for m in ('s1', 's2') if f'{m}_backbone' in model]
-    if not present:
-        raise ValueError(f'{cfg.filename}: model has no backbone (nor s1_backbone/s2_backbone)')
-    if modality not in present:
-        raise ValueError(f'{cfg.filename}: a two-backbone recipe: pass modality= one of '
-                         f'{present}, got {modality!r}')
-    return modality, model[f'{modality}_backbone']
-
-
-def _load_backbone(backbone: nn.Module, checkpoint: str, modality: str | None,
-                   source: str) -> None:
-    """Load a pretraining (or backbone-only) checkpoint into ``backbone`` strictly."""
-    ckpt = CheckpointLoader.load_checkpoint(str(checkpoint), map_location='cpu')
-    state, info = extract_backbone(ckpt, modality=modality, source=source)
-    try:
-        load_state_dict(backbone, strip_prefix(state, 'backbone.'), strict=True)
-    except RuntimeError as err:
-        raise ValueError(f'{checkpoint}: its backbone ({info["taken_from"]}) does not match the '
-                         f"recipe's backbone {type(backbone).__name__}: {err}") from err
-    print_log(f'init_model: backbone from {checkpoint} ({info["taken_from"]})', logger='current',
-              level=logging.INFO)
-
-
 def init_model(config: str | Path | Config, checkpoint: str | Path | None = None,
                device: str | torch.device = 'cpu', *, modality: str | None = None,
                source: str = 'auto', cfg_options: dict | None = None,
-               download: bool = False) -> EOInferenceModel:
+               download: bool = False,
+               stats_file: str | Path | None = None) -> EOInferenceModel:
     """Build a recipe's model for inference (eval mode, no gradients needed).
 
     Args:
-        config: recipe path, ``eossl::<name>``, a Config, or a named weight of
-            :mod:`eossl.models.weights` (``'softcon_vits14_s2'``): its encoder, bands and
+        config: recipe path, ``eossl::<name>``, a Config (a config saved beside the checkpoint
+            under the recipe's name is preferred; see the module docstring), or a named weight
+            of :mod:`eossl.models.weights` (``'softcon_vits14_s2'``): its encoder, bands and
             statistics, loaded from the local file (``checkpoint`` must then be None).
         checkpoint: a training checkpoint of the recipe (downstream: the whole model; pretraining:
             its backbone is extracted, PerA's EMA teacher by default) or, for a pretraining recipe,
             a backbone file from ``extract_backbone``. None keeps the constructor's random
             weights (a warning is logged): useful only for tests and throughput checks.
         device: where the model runs.
-        modality: Dual-SimCLR pretraining recipes: ``'s1'`` or ``'s2'``.
+        modality: Dual-SimCLR pretraining recipes: ``'s1'`` or ``'s2'``; default: chosen from
+            the band names of the data (:meth:`EOInferenceModel.select`).
         source: pretraining checkpoints with an EMA teacher: ``'auto'`` (teacher), ``'teacher'``
             or ``'student'``.
         cfg_options: overrides merged into the recipe (as ``--cfg-options``).
         download: a named weight that is not on this machine is fetched (hub cache) first;
             False (default) never touches the network.
+        stats_file: a ``_band_stats.json`` (``{key: {mean: [...], std: [...]}}``) for a
+            checkpoint without an input contract whose recipe normalizes with its dataset's
+            statistics (MP-MAE); ignored when the checkpoint carries its contract.
 
     Raises:
-        ValueError: naming the recipe for a recipe without bands or statistics, a modality that
-            does not fit, or a checkpoint whose keys do not match the model.
+        ValueError: naming the recipe / checkpoint for a recipe without bands or statistics, a
+            modality that does not fit, or a checkpoint whose keys do not match the model.
     """
     if is_weights_name(config):
         if checkpoint is not None:
@@ -195,57 +125,100 @@ def init_model(config: str | Path | Config, checkpoint: str | Path | None = None
                              f'got checkpoint={checkpoint!r} too')
         locate(get_weights(config), download=download)  # fetched only when asked
         config, checkpoint = weights_recipe(config), f'{SCHEME}{config}'
+    beside = saved_config(config, checkpoint)
+    if beside is not None:
+        print_log(f'init_model: using {beside}, the config saved beside the checkpoint by its '
+                  f'run, instead of {config}', logger='current', level=logging.WARNING)
+        config = beside
     cfg = load_config(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     with DefaultScope.overwrite_default_scope(cfg.get('default_scope', 'eossl')):
-        return _build(cfg, checkpoint, device, modality, source)
+        task = task_of(cfg)
+        if task == 'embedding':
+            model = _pretraining(cfg, checkpoint, modality, source, stats_file)
+        else:
+            model = _downstream(cfg, checkpoint, task)
+    if checkpoint is None:
+        print_log(f'init_model: no checkpoint for {cfg.filename}; the weights are random',
+                  logger='current', level=logging.WARNING)
+    return model.to(device).eval()
 
 
-def _build(cfg: Config, checkpoint: str | Path | None, device: str | torch.device,
-           modality: str | None, source: str) -> EOInferenceModel:
-    """:func:`init_model` under the recipe's default scope."""
+def _contract(cfg: Config, ckpt: dict | None, checkpoint: str | Path | None,
+              stats_file: str | Path | None) -> InputContract:
+    """The checkpoint's own contract, else the recipe's (with ``stats_file``)."""
+    stored = read_contract(ckpt) if ckpt is not None else None
+    if stored is not None:
+        print_log(f'init_model: input contract of {checkpoint} '
+                  f'({", ".join(stored.encoders)})', logger='current')
+        return stored
+    stats = read_band_stats(stats_file) if stats_file is not None else None
+    try:
+        return contract_from_config(cfg, band_stats=stats, stats_file=str(stats_file))
+    except ContractError as err:
+        what = f'{checkpoint} carries no input contract and ' if checkpoint else ''
+        raise ContractError(f'{what}{err}') from err
+
+
+def _pretraining(cfg: Config, checkpoint: str | Path | None, modality: str | None,
+                 source: str, stats_file: str | Path | None) -> EOInferenceModel:
+    ckpt = (CheckpointLoader.load_checkpoint(str(checkpoint), map_location='cpu')
+            if checkpoint is not None else None)
+    contract = _contract(cfg, ckpt, checkpoint, stats_file)
+    names = [contract.choose(modality, None, cfg.filename)] if modality or \
+        len(contract.encoders) == 1 else list(contract.encoders)
+    contract = InputContract(contract.method, {n: contract.encoders[n] for n in names})
+    backbones = {}
+    for name in names:
+        spec: EncoderContract = contract.encoders[name]
+        backbone = MODELS.build(spec.backbone)
+        if ckpt is not None:
+            role = None if spec.backbone_key == 'backbone' else name
+            state, info = extract_backbone(ckpt, modality=role, source=source)
+            try:
+                load_state_dict(backbone, strip_prefix(state, 'backbone.'), strict=True)
+            except RuntimeError as err:
+                raise ValueError(f'{checkpoint}: its backbone ({info["taken_from"]}) does not '
+                                 f'match {spec.backbone_key} of {cfg.filename}; a run with '
+                                 '--preset or --cfg-options saved its own config as '
+                                 f'work_dirs/<run>/<recipe>.py: use that one: {err}') from err
+            print_log(f'init_model: {name} from {checkpoint} ({info["taken_from"]})',
+                      logger='current', level=logging.INFO)
+        backbones[name] = backbone
+    return EOInferenceModel('embedding', backbones, contract, cfg)
+
+
+def _downstream(cfg: Config, checkpoint: str | Path | None, task: str) -> EOInferenceModel:
     where = cfg.filename or 'recipe'
-    task = _task_of(cfg)
     pre_cfg = cfg.model.get('data_preprocessor')
     if pre_cfg is None:
         raise ValueError(f'{where}: model.data_preprocessor is missing; inference needs the '
                          "recipe's per-band normalization")
     preprocessor = MODELS.build(pre_cfg)
-    network = backbone = None
-    if task == 'embedding':
-        role, backbone_cfg = _pretraining_backbone(cfg, modality)
-        backbone = MODELS.build(backbone_cfg)
-        if checkpoint is not None:
-            _load_backbone(backbone, checkpoint, None if role == 'backbone' else role, source)
-        stats_key = None if role == 'backbone' else role
-    else:
-        modalities = [m for m in getattr(preprocessor, 'modalities', []) if m is not None]
-        if modalities:
-            raise ValueError(f'{where}: a model on several modalities {modalities} (dict '
-                             'inputs); eossl.apis runs single-input models: use a recipe on '
-                             "one modality, or the pretraining recipe with modality='s1'/'s2'")
-        network = MODELS.build(cfg.model)
-        if checkpoint is not None:
-            ckpt = CheckpointLoader.load_checkpoint(str(checkpoint), map_location='cpu')
-            state = ckpt.get('state_dict', ckpt)
-            state = {k: v for k, v in state.items() if not k.startswith('data_preprocessor.')}
-            try:
-                load_state_dict(network, state, strict=True)
-            except RuntimeError as err:
-                raise ValueError(f'{checkpoint}: does not match the model of {where} (expected a '
-                                 f'checkpoint trained with this recipe): {err}') from err
-        stats_key = None
-    if checkpoint is None:
-        print_log(f'init_model: no checkpoint for {where}; the weights are random',
-                  logger='current', level=logging.WARNING)
-    mean, std = _preprocessor_stats(preprocessor, stats_key, where)
-    bands = recipe_bands(cfg) if stats_key is None else resolve_band_order(
-        cfg.model[f'{stats_key}_backbone']['bands'])
-    classes = _recipe_classes(cfg) if task != 'embedding' else None
-    model = EOInferenceModel(task, backbone if backbone is not None else nn.Identity(), bands,
-                             mean, std, cfg, network=network, classes=classes)
-    return model.to(device).eval()
+    modalities = [m for m in getattr(preprocessor, 'modalities', []) if m is not None]
+    if modalities:
+        raise ValueError(f'{where}: a model on several modalities {modalities} (dict inputs); '
+                         'eossl.apis runs single-input models: use a recipe on one modality, or '
+                         "the pretraining recipe with modality='s1'/'s2'")
+    contract = contract_from_config(cfg, preprocessor)
+    if contract.encoders['backbone'].stats_source.startswith('none'):
+        raise ValueError(f'{where}: model.data_preprocessor ({type(preprocessor).__name__}) '
+                         "holds no per-band mean/std; inference needs the recipe's normalization")
+    network = MODELS.build(cfg.model)
+    if checkpoint is not None:
+        ckpt = CheckpointLoader.load_checkpoint(str(checkpoint), map_location='cpu')
+        state = ckpt.get('state_dict', ckpt)
+        state = {k: v for k, v in state.items() if not k.startswith('data_preprocessor.')}
+        try:
+            load_state_dict(network, state, strict=True)
+        except RuntimeError as err:
+            raise ValueError(f'{checkpoint}: does not match the model of {where} (expected a '
+                             'checkpoint trained with this recipe; a run with --preset or '
+                             '--cfg-options saved its own config as work_dirs/<run>/<recipe>.py: '
+                             f'use that one): {err}') from err
+    return EOInferenceModel(task, {}, contract, cfg, network=network,
+                            classes=_recipe_classes(cfg))
 
 
 def _recipe_classes(cfg: Config) -> tuple[str, ...] | None:

@@ -42,13 +42,13 @@ from eossl.engine.precision import inference_autocast
 from .inference import (
     backbone_features,
     band_indexes,
-    nodata_to_nan,
     open_raster,
     predict_batch,
     raster_band_names,
+    read_bands,
     size_divisor,
 )
-from .model import EOInferenceModel
+from .inference_model import EOInferenceModel
 from .progress import progress_bar
 from .scene_output import check_output
 from .tiling import StripAccumulator, tile_offsets, tile_weights
@@ -62,20 +62,12 @@ LABEL_BLOCK = 256
 WRITE_ERRORS = (OSError, RasterioError, rasterio._err.CPLE_BaseError)
 
 
-def _read_tile(src, indexes: list[int], row: int, col: int, tile: int) -> np.ndarray:
-    """Raw ``(C, tile, tile)`` float32 at ``(row, col)``; nodata and outside the scene → NaN."""
+def _read_tile(src, indexes: list[int | None], row: int, col: int, tile: int) -> np.ndarray:
+    """Raw ``(C, tile, tile)`` float32 at ``(row, col)``; nodata, filled bands and outside the
+    scene → NaN."""
     h, w = min(tile, src.height - row), min(tile, src.width - col)
     out = np.full((len(indexes), tile, tile), np.nan, np.float32)
-    bands, window = [i + 1 for i in indexes], Window(col, row, w, h)
-
-    def read(retry: bool) -> np.ndarray:  # a remote retry reads through a fresh handle
-        if not retry:
-            return src.read(bands, window=window)
-        with rasterio.open(src.name) as fresh:
-            return fresh.read(bands, window=window)
-
-    raw = retry_remote(read, src.name)
-    out[:, :h, :w] = nodata_to_nan(raw, [src.nodatavals[i] for i in indexes])
+    out[:, :h, :w] = read_bands(src, indexes, Window(col, row, w, h))
     return out
 
 
@@ -192,7 +184,8 @@ def _batches(items: Sequence, size: int) -> Iterable[Sequence]:
 def predict_scene(model: EOInferenceModel, src_path: str | Path, dst_path: str | Path, *,
                   tile: int = 512, overlap: int = 64, batch: int = 4,
                   bands: Sequence[str] | None = None, probs: bool = False, embed: bool = False,
-                  progress: bool = True, amp: bool = False, overwrite: bool = False) -> dict:
+                  progress: bool = True, amp: bool = False, overwrite: bool = False,
+                  fill_missing: bool = False) -> dict:
     """Run ``model`` over the scene ``src_path`` tile by tile and write ``dst_path``.
 
     Args:
@@ -210,6 +203,8 @@ def predict_scene(model: EOInferenceModel, src_path: str | Path, dst_path: str |
             normalized and outputs blended in fp32.
         overwrite: replace an existing ``dst_path`` (else refused before any compute, as is
             a missing or unwritable output folder: :func:`.scene_output.check_output`).
+        fill_missing: bands the model needs but the scene lacks (B10 of an L1C model on an L2A
+            scene) are read as nodata, i.e. the band mean, as ``FillMissingBands`` in training.
 
     The output is written to ``.<name>.partial`` and renamed onto ``dst_path`` when complete;
     on any error (a full disk: :class:`~eossl.disk_writes.DiskWriteError` naming the path and
@@ -228,13 +223,14 @@ def predict_scene(model: EOInferenceModel, src_path: str | Path, dst_path: str |
     if not embed and model.task == 'embedding':
         raise ValueError(f'{model.cfg.filename}: a pretraining recipe has no head: use '
                          '--embed to write its feature map')
-    stride = feature_stride(model, tile) if embed else 1
-    if tile % stride or overlap % stride:
-        raise ValueError(f'tile ({tile}) and overlap ({overlap}) must be multiples of the '
-                         f'feature stride {stride}')
     with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB), open_raster(src_path) as src:
-        indexes = band_indexes(model.bands, raster_band_names(src, bands), src.count,
-                               str(src_path))
+        names = raster_band_names(src, bands)
+        model.select(names, str(src_path))
+        indexes = band_indexes(model.bands, names, src.count, str(src_path), fill_missing)
+        stride = feature_stride(model, tile) if embed else 1
+        if tile % stride or overlap % stride:
+            raise ValueError(f'tile ({tile}) and overlap ({overlap}) must be multiples of the '
+                             f'feature stride {stride}')
         rows, cols = (tile_offsets(src.height, tile, overlap),
                       tile_offsets(src.width, tile, overlap))
         out_tile, out_overlap = tile // stride, overlap // stride

@@ -7,13 +7,45 @@ result to Python callers and tests (the statistics of ``compute_band_stats``, th
 :func:`run` keeps an integer result as the exit status (``pack_shards --verify``) and maps
 everything else to 0. One function per command; ``tests/test_packaging.py`` checks that every
 module of ``eossl/cli`` has one and that ``pyproject.toml`` names it.
+
+User errors (a missing or malformed file, a wrong field or value: the exceptions of
+:data:`USER_ERRORS`) print one line ``eossl-<cmd>: error: …`` to stderr and exit with status 2,
+as pip, git and gdal do; ``--debug`` (anywhere on the command line, removed before the command
+parses it) or ``EOSSL_DEBUG=1`` shows the traceback instead. Other exceptions are bugs and keep
+their traceback.
 """
 import importlib
+import os
+import sys
+
+# a bad file, field or value; SyntaxError: a recipe that is not valid Python
+USER_ERRORS = (ValueError, LookupError, OSError, ImportError, SyntaxError)
+# eossl's own user errors that derive from RuntimeError (a corrupt or missing checkpoint)
+USER_ERROR_NAMES = ('CorruptCheckpointError', )
+DEBUG_FLAG, DEBUG_ENV = '--debug', 'EOSSL_DEBUG'
 
 
-def run(module: str) -> int:
+def error_line(command: str, err: BaseException) -> str:
+    """``eossl-<cmd>: error: <message>`` on one line (a KeyError's message unquoted)."""
+    text = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
+    text = ' '.join(str(text).split()) or type(err).__name__
+    return f'{command}: error: {text}'
+
+
+def run(module: str, command: str | None = None) -> int:
     """Run ``eossl.cli.<module>.main()`` on ``sys.argv`` and return the exit status."""
-    result = importlib.import_module(f'eossl.cli.{module}').main()
+    command = command or 'eossl-' + module.replace('_', '-')
+    debug = DEBUG_FLAG in sys.argv[1:] or os.environ.get(DEBUG_ENV, '') not in ('', '0')
+    sys.argv = [sys.argv[0]] + [a for a in sys.argv[1:] if a != DEBUG_FLAG]
+    try:
+        result = importlib.import_module(f'eossl.cli.{module}').main()
+    except Exception as err:  # noqa: BLE001 - re-raised unless it is a user error
+        if debug or not (isinstance(err, USER_ERRORS)
+                         or type(err).__name__ in USER_ERROR_NAMES):
+            raise
+        print(f'{error_line(command, err)} ({DEBUG_FLAG} or {DEBUG_ENV}=1: traceback)',
+              file=sys.stderr)
+        return 2
     return result if isinstance(result, int) and not isinstance(result, bool) else 0
 
 
@@ -84,7 +116,7 @@ def softcon_to_eossl() -> int:
 
 def eossl_to_softcon() -> int:
     """``eossl-to-softcon``."""
-    return run('eossl_to_softcon')
+    return run('eossl_to_softcon', 'eossl-to-softcon')
 
 
 def mmearth_to_eossl() -> int:

@@ -62,6 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(__doc__)
         return 0 if args[:1] in (['-h'], ['--help']) else 2
     config, nproc, *train_args = args
+    if '::' not in config and not os.path.isfile(config):
+        raise FileNotFoundError(f'{config}: recipe not found')
     if not nproc.isdigit() or int(nproc) < 1:
         raise ValueError(f'NPROC={nproc!r}: expected the number of processes per node')
     # one OpenBLAS thread per worker, as eossl-train sets for itself (see blas_threads)

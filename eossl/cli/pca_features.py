@@ -26,6 +26,8 @@ def main(argv: Sequence[str] | None = None) -> str:
     parser.add_argument('--bands', nargs='+', help="the image's band names (default: the "
                         "raster's band descriptions)")
     parser.add_argument('--modality', help="Dual-SimCLR pretraining recipes: 's1' or 's2'")
+    parser.add_argument('--stats', help='checkpoints without an input contract: the '
+                        '_band_stats.json the encoder was trained with (MP-MAE)')
     parser.add_argument('--out', default='pca_features.png')
     parser.add_argument('--cfg-options', nargs='+', action=LiteralDictAction)
     parser.add_argument('--amp', action='store_true', help='bf16 autocast where the device '
@@ -33,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> str:
     args = parser.parse_args(argv)
     checkpoint = None if args.checkpoint == 'none' else args.checkpoint
     model = init_model(args.config, checkpoint, modality=args.modality,
-                       cfg_options=args.cfg_options)
+                       cfg_options=args.cfg_options, stats_file=args.stats)
     features = embed(model, args.image, args.bands, amp=args.amp)
     if 'feature_map' not in features:
         parser.error(f'{args.config}: the backbone returns vectors only; for a ViT add '

@@ -1,15 +1,19 @@
 """Apply a trained model to a scene GeoTIFF, tile by tile: a class map, probabilities or features.
 
 ``eossl-predict-scene CONFIG CKPT IN.tif OUT.tif --tile 512 --overlap 64 [--batch 4]
-[--bands B2 B3 ...] [--probs | --embed] [--device cuda]``
+[--bands B2 B3 ...] [--probs | --embed] [--device cuda] [--stats FILE] [--fill-missing-bands]``
 
 CONFIG is any eossl recipe (path or ``eossl::name``): a downstream classification/segmentation
 recipe predicts, a pretraining recipe (or any recipe with ``--embed``) writes the backbone's
 feature map at the model's stride plus ``OUT.png``, a PCA false-colour view of it. IN.tif is read
 in windows (local path or GDAL virtual path: ``/vsicurl/https://…``, ``/vsis3/…``, ``s3://…``,
 ``/vsizip/…``) in raw units (reflectance DN, dB); ``--bands`` names its bands when the file's
-band descriptions do not. OUT.tif keeps the input's CRS, transform and size (``--embed``: the
-feature grid), nodata where the input is nodata. See docs/apply_to_scenes.md.
+band descriptions do not (without either, the file is read in the model's band order, with a
+warning). The bands and normalization come from the checkpoint's input contract; a checkpoint
+from before contracts whose recipe normalizes with its dataset's statistics (MP-MAE) needs
+``--stats`` (the ``_band_stats.json`` it was trained with). OUT.tif keeps the input's CRS,
+transform and size (``--embed``: the feature grid), nodata where the input is nodata. See
+docs/apply_to_scenes.md.
 """
 import argparse
 import json
@@ -42,6 +46,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help='Dual-SimCLR pretraining recipes: which backbone')
     parser.add_argument('--source', choices=('auto', 'teacher', 'student'), default='auto',
                         help='pretraining checkpoints with an EMA teacher: which weights')
+    parser.add_argument('--stats', help='checkpoints without an input contract: the '
+                        '_band_stats.json the encoder was trained with (MP-MAE)')
+    parser.add_argument('--fill-missing-bands', action='store_true',
+                        help='read bands the model needs but the scene lacks (B10 of an L1C '
+                        'model on an L2A scene) as nodata (the band mean), as FillMissingBands')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--amp', action='store_true',
                         help='bf16 autocast (GPUs from Ampere, CPUs with AVX512-BF16/AMX; fp16 '
@@ -60,12 +69,12 @@ def main(argv: Sequence[str] | None = None) -> dict:
     eossl.register_all_modules(init_default_scope=False)
     checkpoint = None if args.checkpoint.lower() == 'none' else args.checkpoint
     model = init_model(args.config, checkpoint, args.device, modality=args.modality,
-                       source=args.source, cfg_options=args.cfg_options)
+                       source=args.source, cfg_options=args.cfg_options, stats_file=args.stats)
     start = time.perf_counter()
     info = predict_scene(model, args.input, args.output, tile=args.tile, overlap=args.overlap,
                          batch=args.batch, bands=args.bands, probs=args.probs, embed=args.embed,
                          progress=not args.no_progress, amp=args.amp,
-                         overwrite=args.overwrite)
+                         overwrite=args.overwrite, fill_missing=args.fill_missing_bands)
     seconds = time.perf_counter() - start
     summary = dict(info, output=args.output, seconds=round(seconds, 3),
                    tiles_per_s=round(info['tiles'] / seconds, 3) if seconds else None)

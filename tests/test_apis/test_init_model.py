@@ -78,13 +78,19 @@ def test_classification_checkpoint_round_trip_and_scores(repo_root, tmp_path):
         init_model(repo_root / EUROSAT_LINEAR, bad, cfg_options=options)
 
 
-def test_dual_simclr_recipe_needs_a_modality_and_uses_its_bands(repo_root):
-    with pytest.raises(ValueError, match=r"pass modality= one of \['s1', 's2'\]"):
-        init_model(repo_root / DUAL_SIMCLR)
+def test_dual_simclr_recipe_picks_its_backbone_from_band_names_or_asks(repo_root):
+    both = init_model(repo_root / DUAL_SIMCLR)
+    with pytest.raises(ValueError, match=r"name not exactly one of them: pass --modality"):
+        embed(both, np.zeros((2, 32, 32), np.float32))  # no band names
+    picked = embed(both, np.full((2, 32, 32), -12.0, np.float32), bands=['VH', 'VV'])
+    assert both.encoder == 's1' and both.bands == ('VV', 'VH')
+    assert picked['embedding'].shape == (512, )
     s1 = init_model(repo_root / DUAL_SIMCLR, modality='s1')
     assert s1.bands == ('VV', 'VH') and s1.mean.shape[0] == 2
     out = embed(s1, np.full((2, 32, 32), -12.0, np.float32))
     assert out['embedding'].shape == (512, ) and out['feature_map'].shape == (512, 1, 1)
+    with pytest.raises(ValueError, match="modality 's3' is not an encoder"):
+        init_model(repo_root / DUAL_SIMCLR, modality='s3')
 
 
 def test_predict_of_a_pretraining_recipe_says_use_embed(repo_root):

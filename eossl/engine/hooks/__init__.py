@@ -3,6 +3,7 @@ checkpoint layout), data position for resume, and downstream pre-flight checks."
 from .band_check_hook import BandCheckHook, BandMismatchError
 from .checkpoint_layout_hook import CheckpointLayoutHook, ForeignCheckpointError
 from .data_state_hook import DataStateHook
+from .input_contract_hook import InputContractHook
 from .non_finite_loss_hook import NonFiniteLossError, NonFiniteLossHook
 from .num_classes_check_hook import NumClassesCheckHook
 from .prediction_figure_hook import PredictionFigureHook
@@ -15,7 +16,7 @@ from .weight_decay_hook import WeightDecayLoggerHook
 from .width_check_hook import WidthCheckHook, WidthMismatchError
 
 __all__ = ['BandCheckHook', 'BandMismatchError', 'CheckpointLayoutHook',
-           'ForeignCheckpointError', 'DataStateHook',
+           'ForeignCheckpointError', 'DataStateHook', 'InputContractHook',
            'NonFiniteLossError', 'NonFiniteLossHook', 'NumClassesCheckHook',
            'PredictionFigureHook', 'PretrainedCheckHook', 'RepresentationCollapseError',
            'RepresentationMonitorHook', 'ResumableCheckpointHook',
