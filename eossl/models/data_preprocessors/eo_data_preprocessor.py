@@ -132,6 +132,7 @@ class EODataPreprocessor(BaseDataPreprocessor):
         samples = data.get('data_samples')
         for name, batch in (data.get('collated') or {}).items():
             attach_field(samples, name, batch, self.device, self._non_blocking)
+        data = {k: v for k, v in data.items() if k != 'collated'}  # moved once, just above
         for name in self.collate_fields if samples else ():
             if self._has_field(samples, name, training):
                 collate_field(samples, name, self.device, self._non_blocking)
