@@ -110,3 +110,8 @@ def visualize_contrastive() -> int:
 def visualize_pera() -> int:
     """``eossl-visualize-pera``."""
     return run('visualize_pera')
+
+
+def benchmark() -> int:
+    """``eossl-benchmark``."""
+    return run('benchmark')
