@@ -187,7 +187,7 @@ def _run_dataset(entry, splits, encoder, random, floors, protocols, fractions, s
         if not keys:
             continue
         start = time.perf_counter()
-        feats = {s: _features(fn, inputs[s], grid, model, own) for s in SPLITS}
+        feats = {s: _features(fn, inputs[s], grid, model) for s in SPLITS}
         results.setdefault('feature_seconds', {})[f'{model}|{entry["name"]}'] = round(
             time.perf_counter() - start, 3)
         targets = {s: _targets(splits[s], num_classes, multi_label, segmentation)
@@ -212,7 +212,7 @@ def _run_dataset(entry, splits, encoder, random, floors, protocols, fractions, s
             advance()
 
 
-def _features(fn, images: torch.Tensor, grid, model: str, own: Encoder) -> np.ndarray:
+def _features(fn, images: torch.Tensor, grid, model: str) -> np.ndarray:
     """Pooled ``(N, D)`` or spatial ``(N, D, h, w)`` features of one model."""
     if model in ('imagestats', 'rcf'):
         return fn(images, grid).numpy()
