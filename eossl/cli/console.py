@@ -157,3 +157,8 @@ def list_weights() -> int:
 def export() -> int:
     """``eossl-export``."""
     return run('export')
+
+
+def benchmark() -> int:
+    """``eossl-benchmark``."""
+    return run('benchmark')

@@ -24,6 +24,7 @@ import copy
 import json
 import logging
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -185,7 +186,10 @@ def _run_dataset(entry, splits, encoder, random, floors, protocols, fractions, s
                 if run_key(model, entry['name'], p, f, s) not in results['runs']]
         if not keys:
             continue
-        feats = {s: _features(fn, inputs[s], grid, model, own) for s in SPLITS}
+        start = time.perf_counter()
+        feats = {s: _features(fn, inputs[s], grid, model) for s in SPLITS}
+        results.setdefault('feature_seconds', {})[f'{model}|{entry["name"]}'] = round(
+            time.perf_counter() - start, 3)
         targets = {s: _targets(splits[s], num_classes, multi_label, segmentation)
                    for s in SPLITS}
         subsets = {seed: nested_fractions(splits['train'].labels, fractions, seed)
@@ -196,17 +200,19 @@ def _run_dataset(entry, splits, encoder, random, floors, protocols, fractions, s
             kind = protocol.rsplit('-', 1)[1]
             probe = run_seg_probe if segmentation else run_probe
             extra = {} if segmentation else {'multi_label': multi_label}
+            start = time.perf_counter()
             record = probe(kind, train, (feats['val'], targets['val']),
                            (feats['test'], targets['test']), num_classes, seed=seed,
                            draws=draws, **extra)
             record.update(model=model, dataset=entry['name'], protocol=protocol,
-                          fraction=fraction, seed=seed, n_train=len(index))
+                          fraction=fraction, seed=seed, n_train=len(index),
+                          seconds=round(time.perf_counter() - start, 3))
             results['runs'][run_key(model, entry['name'], protocol, fraction, seed)] = record
             save_results(path, results)
             advance()
 
 
-def _features(fn, images: torch.Tensor, grid, model: str, own: Encoder) -> np.ndarray:
+def _features(fn, images: torch.Tensor, grid, model: str) -> np.ndarray:
     """Pooled ``(N, D)`` or spatial ``(N, D, h, w)`` features of one model."""
     if model in ('imagestats', 'rcf'):
         return fn(images, grid).numpy()

@@ -5,12 +5,19 @@ import h5py
 import numpy as np
 import pytest
 
-from eossl.datasets import (CopernicusBenchBigEarthNet, CopernicusBenchDFC2020,
-                            CopernicusBenchEuroSAT, GeoBenchDataset, LoadGeoBenchSample)
+from eossl.datasets import (
+    CopernicusBenchBigEarthNet,
+    CopernicusBenchDFC2020,
+    CopernicusBenchEuroSAT,
+    GeoBenchDataset,
+    LoadGeoBenchSample,
+)
 from eossl.datasets.transforms import LoadLandCoverMap, LoadMultiBandImage
-from eossl.testing.copernicus_bench import (make_fake_copernicus_bigearthnet,
-                                            make_fake_copernicus_dfc2020,
-                                            make_fake_copernicus_eurosat)
+from eossl.testing.copernicus_bench import (
+    make_fake_copernicus_bigearthnet,
+    make_fake_copernicus_dfc2020,
+    make_fake_copernicus_eurosat,
+)
 
 REAL = Path(__file__).parents[1] / 'data' / 'geobench' / 'eurosat'
 

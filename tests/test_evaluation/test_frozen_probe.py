@@ -54,7 +54,7 @@ def test_bootstrap_ci_covers_the_true_mean():
     covered = 0
     for _ in range(40):
         correct = rng.random(300) < 0.7  # true accuracy 0.7
-        low, high = bootstrap_ci(lambda i: correct[i].mean(), 300, draws=300,
+        low, high = bootstrap_ci(lambda i, c=correct: c[i].mean(), 300, draws=300,
                                  seed=int(rng.integers(1 << 30)))
         covered += low <= 0.7 <= high
         assert high - low < 0.15

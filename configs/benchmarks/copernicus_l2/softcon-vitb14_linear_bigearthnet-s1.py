@@ -1,7 +1,7 @@
 # Copernicus-Bench level-2 bigearthnet-s1 (mAP), frozen SoftCon ViT-B/14 (S1 weights,
 # official B2_vitb14_softcon.pth converted with eossl-softcon-to-eossl): the protocol of linear_vitb14.py
 # with lr 1. Published (Copernicus-Bench/results/README.md): 78.7 (3 runs).
-#   eossl-softcon-to-eossl B2_vitb14_softcon.pth checkpoints/softcon_vitb14_s1_backbone.pth
+#   eossl-softcon-to-eossl B2_vitb14_softcon.pth checkpoints/softcon_vitb14_s1_backbone.pth --prefix backbone.
 #   eossl-train configs/benchmarks/copernicus_l2/softcon-vitb14_linear_bigearthnet-s1.py
 _base_ = ['./_base_/linear_vitb14.py']
 

@@ -1,7 +1,7 @@
 # Copernicus-Bench level-2 eurosat-s2 (OA), frozen SoftCon ViT-B/14 (S2 weights,
 # official B13_vitb14_softcon.pth converted with eossl-softcon-to-eossl): the protocol of linear_vitb14.py
 # with lr 0.1. Published (Copernicus-Bench/results/README.md): 96.7 (3 runs).
-#   eossl-softcon-to-eossl B13_vitb14_softcon.pth checkpoints/softcon_vitb14_s2_backbone.pth
+#   eossl-softcon-to-eossl B13_vitb14_softcon.pth checkpoints/softcon_vitb14_s2_backbone.pth --prefix backbone.
 #   eossl-train configs/benchmarks/copernicus_l2/softcon-vitb14_linear_eurosat-s2.py
 _base_ = ['./_base_/linear_vitb14.py']
 

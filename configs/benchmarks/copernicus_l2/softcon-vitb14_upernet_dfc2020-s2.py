@@ -1,7 +1,7 @@
 # Copernicus-Bench level-2 dfc2020-s2 (mIoU), frozen SoftCon ViT-B/14 (S2 weights,
 # official B13_vitb14_softcon.pth converted with eossl-softcon-to-eossl): the protocol of upernet_vitb14.py
 # with lr 0.001. Published (Copernicus-Bench/results/README.md): 64.1 (3 runs).
-#   eossl-softcon-to-eossl B13_vitb14_softcon.pth checkpoints/softcon_vitb14_s2_backbone.pth
+#   eossl-softcon-to-eossl B13_vitb14_softcon.pth checkpoints/softcon_vitb14_s2_backbone.pth --prefix backbone.
 #   eossl-train configs/benchmarks/copernicus_l2/softcon-vitb14_upernet_dfc2020-s2.py
 _base_ = ['./_base_/upernet_vitb14.py']
 
@@ -18,10 +18,12 @@ checkpoint = 'checkpoints/softcon_vitb14_s2_backbone.pth'
 
 
 def _pipeline(train: bool) -> list:
-    steps = [dict(type='eossl.LoadMultiBandImage', modality='s2', bands=BANDS,
-                  target_size=img_size, resample='bilinear'),
+    steps = [dict(type='eossl.LoadMultiBandImage', modality='s2', bands=BANDS),
              dict(type='eossl.TwoSigmaScale', stats=TWO_SIGMA_STATS),
-             dict(type='eossl.LoadLandCoverMap', modality='dfc', label_map='dfc2020')]
+             dict(type='eossl.LoadLandCoverMap', modality='dfc', label_map='dfc2020'),
+             dict(type='eossl.EOResize', size=img_size, keys=('img', )),
+             dict(type='eossl.EOResize', size=img_size, keys=('gt_seg_map', ),
+                  resample='nearest')]
     if train:
         steps.append(dict(type='eossl.EORandomFlip', prob=0.5, direction=('horizontal', 'vertical'),
          keys=('img', 'gt_seg_map')),)

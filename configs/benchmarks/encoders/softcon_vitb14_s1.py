@@ -1,5 +1,6 @@
 # SoftCon ViT-B/14, Sentinel-1 VV/VH (official B2_vitb14_softcon.pth), 224 px, SSL4EO-S12 S1
 # statistics.
+default_scope = 'eossl'
 name = 'SoftCon ViT-B/14 (S1)'
 bands = ('VV', 'VH')
 stats = 'ssl4eo_s12:s1_grd'

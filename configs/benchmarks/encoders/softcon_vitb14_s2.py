@@ -2,6 +2,7 @@
 # evaluates it: 224 px inputs, SSL4EO-S12 L1C statistics (the pretraining normalisation).
 #   eossl-benchmark --encoder configs/benchmarks/encoders/softcon_vitb14_s2.py \
 #       --weights B13_vitb14_softcon.pth --weights-format softcon --suite ...
+default_scope = 'eossl'
 name = 'SoftCon ViT-B/14 (S2)'
 bands = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B10', 'B11', 'B12')
 stats = 'ssl4eo_s12:s2_l1c'

@@ -1,5 +1,6 @@
 # A tiny ViT (2 blocks, 32-d, patch 4) on the 13 Sentinel-2 L1C bands at 32 px: the demo and
 # test encoder of eossl-benchmark (minutes on a CPU). Not a model to report.
+default_scope = 'eossl'
 name = 'ViT-tiny demo (S2 L1C)'
 bands = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B10', 'B11', 'B12')
 stats = 'ssl4eo_s12:s2_l1c'

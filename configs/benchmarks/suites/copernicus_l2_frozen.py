@@ -3,6 +3,7 @@
 # regression; cell probes for DFC2020). data_root holds the unzipped Copernicus-Bench folders
 # (eurosat_s1, eurosat_s2, bigearthnet_s1s2, dfc2020_s1s2); eossl-benchmark --data-root sets it.
 # An encoder only sees the datasets whose bands it shares (an S2 encoder: the S2 tasks).
+default_scope = 'eossl'
 data_root = 'data/copernicus_bench'
 
 

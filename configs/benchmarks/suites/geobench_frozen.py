@@ -1,6 +1,7 @@
 # GEO-Bench v1 classification tasks (m-eurosat, m-bigearthnet) under torchgeo-bench's frozen
 # probe: the rows torchgeo-bench publishes (results/all_results.csv) print beside eossl's at
 # fraction 1. data_root = GEO-Bench's classification_v1.0 folder (eossl-benchmark --data-root).
+default_scope = 'eossl'
 data_root = 'data/geobench/classification_v1.0'
 _load = [dict(type='eossl.LoadGeoBenchSample')]
 
