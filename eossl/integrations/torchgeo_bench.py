@@ -62,9 +62,9 @@ class EOSSLBenchModel(BenchModel):
 
 
 def _vit_only(overrides: dict, weights: str | None, config: str | Path | None) -> dict:
-    """``out_type`` exists on eossl's ViT only: keep it for ViT encoders."""
+    """``out_type=raw`` (CLS + patch tokens) is what pooling reads from eossl's ViT only."""
     from eossl.apis.model import load_config
     from eossl.models.weights import get_weights
     backbone = (get_weights(weights).backbone if weights is not None
                 else load_config(config).model.get('backbone', {}))
-    return overrides if 'VisionTransformer' in str(backbone.get('type', '')) else {}
+    return overrides if 'EOVisionTransformer' in str(backbone.get('type', '')) else {}
