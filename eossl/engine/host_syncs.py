@@ -23,10 +23,16 @@ class HostSyncCounter(TorchDispatchMode):
 
     Counted: the ops in ``_SYNCING``, indexing with a boolean mask, and copies from an
     accelerator to the CPU.
+
+    Args:
+        accelerator_only: count only ops on accelerator tensors (what really stalls a GPU
+            step; e.g. torch's optimizers read their CPU step counters with ``.item()``, free).
+            By default every such op counts, so that a CPU test sees what a GPU would.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, accelerator_only: bool = False) -> None:
         super().__init__()
+        self.accelerator_only = accelerator_only
         self.ops: Counter[str] = Counter()
 
     @property
@@ -38,6 +44,9 @@ class HostSyncCounter(TorchDispatchMode):
         """Record ``func`` when it syncs, then run it."""
         kwargs = kwargs or {}
         name = func.overloadpacket.__name__
+        if self.accelerator_only and not any(isinstance(a, torch.Tensor) and
+                                             a.device.type != 'cpu' for a in args):
+            return func(*args, **kwargs)
         if name in _SYNCING:
             self.ops[name] += 1
         elif name == 'index' and any(isinstance(i, torch.Tensor) and i.dtype == torch.bool
