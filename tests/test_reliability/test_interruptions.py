@@ -71,6 +71,8 @@ def test_stop_signal_saves_and_the_resumed_run_continues_exactly(tmp_path, ssl4e
     for step in resumed:
         assert resumed[step] == pytest.approx(expected[step], rel=1e-5, abs=1e-7), step
     assert same_weights(weights(work_dir / 'epoch_3.pth'), final)
+    assert not stop_ckpt.exists()  # superseded by the next epoch checkpoint, so --resume
+    # never prefers it (checkpoints are ordered by the number in their name)
 
 
 class KillWorker(Hook):
