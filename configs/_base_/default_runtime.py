@@ -6,7 +6,8 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=10),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    # atomic files + every rank's random states, so a killed run resumes exactly
+    # atomic files + every rank's random states, so a killed run resumes exactly; SIGTERM /
+    # Ctrl-C save iter_N.pth and stop (stop_signals=() keeps Python's handling)
     checkpoint=dict(type='ResumableCheckpointHook', interval=1, max_keep_ckpts=3),
     # DistSamplerSeedHook + epoch and mid-epoch position of streaming datasets (ShardedDataset)
     sampler_seed=dict(type='DataStateHook'),

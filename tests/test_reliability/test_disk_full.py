@@ -72,11 +72,15 @@ class Rasters:
         return dict(sample_id=f's{i}', paths={'img': self.paths[i]})
 
 
-def test_litdata_chunks_on_a_full_disk_keep_the_finished_ones_and_a_rerun_completes(tmp_path):
+@pytest.mark.parametrize('size_kib,failed', [(28, r'1\.writing \(chunk 1, items 3-5\)'),
+                                             (40, r'1\.json')],
+                         ids=['in-a-chunk', 'in-its-record'])
+def test_litdata_chunks_on_a_full_disk_keep_the_finished_ones_and_a_rerun_completes(
+        tmp_path, size_kib, failed):
     dataset = Rasters(tmp_path / 'files', 12)  # 4 chunks of 3 samples, ~13 KiB each
-    with small_disk(tmp_path / 'full', 40) as out:
-        with pytest.raises(DiskWriteError, match=rf'could not write {out}/\S+: the disk is '
-                           rf'full {FREE}'):
+    with small_disk(tmp_path / 'full', size_kib) as out:
+        with pytest.raises(DiskWriteError, match=rf'could not write {out}/\.parts/{failed}: the '
+                           rf'disk is full {FREE}'):
             pack_dataset(dataset, out, samples_per_shard=3)
         assert not partial_files(out) and not (out / 'index.json').exists()
         assert (out / '.parts' / '0.json').is_file()  # finished before the fault, kept

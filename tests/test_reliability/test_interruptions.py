@@ -71,6 +71,8 @@ def test_stop_signal_saves_and_the_resumed_run_continues_exactly(tmp_path, ssl4e
     for step in resumed:
         assert resumed[step] == pytest.approx(expected[step], rel=1e-5, abs=1e-7), step
     assert same_weights(weights(work_dir / 'epoch_3.pth'), final)
+    assert not stop_ckpt.exists()  # superseded by the next epoch checkpoint, so --resume
+    # never prefers it (checkpoints are ordered by the number in their name)
 
 
 class KillWorker(Hook):
@@ -159,3 +161,41 @@ def test_a_signal_after_training_failed_goes_to_the_previous_handler():
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     finally:
         signals.restore()
+
+
+class TerminalGroup(Hook):
+    """Put the run in its own process group (as a shell job is, its DataLoader workers join
+    it), and before iteration ``at`` tell the test, then keep the iteration busy a moment."""
+
+    def __init__(self, at: int, marker) -> None:
+        self.at, self.marker = at, marker
+
+    def before_train(self, runner) -> None:
+        os.setpgrp()
+
+    def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
+        if runner.iter == self.at:
+            self.marker.write_text(str(os.getpid()))
+            time.sleep(3)  # Ctrl-C arrives now, in the middle of the iteration
+
+
+@pytest.mark.slow
+def test_ctrl_c_to_the_whole_job_with_dataloader_workers_saves_and_stops_cleanly(
+        tmp_path, ssl4eo_root, capfd):
+    from .forked_training import _train
+    options = {**pera_options(ssl4eo_root), 'train_dataloader.num_workers': 2}
+    marker, work_dir = tmp_path / 'at_iteration', tmp_path / 'run'
+    child = multiprocessing.get_context('fork').Process(
+        target=_train, args=(PERA, options, str(work_dir), None, None,
+                             (TerminalGroup(2, marker),)))
+    child.start()
+    deadline = time.time() + 240
+    while not marker.exists() and child.is_alive() and time.time() < deadline:
+        time.sleep(0.1)
+    os.killpg(int(marker.read_text()), signal.SIGINT)  # what a terminal's Ctrl-C does
+    child.join(240)
+    assert child.exitcode == 130  # the workers ignored it; the main process saved and stopped
+    assert (work_dir / 'last_checkpoint').read_text() == str(work_dir / 'iter_3.pth')
+    assert 'Resume with: eossl-train' in capfd.readouterr().err
+    assert train_forked(PERA, options, work_dir, resume='auto') == 0
+    assert sorted(logged_steps(work_dir))[-1] == 6 and not (work_dir / 'iter_3.pth').exists()

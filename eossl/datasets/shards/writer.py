@@ -69,7 +69,9 @@ def pack_part(dataset, out_dir: Path, part: int, samples_per_shard: int,
     its record.
 
     Items raising :class:`InvalidSampleError` are recorded under ``skipped`` and left out when
-    ``dataset.skip_invalid`` is true; otherwise the error propagates, naming the item.
+    ``dataset.skip_invalid`` is true; otherwise the error propagates, naming the item. A
+    failed write (a full disk) deletes the chunk's scratch folder and raises
+    :class:`~eossl.disk_writes.DiskWriteError` naming it, its items and the free space.
     """
     scratch = out_dir / PARTS / f'{part}.writing'
     try:
@@ -78,7 +80,8 @@ def pack_part(dataset, out_dir: Path, part: int, samples_per_shard: int,
         shutil.rmtree(scratch, ignore_errors=True)
         if isinstance(error, DiskWriteError):
             raise
-        raise write_error(error, str(out_dir / f'chunk {part}'), str(scratch),
+        items = f'items {part * samples_per_shard}-{(part + 1) * samples_per_shard - 1}'
+        raise write_error(error, f'{scratch} (chunk {part}, {items})', str(scratch),
                           '; chunks already finished are kept and a rerun writes the rest'
                           ) from error
 

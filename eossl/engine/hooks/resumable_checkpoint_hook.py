@@ -178,11 +178,17 @@ class ResumableCheckpointHook(CheckpointHook):
             super()._save_checkpoint_with_step(runner, step, meta)
             return
         dropped = self._rotate(runner, step)
-        if self._publish(runner, self.filename_tmpl.format(step), meta, self.by_epoch) and \
-                dropped is not None and osp.exists(dropped) and self._another_intact(dropped):
-            _remove(dropped)
-            if osp.exists(record_path(dropped)):
-                os.remove(record_path(dropped))
+        if not self._publish(runner, self.filename_tmpl.format(step), meta, self.by_epoch):
+            return
+        stale = glob.glob(osp.join(self.out_dir, 'iter_*.pth')) if self.by_epoch else []
+        if dropped is not None and osp.exists(dropped) and self._another_intact(dropped):
+            stale.append(dropped)
+        # and an epoch-based run's stop checkpoints (iter_N.pth), superseded now: --resume
+        # orders checkpoints by the number in their name
+        for path in stale:
+            _remove(path)
+            if osp.exists(record_path(path)):
+                os.remove(record_path(path))
 
     def _publish(self, runner, name: str, meta: dict, by_epoch: bool) -> bool:
         """Write checkpoint ``name`` atomically with its record, then point ``last_checkpoint``
