@@ -20,6 +20,8 @@ default_hooks = dict(
     # each neck / head layer's input width vs what it was built for, with the in_channels
     # field to change, at the first forward
     width_check=dict(type='WidthCheckHook'),
+    # a progress bar over each epoch's iterations, when stderr is a terminal
+    progress=dict(type='EpochProgressHook'),
     # embedding std, RankMe, positive/negative similarity gap, PerA teacher entropy and KL,
     # logged every 50 iterations; warns when a run looks collapsed (after 1000 iterations)
     representation_monitor=dict(type='RepresentationMonitorHook', interval=50, action='warn'),
