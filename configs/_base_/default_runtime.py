@@ -23,6 +23,8 @@ default_hooks = dict(
     width_check=dict(type='WidthCheckHook'),
     # the encoder's bands and normalization (recipe or dataset statistics) in every checkpoint
     input_contract=dict(type='InputContractHook'),
+    # a progress bar over each epoch's iterations, when stderr is a terminal
+    progress=dict(type='EpochProgressHook'),
     # embedding std, RankMe, positive/negative similarity gap, PerA teacher entropy and KL,
     # logged every 50 iterations; warns when a run looks collapsed (after 1000 iterations)
     representation_monitor=dict(type='RepresentationMonitorHook', interval=50, action='warn'),

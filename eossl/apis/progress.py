@@ -1,4 +1,5 @@
-"""One progress bar for the scene tools: tqdm when it is installed, else mmengine's."""
+"""One progress bar for the scene tools and training epochs: tqdm when it is installed, else
+mmengine's."""
 import sys
 from typing import Protocol
 
@@ -34,7 +35,8 @@ class _MMEngineBar:
         sys.stderr.write('\n')
 
 
-def progress_bar(total: int, enabled: bool = True, desc: str = 'tiles') -> Bar:
+def progress_bar(total: int, enabled: bool = True, desc: str = 'tiles',
+                 unit: str = 'tile') -> Bar:
     """A bar over ``total`` items on stderr (a no-op one when ``enabled`` is False)."""
     if not enabled:
         return _Silent()
@@ -42,4 +44,4 @@ def progress_bar(total: int, enabled: bool = True, desc: str = 'tiles') -> Bar:
         from tqdm import tqdm
     except ImportError:
         return _MMEngineBar(total)
-    return tqdm(total=total, desc=desc, unit='tile')
+    return tqdm(total=total, desc=desc, unit=unit)

@@ -1,6 +1,9 @@
 """Evaluate a checkpoint with a downstream recipe's test split: ``eossl-test CONFIG CKPT``.
 
-- ``--out metrics.json``: the metrics as a JSON object (``{"mAP": ..., ...}``);
+- ``--out metrics.json``: the metrics as a JSON object (``{"multi-label/mAP_present": ...,
+  "IoU.Forest": ..., ...}``: segmentation recipes report each class's IoU) and, under
+  ``"source"``, what they came from: the recipe, the checkpoint (path, size, sha256) and the
+  number of test samples;
 - ``--dump preds.pkl``: every sample's predictions (mmengine's ``DumpResults``, a pickle);
 - ``--show-dir DIR``: one PNG per test sample (``--show-num`` of them): segmentation input
   false colour | label | prediction, classification input and top classes
@@ -11,6 +14,7 @@ a recipe with a ``strategy`` such as FSDP, else ``Runner``); ``--cfg-options`` /
 / ``--tensorboard`` work as in ``eossl-train``.
 """
 import argparse
+import hashlib
 import json
 import os
 from collections.abc import Sequence
@@ -49,6 +53,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error(f'--dump {args.dump}: predictions are pickled; name a .pkl file')
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
+
+
+def file_sha256(path: str) -> str:
+    """Hex sha256 of a file, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with open(path, 'rb') as file:
+        for chunk in iter(lambda: file.read(1 << 20), b''):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def check_testable(cfg: Config, config_path: str) -> None:
@@ -91,9 +104,16 @@ def main(argv: Sequence[str] | None = None) -> dict:
     metrics = runner.test()
     close_process_group()  # every rank done before gloo/NCCL is torn down
     if args.out and is_main_process():
+        source = dict(config=os.path.abspath(args.config) if os.path.isfile(args.config)
+                      else args.config, cfg_options=cfg_options or {},
+                      checkpoint=os.path.abspath(args.checkpoint),
+                      checkpoint_bytes=os.path.getsize(args.checkpoint),
+                      checkpoint_sha256=file_sha256(args.checkpoint),
+                      test_samples=len(runner.test_loop.dataloader.dataset))
         with open(ensure_parent_dir(args.out), 'w', encoding='utf-8') as file:
             # tensors and numpy values as numbers / lists
-            json.dump(metrics, file, indent=2, default=lambda v: v.tolist())
+            json.dump({**metrics, 'source': source}, file, indent=2,
+                      default=lambda v: v.tolist() if hasattr(v, 'tolist') else str(v))
         print(f'wrote the metrics to {args.out}')
     return metrics
 

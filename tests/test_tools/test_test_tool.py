@@ -1,5 +1,6 @@
 """``eossl-test`` on the demo downstream recipe and on a segmentation recipe: metrics JSON,
 predictions pickle, per-sample figures, runner selection, and the errors it names."""
+import hashlib
 import json
 import pickle
 import subprocess
@@ -44,7 +45,11 @@ def test_demo_recipe_tests_with_metrics_json_predictions_and_figures(tmp_path, p
                               '--out', str(out), '--dump', str(dump), '--show-dir', str(show),
                               '--show-num', '3', '--cfg-options', *options])
     written = json.loads(out.read_text())
-    assert written.keys() == metrics.keys() and 'multi-label/mAP_present' in written
+    assert written.keys() - {'source'} == metrics.keys() and 'multi-label/mAP_present' in written
+    source = written['source']  # what the numbers came from (was missing)
+    assert source['config'].endswith(DEMO_PROBE) and source['test_samples'] == 6
+    assert source['checkpoint'] == str(checkpoint)
+    assert source['checkpoint_sha256'] == hashlib.sha256(checkpoint.read_bytes()).hexdigest()
     assert 0 <= written['multi-label/mAP_present'] <= 100
     predictions = pickle.loads(dump.read_bytes())
     assert len(predictions) == 6 and predictions[0]['pred_score'].shape == (19, )

@@ -8,6 +8,7 @@ from .non_finite_loss_hook import NonFiniteLossError, NonFiniteLossHook
 from .num_classes_check_hook import NumClassesCheckHook
 from .prediction_figure_hook import PredictionFigureHook
 from .pretrained_check_hook import PretrainedCheckHook
+from .progress_hook import EpochProgressHook
 from .representation_monitor_hook import RepresentationCollapseError, RepresentationMonitorHook
 from .resumable_checkpoint_hook import ResumableCheckpointHook
 from .teacher_ema_hook import TeacherEMAHook
@@ -16,7 +17,7 @@ from .weight_decay_hook import WeightDecayLoggerHook
 from .width_check_hook import WidthCheckHook, WidthMismatchError
 
 __all__ = ['BandCheckHook', 'BandMismatchError', 'CheckpointLayoutHook',
-           'ForeignCheckpointError', 'DataStateHook', 'InputContractHook',
+           'ForeignCheckpointError', 'DataStateHook', 'EpochProgressHook', 'InputContractHook',
            'NonFiniteLossError', 'NonFiniteLossHook', 'NumClassesCheckHook',
            'PredictionFigureHook', 'PretrainedCheckHook', 'RepresentationCollapseError',
            'RepresentationMonitorHook', 'ResumableCheckpointHook',

@@ -12,7 +12,7 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
 custom_hooks = [dict(type='eossl.PretrainedCheckHook'), dict(type='eossl.NumClassesCheckHook'),
-                dict(type='eossl.WidthCheckHook')]
+                dict(type='eossl.WidthCheckHook'), dict(type='eossl.EpochProgressHook')]
 
 env_cfg = dict(
     cudnn_benchmark=False,

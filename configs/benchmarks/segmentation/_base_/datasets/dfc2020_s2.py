@@ -33,7 +33,8 @@ test_dataloader = dict(
     batch_size=8, num_workers=4, sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(type='eossl.DFC2020', data_root=data_root, split='test',
                  modalities=('s2', 'dfc'), pipeline=test_pipeline, metainfo=dict(classes=classes)))
-test_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'], ignore_index=255)
+# eossl.PerClassIoUMetric: mmseg's IoUMetric that also reports IoU.<class> (into metrics.json)
+test_evaluator = dict(type='eossl.PerClassIoUMetric', iou_metrics=['mIoU'], ignore_index=255)
 test_cfg = dict(type='TestLoop')
 
 # the recipe wires it in: model = dict(data_preprocessor=_base_.data_preprocessor, ...)

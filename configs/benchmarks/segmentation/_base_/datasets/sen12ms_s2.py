@@ -37,7 +37,8 @@ test_dataloader = dict(
     dataset=dict(type='eossl.SEN12MS', data_root=data_root, modalities=('s2', 'lc'),
                  split_file='splits/test_list.txt', metainfo=dict(classes=classes),
                  pipeline=test_pipeline))
-test_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'], ignore_index=255)
+# eossl.PerClassIoUMetric: mmseg's IoUMetric that also reports IoU.<class> (into metrics.json)
+test_evaluator = dict(type='eossl.PerClassIoUMetric', iou_metrics=['mIoU'], ignore_index=255)
 test_cfg = dict(type='TestLoop')
 
 # the recipe wires it in: model = dict(data_preprocessor=_base_.data_preprocessor, ...)
