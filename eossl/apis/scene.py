@@ -35,7 +35,6 @@ from mmengine.logging import print_log
 from rasterio.errors import RasterioError
 from rasterio.windows import Window
 
-from eossl.datasets.remote_reads import retry_remote
 from eossl.disk_writes import atomic_output
 from eossl.engine.precision import inference_autocast
 

@@ -75,7 +75,7 @@ def pack_part(dataset, out_dir: Path, part: int, samples_per_shard: int,
     """
     scratch = out_dir / PARTS / f'{part}.writing'
     try:
-        return _write_part(dataset, out_dir, part, samples_per_shard, scratch)
+        return _write_part(dataset, out_dir, part, samples_per_shard, scratch, encode)
     except OSError as error:  # a full disk: no half chunk stays behind to fill it further
         shutil.rmtree(scratch, ignore_errors=True)
         if isinstance(error, DiskWriteError):
@@ -86,8 +86,8 @@ def pack_part(dataset, out_dir: Path, part: int, samples_per_shard: int,
                           ) from error
 
 
-def _write_part(dataset, out_dir: Path, part: int, samples_per_shard: int,
-                scratch: Path) -> dict:
+def _write_part(dataset, out_dir: Path, part: int, samples_per_shard: int, scratch: Path,
+                encode: Callable[[dict], dict]) -> dict:
     """:func:`pack_part` in the scratch folder ``scratch``, moved into ``out_dir`` when done."""
     first = part * samples_per_shard
     last = min(first + samples_per_shard, len(dataset))
