@@ -91,7 +91,10 @@ def test_user_recipe_inheriting_a_packaged_recipe_trains(base, tmp_path, monkeyp
                                       'train_cfg = dict(max_epochs=1)\n')
     assert Config.fromfile('user.py').train_dataloader.collate_fn._scope_ == 'eossl'
     data = (['--preset', 'cpu-tiny'] if base == 'pera_vits.py' else
-            ['--cfg-options', f'train_dataloader.dataset.data_root={bigearthnet_example}'])
+            ['--cfg-options', f'train_dataloader.dataset.data_root={bigearthnet_example}',
+             'train_dataloader.dataset.pipeline.0.target_size=24',  # smaller, to be quick
+             *[f'model.{m}_{k}' for m in ('s1', 's2') for k in (
+                 'backbone.stem_channels=8', 'backbone.base_channels=8', 'neck.in_channels=64')]])
     train.main(['user.py', '--work-dir', 'w', *data])
     assert (tmp_path / 'w' / 'epoch_1.pth').is_file()
 
