@@ -9,8 +9,9 @@ Weights: an eossl pretraining checkpoint (``eossl``), a file of ``eossl-extract-
 (``backbone``), an official SoftCon checkpoint (``softcon``, converted) or none (``random``).
 Writes ``results.json`` (after every run; rerunning resumes), ``results.md`` (the table with
 floors, published references, CIs and the normalised IQM) and ``benchmark.png``.
-``--demo`` writes fixtures of every suite and a demo backbone checkpoint under the work dir and
-benchmarks the tiny demo ViT on them (a few CPU minutes, nothing downloaded).
+``--demo`` writes fixtures of every suite and demo backbone checkpoints (tiny ViTs, S2 and S1)
+under the work dir and benchmarks them on every fixture dataset whose bands they share (a few
+CPU minutes, nothing downloaded).
 """
 import argparse
 import os
@@ -27,8 +28,14 @@ from eossl.evaluation.report import figure, markdown
 from eossl.evaluation.suite import run_suite
 
 CONFIGS = Path(__file__).resolve().parents[1] / '.mim' / 'configs' / 'benchmarks'
-DEMO_ENCODER = 'encoders/vit_tiny_demo_s2.py'
-DEMO_SUITES = {'copernicus_l2_frozen.py': 'copernicus_bench', 'geobench_frozen.py': 'geobench'}
+# (encoder spec, suite, fixture folder, work dir) of each demo run: every fixture dataset is
+# benchmarked by the demo encoder that shares its bands
+DEMO_RUNS = (('encoders/vit_tiny_demo_s2.py', 'copernicus_l2_frozen.py', 'copernicus_bench',
+              'copernicus_l2_frozen_s2'),
+             ('encoders/vit_tiny_demo_s1.py', 'copernicus_l2_frozen.py', 'copernicus_bench',
+              'copernicus_l2_frozen_s1'),
+             ('encoders/vit_tiny_demo_s2.py', 'geobench_frozen.py', 'geobench',
+              'geobench_frozen_s2'))
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -90,23 +97,23 @@ def run_one(encoder_spec: str, suite_path: str, weights: str | None, weights_for
 
 
 def demo(work_dir: Path, options: dict | None) -> dict:
-    """Fixtures of every suite, a demo backbone checkpoint, and both suites on the tiny ViT."""
+    """Fixtures of every suite, demo backbone checkpoints, and every suite on the tiny ViTs."""
     from eossl.testing.copernicus_bench import make_fake_copernicus_bench
     from eossl.testing.geobench import make_fake_geobench
     data = work_dir / 'data'
     if not (data / 'copernicus_bench').is_dir():
         make_fake_copernicus_bench(data / 'copernicus_bench')
         make_fake_geobench(data / 'geobench')
-    checkpoint = work_dir / 'demo_backbone.pth'
-    if not checkpoint.is_file():
-        encoder = build_encoder(_config(DEMO_ENCODER), seed=1)
-        torch.save({'state_dict': {f'backbone.{k}': v for k, v in
-                                   encoder.backbone.state_dict().items()}}, checkpoint)
     options = dict(dict(seeds=[0, 1], bootstrap_draws=200), **(options or {}))
     out = {}
-    for suite, folder in DEMO_SUITES.items():
-        out[suite] = run_one(DEMO_ENCODER, f'suites/{suite}', str(checkpoint), 'backbone',
-                             work_dir / Path(suite).stem, str(data / folder), None, options)
+    for spec, suite, folder, name in DEMO_RUNS:
+        checkpoint = work_dir / f'demo_backbone_{Path(spec).stem}.pth'
+        if not checkpoint.is_file():
+            encoder = build_encoder(_config(spec), seed=1)
+            torch.save({'state_dict': {f'backbone.{k}': v for k, v in
+                                       encoder.backbone.state_dict().items()}}, checkpoint)
+        out[name] = run_one(spec, f'suites/{suite}', str(checkpoint), 'backbone',
+                            work_dir / name, str(data / folder), None, options)
     return out
 
 
