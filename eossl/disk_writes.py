@@ -29,14 +29,26 @@ def free_space(path: str) -> str:
     while not osp.exists(folder) and osp.dirname(folder) != folder:
         folder = osp.dirname(folder)
     try:
-        free = float(shutil.disk_usage(folder).free)
+        return _human(shutil.disk_usage(folder).free)
     except OSError:
         return 'unknown'
-    for unit in ('B', 'KiB', 'MiB', 'GiB'):
-        if free < 1024 or unit == 'GiB':
-            return f'{free:.0f} {unit}' if unit == 'B' else f'{free:.1f} {unit}'
-        free /= 1024
-    return 'unknown'  # unreachable: the loop returns at GiB
+
+
+def _human(size: float) -> str:
+    """``1.2 MiB`` for a byte count."""
+    for unit in ('B', 'KiB', 'MiB'):
+        if size < 1024:
+            return f'{size:.0f} {unit}' if unit == 'B' else f'{size:.1f} {unit}'
+        size /= 1024
+    return f'{size:.1f} GiB'
+
+
+def _size(path: str) -> int:
+    """Bytes in a file, or in every file under a folder."""
+    if not osp.isdir(path):
+        return osp.getsize(path)
+    return sum(osp.getsize(osp.join(root, name)) for root, _, names in os.walk(path)
+               for name in names)
 
 
 def partial_path(path: str) -> str:
@@ -48,14 +60,19 @@ def write_error(error: Exception, path: str, partial: str | None = None,
                 note: str = '') -> DiskWriteError:
     """:class:`DiskWriteError` for ``error`` while writing ``path``, after deleting ``partial``
     (the incomplete file) so it neither fills the disk further nor is mistaken for data."""
+    written = ''
     if partial and osp.lexists(partial):
         with contextlib.suppress(OSError):
+            written = f'{_human(_size(partial))} written before it failed, '
             shutil.rmtree(partial) if osp.isdir(partial) else os.remove(partial)
     code = getattr(error, 'errno', None)
     reason = 'the disk is full' if code in (errno.ENOSPC, errno.EDQUOT) else \
         (getattr(error, 'strerror', None) or str(error))
-    message = (f'could not write {path}: {reason} ({free_space(path)} free on its file system); '
-               f'no partial file was left{note}')
+    cause = error.__cause__ or error.__context__  # GDAL: "Write failed" caused by the detail
+    if code is None and cause is not None:
+        reason = f'{reason} ({cause})'.replace('. See previous exception for details.', '')
+    message = (f'could not write {path}: {reason} ({written}{free_space(path)} free on its '
+               f'file system once deleted); no partial file was left{note}')
     failure = DiskWriteError(message)  # one argument: str() is the message alone
     failure.errno = code
     return failure

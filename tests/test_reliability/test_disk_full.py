@@ -20,7 +20,9 @@ from .forked_training import logged_steps, train_forked
 from .small_disk import resize, small_disk
 from .tiny_recipes import PERA, pera_options
 
-FREE = r'\(\d+(\.\d)? (B|KiB|MiB) free on its file system\); no partial file was left'
+SIZE = r'\d+(\.\d)? (B|KiB|MiB)'
+FREE = (rf'\(({SIZE} written before it failed, )?{SIZE} free on its file system once deleted\); '
+        r'no partial file was left')
 
 
 def partial_files(folder) -> list:
