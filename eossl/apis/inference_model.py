@@ -56,8 +56,9 @@ class EOInferenceModel(nn.Module):
         self.mean = torch.tensor(mean, dtype=torch.float32, device=device).view(-1, 1, 1)
         self.std = torch.tensor(std, dtype=torch.float32, device=device).view(-1, 1, 1)
         self.encoder, self.bands = name, tuple(spec.bands)
-        self.value_transforms = [TRANSFORMS.build(dict(rule, keys='img'))
-                                 for rule in spec.value_transforms]
+        self.value_transforms = [  # eossl's own, whatever the caller's default scope
+            TRANSFORMS.build(dict(rule, keys='img', type='eossl.' + rule['type'].split('.')[-1]))
+            for rule in spec.value_transforms]
 
     def select(self, band_names: Sequence[str] | None, where: str) -> None:
         """Make the encoder (and statistics) that fit data with ``band_names`` active.

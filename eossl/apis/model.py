@@ -87,7 +87,7 @@ def task_of(cfg: Config) -> str:
     return 'embedding'
 
 
-def init_model(config: str | Path | Config, checkpoint: str | Path | None = None,
+def init_model(config: str | Path | Config | None, checkpoint: str | Path | None = None,
                device: str | torch.device = 'cpu', *, modality: str | None = None,
                source: str = 'auto', cfg_options: dict | None = None,
                download: bool = False,
@@ -98,7 +98,9 @@ def init_model(config: str | Path | Config, checkpoint: str | Path | None = None
         config: recipe path, ``eossl::<name>``, a Config (a config saved beside the checkpoint
             under the recipe's name is preferred; see the module docstring), or a named weight
             of :mod:`eossl.models.weights` (``'softcon_vits14_s2'``): its encoder, bands and
-            statistics, loaded from the local file (``checkpoint`` must then be None).
+            statistics, loaded from the local file (``checkpoint`` must then be None). None:
+            the encoder(s) of a pretraining checkpoint with an input contract, from the
+            checkpoint alone.
         checkpoint: a training checkpoint of the recipe (downstream: the whole model; pretraining:
             its backbone is extracted, PerA's EMA teacher by default) or, for a pretraining recipe,
             a backbone file from ``extract_backbone``. None keeps the constructor's random
@@ -125,6 +127,8 @@ def init_model(config: str | Path | Config, checkpoint: str | Path | None = None
                              f'got checkpoint={checkpoint!r} too')
         locate(get_weights(config), download=download)  # fetched only when asked
         config, checkpoint = weights_recipe(config), f'{SCHEME}{config}'
+    if config is None:
+        config = _contract_only_config(checkpoint)
     beside = saved_config(config, checkpoint)
     if beside is not None:
         print_log(f'init_model: using {beside}, the config saved beside the checkpoint by its '
@@ -143,6 +147,15 @@ def init_model(config: str | Path | Config, checkpoint: str | Path | None = None
         print_log(f'init_model: no checkpoint for {cfg.filename}; the weights are random',
                   logger='current', level=logging.WARNING)
     return model.to(device).eval()
+
+
+def _contract_only_config(checkpoint: str | Path | None) -> Config:
+    """A config naming only the method of a checkpoint that carries its input contract."""
+    contract = read_contract(checkpoint) if checkpoint is not None else None
+    if contract is None:
+        raise ContractError(f'{checkpoint}: no recipe given and the checkpoint carries no input '
+                            'contract (trained before contracts): pass its recipe')
+    return Config(dict(default_scope='eossl', model=dict(type=contract.method)))
 
 
 def _contract(cfg: Config, ckpt: dict | None, checkpoint: str | Path | None,
@@ -166,7 +179,7 @@ def _pretraining(cfg: Config, checkpoint: str | Path | None, modality: str | Non
     ckpt = (CheckpointLoader.load_checkpoint(str(checkpoint), map_location='cpu')
             if checkpoint is not None else None)
     contract = _contract(cfg, ckpt, checkpoint, stats_file)
-    names = [contract.choose(modality, None, cfg.filename)] if modality or \
+    names = [contract.choose(modality, None, cfg.filename or str(checkpoint))] if modality or \
         len(contract.encoders) == 1 else list(contract.encoders)
     contract = InputContract(contract.method, {n: contract.encoders[n] for n in names})
     backbones = {}

@@ -104,3 +104,20 @@ def extract_features(model: nn.Module, dataloader: Iterable,
         feats.append(out.mean(dim=(2, 3)) if out.dim() == 4 else out)
         labels.append(label_matrix([s.gt_label for s in data['data_samples']], num_classes))
     return torch.cat(feats).cpu(), torch.cat(labels)
+
+
+@torch.no_grad()
+def extract_encoder_features(encoder, dataloader: Iterable, num_classes: int,
+                             band_index: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Like :func:`extract_features` for an :class:`~eossl.apis.EOInferenceModel` built from a
+    checkpoint's input contract: each batch's raw ``inputs`` ``(B, C, H, W)`` (the recipe's
+    bands) → the encoder's bands (``band_index``) → its normalization → pooled ``(N, D)``."""
+    from eossl.apis.inference import backbone_features
+    feats, labels = [], []
+    for batch in dataloader:
+        inputs = batch['inputs']
+        raw = inputs if isinstance(inputs, torch.Tensor) else torch.stack(list(inputs))
+        pooled, _ = backbone_features(encoder, encoder.normalize(raw.float()[:, band_index]))
+        feats.append(pooled)
+        labels.append(label_matrix([s.gt_label for s in batch['data_samples']], num_classes))
+    return torch.cat(feats).cpu(), torch.cat(labels)

@@ -1,8 +1,8 @@
 """Every ``eossl-*`` command: a user error is one line ``eossl-<cmd>: error: …``, exit 2, no
 traceback; ``--debug`` / ``EOSSL_DEBUG=1`` shows the traceback."""
 import logging
+import re
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -10,14 +10,17 @@ import pytest
 from eossl.cli import console
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRIPTS = tomllib.loads((ROOT / 'pyproject.toml').read_text())['project']['scripts']
+# [project.scripts] of pyproject.toml (no tomllib: Python 3.10 is supported)
+_SECTION = (ROOT / 'pyproject.toml').read_text().split('[project.scripts]')[1].split('\n[')[0]
+SCRIPTS = dict(re.findall(r'^(eossl-[\w-]+) = "([\w.:]+)"', _SECTION, re.M))
 MISSING = '/nonexistent/missing_recipe.py'
 CKPT = '/nonexistent/missing.pth'
 # arguments that name a file that does not exist (or a folder that cannot be made)
 ARGS = {
     'eossl-train': [MISSING], 'eossl-test': [MISSING, CKPT], 'eossl-dist-train': [MISSING, '1'],
     'eossl-knn-probe': [MISSING], 'eossl-print-config': [MISSING],
-    'eossl-visualize-mpmae': [MISSING, 'none'], 'eossl-bigearthnet-example': ['{a_file}/nonexistent/out'],
+    'eossl-visualize-mpmae': [MISSING, 'none'],
+    'eossl-bigearthnet-example': ['{a_file}/nonexistent/out'],
     'eossl-compute-band-stats': [MISSING], 'eossl-pack-shards': [MISSING, '/nonexistent/out'],
     'eossl-extract-backbone': [CKPT, '/nonexistent/b.pth'],
     'eossl-softcon-to-eossl': [CKPT, '/nonexistent/b.pth'],
