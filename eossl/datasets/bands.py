@@ -188,19 +188,6 @@ def known_bands() -> dict[str, BandInfo]:
     return {b.name: b for sensor in SENSORS.values() for b in sensor}
 
 
-def lookup_band(band: str) -> BandInfo:
-    """Metadata of a band named in any accepted spelling, whatever its sensor.
-
-    Raises:
-        BandLookupError: the name is in no sensor of the table; the message lists the known ones.
-    """
-    known = known_bands()
-    name = normalize_band_name(band)
-    if name not in known:
-        raise BandLookupError(f'unknown band {band!r}; known bands: {_choices(known)}')
-    return known[name]
-
-
 def canonical_band_order(names: Sequence[str]) -> list[str]:
     """``names`` normalized and sorted by Sentinel-2 L1C then Sentinel-1 product order.
 
