@@ -10,6 +10,7 @@ from .hooks import (
     CheckpointLayoutHook,
     DataStateHook,
     ForeignCheckpointError,
+    InputContractHook,
     NonFiniteLossError,
     NonFiniteLossHook,
     NumClassesCheckHook,
@@ -26,7 +27,7 @@ from .merged_groups_constructor import MergedGroupsOptimWrapperConstructor
 
 __all__ = [
     'BandCheckHook', 'BandMismatchError', 'CheckpointLayoutHook', 'DataStateHook',
-    'ForeignCheckpointError', 'MergedGroupsOptimWrapperConstructor', 'NonFiniteLossError',
+    'ForeignCheckpointError', 'InputContractHook', 'MergedGroupsOptimWrapperConstructor', 'NonFiniteLossError',
     'NonFiniteLossHook', 'NumClassesCheckHook', 'PredictionFigureHook', 'PretrainedCheckHook',
     'RepresentationCollapseError', 'RepresentationMonitorHook',
     'ResumableCheckpointHook', 'TeacherEMAHook', 'TeacherTempWarmupHook', 'WeightDecayLoggerHook',
