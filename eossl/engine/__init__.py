@@ -27,7 +27,8 @@ from .merged_groups_constructor import MergedGroupsOptimWrapperConstructor
 
 __all__ = [
     'BandCheckHook', 'BandMismatchError', 'CheckpointLayoutHook', 'DataStateHook',
-    'ForeignCheckpointError', 'InputContractHook', 'MergedGroupsOptimWrapperConstructor', 'NonFiniteLossError',
+    'ForeignCheckpointError', 'InputContractHook', 'MergedGroupsOptimWrapperConstructor',
+    'NonFiniteLossError',
     'NonFiniteLossHook', 'NumClassesCheckHook', 'PredictionFigureHook', 'PretrainedCheckHook',
     'RepresentationCollapseError', 'RepresentationMonitorHook',
     'ResumableCheckpointHook', 'TeacherEMAHook', 'TeacherTempWarmupHook', 'WeightDecayLoggerHook',
