@@ -10,6 +10,7 @@ from .hooks import (
     CheckpointLayoutHook,
     DataStateHook,
     ForeignCheckpointError,
+    InputContractHook,
     NonFiniteLossError,
     NonFiniteLossHook,
     NumClassesCheckHook,
@@ -28,8 +29,8 @@ from .precision import autocast_dtype, enable_tf32
 
 __all__ = [
     'BandCheckHook', 'BandMismatchError', 'CheckpointLayoutHook', 'DataStateHook',
-    'EOOptimWrapper',
-    'ForeignCheckpointError', 'MergedGroupsOptimWrapperConstructor', 'NonFiniteLossError',
+    'EOOptimWrapper', 'ForeignCheckpointError', 'InputContractHook',
+    'MergedGroupsOptimWrapperConstructor', 'NonFiniteLossError',
     'NonFiniteLossHook', 'NumClassesCheckHook', 'PredictionFigureHook', 'PretrainedCheckHook',
     'RepresentationCollapseError', 'RepresentationMonitorHook',
     'ResumableCheckpointHook', 'TeacherEMAHook', 'TeacherTempWarmupHook', 'WeightDecayLoggerHook',

@@ -12,7 +12,7 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import MODELS, DefaultScope
 
-from eossl.apis import embed, init_model, read_contract
+from eossl.apis import ContractError, embed, init_model, read_contract
 from eossl.apis.inference import backbone_features
 from eossl.cli import console, knn_probe, train
 from eossl.datasets.bands import band_names
@@ -145,3 +145,14 @@ def test_mpmae_scene_features_equal_its_training_pipeline(trained, tmp_path):
         np.testing.assert_allclose(got, expected[0].numpy(), rtol=1e-4, atol=1e-5)
         products.add(sample['s2_type'])
     assert products == {'l1c', 'l2a'}, 'both S2 products are compared'
+
+    # the same checkpoint from before contracts: refused without --stats, equal with the file
+    old = checkpoint.parent / 'pre_contract.pth'
+    ckpt = torch.load(checkpoint, map_location='cpu', weights_only=False)
+    del ckpt['meta']['input_contract']
+    torch.save(ckpt, old)
+    with pytest.raises(ContractError, match='pass --stats FILE'):
+        init_model(recipe, old)
+    stats = next(Path(dataset.data_root).glob('*_band_stats.json'))
+    np.testing.assert_allclose(embed(init_model(recipe, old, stats_file=stats), path)['embedding'],
+                               got, rtol=1e-5, atol=1e-6)

@@ -1,5 +1,8 @@
 """Write the encoder's input contract into every checkpoint the run saves."""
+import logging
+
 from mmengine.hooks import Hook
+from mmengine.logging import print_log
 
 from eossl.registry import HOOKS
 
@@ -24,19 +27,25 @@ class InputContractHook(Hook):
         self.contract: dict | None = None
 
     def before_train(self, runner) -> None:
-        """Build the contract (errors name the recipe: a run that cannot describe its input
-        would write checkpoints no inference path can use)."""
-        from eossl.apis.contract_builder import contract_from_config, encoder_fields
+        """Build the contract. A recipe it cannot describe (e.g. an out-of-tree method without
+        a ``backbone`` field) trains on, with a warning naming what is missing: its
+        checkpoints are then applied with their recipe, as before contracts."""
+        from eossl.apis.contract import ContractError
+        from eossl.apis.contract_builder import contract_from_config
         from eossl.apis.model import task_of
         if task_of(runner.cfg) != 'embedding':
             return
-        encoder_fields(runner.cfg)
         dataset = runner.train_dataloader.dataset
         stats = getattr(dataset, 'band_stats', None)
         root = getattr(dataset, 'data_root', '')
-        self.contract = contract_from_config(
-            runner.cfg, unwrap(runner.model).data_preprocessor, stats or None,
-            stats_file=f'{root}/*_band_stats.json' if stats else '_band_stats.json').to_dict()
+        try:
+            self.contract = contract_from_config(
+                runner.cfg, unwrap(runner.model).data_preprocessor, stats or None,
+                stats_file=f'{root}/*_band_stats.json' if stats else '_band_stats.json'
+            ).to_dict()
+        except (ContractError, KeyError, ValueError) as err:
+            print_log(f'InputContractHook: the checkpoints will carry no input contract: {err}',
+                      logger='current', level=logging.WARNING)
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         """Add the contract to the checkpoint's ``meta``."""
