@@ -10,6 +10,7 @@ from .hooks import (
     CheckpointLayoutHook,
     DataStateHook,
     ForeignCheckpointError,
+    KNNEvaluationHook,
     NonFiniteLossError,
     NonFiniteLossHook,
     NumClassesCheckHook,
@@ -26,6 +27,7 @@ from .merged_groups_constructor import MergedGroupsOptimWrapperConstructor
 
 __all__ = [
     'BandCheckHook', 'BandMismatchError', 'CheckpointLayoutHook', 'DataStateHook',
+    'KNNEvaluationHook',
     'ForeignCheckpointError', 'MergedGroupsOptimWrapperConstructor', 'NonFiniteLossError',
     'NonFiniteLossHook', 'NumClassesCheckHook', 'PredictionFigureHook', 'PretrainedCheckHook',
     'RepresentationCollapseError', 'RepresentationMonitorHook',

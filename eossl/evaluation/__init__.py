@@ -1,8 +1,5 @@
 """Evaluation of frozen encoders: the kNN probe, the frozen-probe benchmark protocol (kNN k = 5,
 swept logistic regression, floors, bootstrap CIs, label fractions), aggregation and reports."""
 from .knn import extract_features, knn_metrics, knn_scores, label_matrix
-from .knn_hook import KNNEvaluationHook
-from .two_sigma_scale import TwoSigmaScale
 
-__all__ = ['KNNEvaluationHook', 'extract_features', 'knn_metrics', 'knn_scores', 'label_matrix',
-           'TwoSigmaScale']
+__all__ = ['extract_features', 'knn_metrics', 'knn_scores', 'label_matrix']

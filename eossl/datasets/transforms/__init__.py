@@ -3,6 +3,7 @@ masking and packing (each registered in ``eossl.registry.TRANSFORMS``)."""
 from .aligned_views import AlignedMultiViews
 from .band_fill import FillMissingBands
 from .formatting import PackEOInputs
+from .geobench_loading import LoadGeoBenchSample
 from .geometric import (
     EOCenterCrop,
     EORandomCrop,
@@ -24,11 +25,13 @@ from .photometric import (
     RandomGrayscaleEO,
 )
 from .seg_formatting import PackEOSegInputs
+from .two_sigma_scale import TwoSigmaScale
 
 __all__ = [
     'LoadMultiBandImage', 'LoadPairedModalities', 'EORandomResizedCrop', 'EORandomCrop',
     'EOCenterCrop', 'EOResize', 'EORandomFlip', 'RandomRot90', 'RandomBandBrightnessContrast',
     'RandomGaussianBlur', 'RandomBandDropout', 'RandomGrayscaleEO', 'ClipValues',
     'PerSampleMaxNormalize', 'PackEOInputs', 'AlignedMultiViews', 'DisjointMaskGenerator',
-    'LoadMMEarthSample', 'FillMissingBands', 'LoadLandCoverMap', 'PackEOSegInputs'
+    'LoadMMEarthSample', 'FillMissingBands', 'LoadLandCoverMap', 'PackEOSegInputs',
+    'LoadGeoBenchSample', 'TwoSigmaScale'
 ]

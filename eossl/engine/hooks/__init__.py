@@ -3,6 +3,7 @@ checkpoint layout), data position for resume, and downstream pre-flight checks."
 from .band_check_hook import BandCheckHook, BandMismatchError
 from .checkpoint_layout_hook import CheckpointLayoutHook, ForeignCheckpointError
 from .data_state_hook import DataStateHook
+from .knn_evaluation_hook import KNNEvaluationHook
 from .non_finite_loss_hook import NonFiniteLossError, NonFiniteLossHook
 from .num_classes_check_hook import NumClassesCheckHook
 from .prediction_figure_hook import PredictionFigureHook
@@ -13,7 +14,7 @@ from .teacher_ema_hook import TeacherEMAHook
 from .teacher_temp_hook import TeacherTempWarmupHook
 from .weight_decay_hook import WeightDecayLoggerHook
 
-__all__ = ['BandCheckHook', 'BandMismatchError', 'CheckpointLayoutHook',
+__all__ = ['BandCheckHook', 'KNNEvaluationHook', 'BandMismatchError', 'CheckpointLayoutHook',
            'ForeignCheckpointError', 'DataStateHook',
            'NonFiniteLossError', 'NonFiniteLossHook', 'NumClassesCheckHook',
            'PredictionFigureHook', 'PretrainedCheckHook', 'RepresentationCollapseError',
