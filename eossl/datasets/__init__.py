@@ -13,7 +13,7 @@ from .dfc2020 import DFC2020
 from .epoch_sampler import DatasetEpochSampler
 from .errors import InvalidSampleError
 from .eurosat import EuroSAT
-from .geobench import GeoBenchDataset, LoadGeoBenchSample
+from .geobench import GeoBenchDataset
 from .geotiff_folder import GeoTiffFolder
 from .mmearth import MMEarth
 from .scene_windows import SceneWindows
@@ -24,5 +24,5 @@ from .ssl4eo_s12 import SSL4EOS12
 __all__ = ['ArrayRaster', 'EODataset', 'BigEarthNet', 'BigEarthNetV2', 'CopernicusBenchBigEarthNet',
            'CopernicusBenchDFC2020', 'CopernicusBenchEuroSAT', 'DatasetEpochSampler',
            'DFC2020', 'InvalidSampleError', 'EuroSAT', 'GeoBenchDataset',
-           'GeoTiffFolder', 'LoadGeoBenchSample', 'MMEarth', 'SceneWindows',
+           'GeoTiffFolder', 'MMEarth', 'SceneWindows',
            'SEN12MS', 'ShardedDataset', 'SSL4EOS12']

@@ -30,10 +30,9 @@ from pathlib import Path
 
 import h5py
 import numpy as np
-from mmcv.transforms import BaseTransform
 from mmengine.logging import print_log
 
-from eossl.registry import DATASETS, TRANSFORMS
+from eossl.registry import DATASETS
 
 from .base import EODataset
 from .errors import InvalidSampleError
@@ -98,7 +97,8 @@ class GeoBenchDataset(EODataset):
         split: ``'train'``, ``'val'`` (GEO-Bench's ``valid``) or ``'test'``.
         partition: ``'default'`` or a label fraction such as ``'0.01x_train'``.
         task: ``'classification'`` (``gt_label`` from the pickled label) or
-            ``'segmentation'`` (the ``label`` band is read by :class:`LoadGeoBenchSample`).
+            ``'segmentation'`` (the ``label`` band is read by
+            :class:`~eossl.datasets.transforms.LoadGeoBenchSample`).
         true_band_names: fix m-eurosat's shifted names (see the module docstring); applies
             only when the folder is called ``m-eurosat`` or ``eurosat``.
         **kwargs: :class:`~eossl.datasets.EODataset` options.
@@ -157,25 +157,3 @@ class GeoBenchDataset(EODataset):
         print_log(f'GeoBenchDataset: {len(items)} {key} samples ({self.partition}) from '
                   f'{self.data_root}', logger='current', level=logging.INFO)
         return items
-
-
-@TRANSFORMS.register_module()
-class LoadGeoBenchSample(BaseTransform):
-    """Read a GEO-Bench HDF5 item: ``img`` float32 ``(C, H, W)``, ``img_bands`` and, for
-    segmentation, ``gt_seg_map`` int64 ``(H, W)`` from the ``label`` band."""
-
-    def transform(self, results: dict) -> dict:
-        """Fill ``img``, ``img_bands``, ``img_shape`` (and ``gt_seg_map``)."""
-        path = results['paths']['hdf5']
-        with h5py.File(path, 'r') as handle:
-            bands = [np.asarray(handle[d], dtype=np.float32) for d in results['descriptors']]
-            shapes = {b.shape for b in bands}
-            if len(shapes) != 1:
-                raise InvalidSampleError(f'{path}: bands of different sizes {sorted(shapes)}; '
-                                         'resample them before probing')
-            results['img'] = np.stack(bands)
-            if 'label' in handle:
-                results['gt_seg_map'] = np.asarray(handle['label'], dtype=np.int64)
-        results['img_bands'] = results['bands']['hdf5']
-        results['img_shape'] = results['img'].shape[1:]
-        return results

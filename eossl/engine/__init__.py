@@ -11,6 +11,7 @@ from .hooks import (
     DataStateHook,
     ForeignCheckpointError,
     InputContractHook,
+    KNNEvaluationHook,
     NonFiniteLossError,
     NonFiniteLossHook,
     NumClassesCheckHook,
@@ -29,7 +30,7 @@ from .precision import autocast_dtype, enable_tf32
 
 __all__ = [
     'BandCheckHook', 'BandMismatchError', 'CheckpointLayoutHook', 'DataStateHook',
-    'EOOptimWrapper', 'ForeignCheckpointError', 'InputContractHook',
+    'EOOptimWrapper', 'ForeignCheckpointError', 'InputContractHook', 'KNNEvaluationHook',
     'MergedGroupsOptimWrapperConstructor', 'NonFiniteLossError',
     'NonFiniteLossHook', 'NumClassesCheckHook', 'PredictionFigureHook', 'PretrainedCheckHook',
     'RepresentationCollapseError', 'RepresentationMonitorHook',

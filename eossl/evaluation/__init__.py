@@ -3,11 +3,8 @@ whose key names its definition (over the present classes or over all), per-class
 frozen-probe benchmark protocol (kNN k = 5, swept logistic regression, floors, bootstrap CIs,
 label fractions)."""
 from .knn import extract_features, knn_metrics, knn_scores, label_matrix
-from .knn_hook import KNNEvaluationHook
 from .multilabel_ap import MultiLabelAveragePrecision, mean_average_precision
 from .per_class_iou import PerClassIoUMetric
-from .two_sigma_scale import TwoSigmaScale
 
-__all__ = ['KNNEvaluationHook', 'extract_features', 'knn_metrics', 'knn_scores', 'label_matrix',
-           'MultiLabelAveragePrecision', 'mean_average_precision', 'PerClassIoUMetric',
-           'TwoSigmaScale']
+__all__ = ['extract_features', 'knn_metrics', 'knn_scores', 'label_matrix',
+           'MultiLabelAveragePrecision', 'mean_average_precision', 'PerClassIoUMetric']

@@ -10,9 +10,8 @@ from eossl.datasets import (
     CopernicusBenchDFC2020,
     CopernicusBenchEuroSAT,
     GeoBenchDataset,
-    LoadGeoBenchSample,
 )
-from eossl.datasets.transforms import LoadLandCoverMap, LoadMultiBandImage
+from eossl.datasets.transforms import LoadGeoBenchSample, LoadLandCoverMap, LoadMultiBandImage
 from eossl.testing.copernicus_bench import (
     make_fake_copernicus_bigearthnet,
     make_fake_copernicus_dfc2020,

@@ -8,7 +8,7 @@ from torch import nn
 
 import eossl
 from eossl.datasets.bands import stored_band_order
-from eossl.evaluation.knn_hook import KNNEvaluationHook
+from eossl.engine.hooks.knn_evaluation_hook import KNNEvaluationHook
 from eossl.testing.copernicus_bench import make_fake_copernicus_eurosat
 
 S2 = stored_band_order('eurosat', 's2_l1c')  # the file order of EuroSAT

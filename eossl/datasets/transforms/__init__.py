@@ -3,6 +3,7 @@ masking and packing (each registered in ``eossl.registry.TRANSFORMS``)."""
 from .aligned_views import AlignedMultiViews
 from .band_fill import FillMissingBands
 from .formatting import PackEOInputs
+from .geobench_loading import LoadGeoBenchSample
 from .geometric import (
     EOCenterCrop,
     EORandomCrop,
@@ -25,6 +26,7 @@ from .photometric import (
     RandomGrayscaleEO,
 )
 from .seg_formatting import PackEOSegInputs
+from .two_sigma_scale import TwoSigmaScale
 
 __all__ = [
     'LoadMultiBandImage', 'LoadPairedModalities', 'EORandomResizedCrop', 'EORandomCrop',
@@ -32,5 +34,5 @@ __all__ = [
     'RandomGaussianBlur', 'RandomBandDropout', 'RandomGrayscaleEO', 'ClipValues',
     'PerSampleMaxNormalize', 'PackEOInputs', 'AlignedMultiViews', 'DisjointMaskGenerator',
     'LoadMMEarthSample', 'LoadPackedBands', 'FillMissingBands', 'LoadLandCoverMap',
-    'PackEOSegInputs'
+    'PackEOSegInputs', 'LoadGeoBenchSample', 'TwoSigmaScale'
 ]

@@ -4,6 +4,7 @@ from .band_check_hook import BandCheckHook, BandMismatchError
 from .checkpoint_layout_hook import CheckpointLayoutHook, ForeignCheckpointError
 from .data_state_hook import DataStateHook
 from .input_contract_hook import InputContractHook
+from .knn_evaluation_hook import KNNEvaluationHook
 from .non_finite_loss_hook import NonFiniteLossError, NonFiniteLossHook
 from .num_classes_check_hook import NumClassesCheckHook
 from .prediction_figure_hook import PredictionFigureHook
@@ -18,6 +19,7 @@ from .width_check_hook import WidthCheckHook, WidthMismatchError
 
 __all__ = ['BandCheckHook', 'BandMismatchError', 'CheckpointLayoutHook',
            'ForeignCheckpointError', 'DataStateHook', 'EpochProgressHook', 'InputContractHook',
+           'KNNEvaluationHook',
            'NonFiniteLossError', 'NonFiniteLossHook', 'NumClassesCheckHook',
            'PredictionFigureHook', 'PretrainedCheckHook', 'RepresentationCollapseError',
            'RepresentationMonitorHook', 'ResumableCheckpointHook',

@@ -18,9 +18,8 @@ from mmengine.model import is_model_wrapper
 from mmengine.registry import DATASETS, MODELS
 from torch.utils.data import DataLoader
 
+from eossl.evaluation.knn import knn_metrics, knn_scores, label_matrix
 from eossl.registry import HOOKS
-
-from .knn import knn_metrics, knn_scores, label_matrix
 
 
 @HOOKS.register_module()
