@@ -223,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     check.run('loader', lambda: [loader_vs_step(r['method'], smoke, cache, 0 if smoke else
                                                 min(8, os.cpu_count() or 1), r['images_per_s'])
                                  for r in rows])
-    check.run('scene', scene_inference, device, work, 512 if smoke else args.scene_side,
+    check.run('scene', scene_inference, device, work, 256 if smoke else args.scene_side,
               64 if smoke else 512, 2 if smoke else 16, device.type == 'cuda')
     for name, entry in check.sections.items():  # a section whose checks say no failed too
         results = entry.get('result')
