@@ -25,8 +25,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import torch
-
 from eossl.datasets.bands import normalize_band_name
 
 CONTRACT_KEY = 'input_contract'
@@ -130,8 +128,3 @@ def read_contract(checkpoint: str | Path | Mapping) -> InputContract | None:
     meta = ckpt.get('meta') if isinstance(ckpt, Mapping) else None
     data = (meta or {}).get(CONTRACT_KEY)
     return None if data is None else InputContract.from_dict(data, where)
-
-
-def as_tensors(mean: Sequence[float], std: Sequence[float]) -> tuple[torch.Tensor, torch.Tensor]:
-    """Float32 ``(C,)`` tensors of a contract's statistics."""
-    return torch.tensor(mean, dtype=torch.float32), torch.tensor(std, dtype=torch.float32)

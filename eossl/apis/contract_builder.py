@@ -75,7 +75,9 @@ def _loader_bands(cfg: Config, data_key: str | None) -> tuple[tuple[str, ...] | 
     return None, None
 
 
-def _recipe_bands(cfg: Config, backbone: Mapping) -> tuple[str, ...] | None:
+def encoder_bands(cfg: Config, backbone: Mapping) -> tuple[str, ...] | None:
+    """Bands (model order) a recipe names for ``backbone``: the preprocessor's ``bands``, its
+    ``stats`` source's stored order, else the backbone's ``bands``; None when none is named."""
     pre = cfg.model.get('data_preprocessor') or {}
     if pre.get('bands') and not isinstance(pre['bands'], Mapping):
         return resolve_band_order(pre['bands'])
@@ -169,7 +171,7 @@ def contract_from_config(cfg: Config, preprocessor: nn.Module | None = None,
     for name, (field_name, data_key) in encoder_fields(cfg).items():
         backbone = cfg.model[field_name]
         bands, mmearth = _loader_bands(cfg, data_key)
-        bands = bands or _recipe_bands(cfg, backbone)
+        bands = bands or encoder_bands(cfg, backbone)
         if not bands:
             raise ContractError(f'{cfg.filename}: cannot tell which bands {field_name} expects: '
                                 'set model.data_preprocessor.bands or its bands')

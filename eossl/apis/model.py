@@ -34,7 +34,7 @@ from eossl.models.utils.backbone_extraction import extract_backbone, strip_prefi
 from eossl.models.weights import SCHEME, get_weights, is_weights_name, locate, weights_recipe
 
 from .contract import ContractError, EncoderContract, InputContract, read_contract
-from .contract_builder import _recipe_bands, contract_from_config, read_band_stats
+from .contract_builder import contract_from_config, encoder_bands, read_band_stats
 from .inference_model import TASKS, EOInferenceModel
 
 __all__ = ['EOInferenceModel', 'TASKS', 'init_model', 'load_config', 'recipe_bands', 'task_of']
@@ -66,7 +66,7 @@ def recipe_bands(cfg: Config) -> tuple[str, ...]:
     model = cfg.model
     for key in ('backbone', 's2_backbone', 's1_backbone'):
         if key in model:
-            bands = _recipe_bands(cfg, model[key])
+            bands = encoder_bands(cfg, model[key])
             if bands:
                 return bands
     raise ValueError(f'{cfg.filename}: cannot tell which bands the model expects: set '
