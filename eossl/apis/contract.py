@@ -106,15 +106,15 @@ class InputContract:
             return name
         if len(names) == 1:
             return names[0]
+        shown = 'the data has no band names'
         if band_names is not None:
             given = {normalize_band_name(b) for b in band_names}
             fits = [n for n in names if set(self.encoders[n].bands) <= given]
             if len(fits) == 1:
                 return fits[0]
-        shown = 'no band names' if band_names is None else f'bands {list(band_names)}'
-        raise ContractError(f'{where}: the checkpoint has encoders {names} and the data\'s '
-                            f'{shown} name not exactly one of them: pass --modality '
-                            f'({"/".join(names)})')
+            shown = f'the data\'s bands {list(band_names)} fit {len(fits)} of them'
+        raise ContractError(f'{where}: the checkpoint has encoders {names} and {shown}: pass '
+                            f'--modality ({"/".join(names)})')
 
 
 def read_contract(checkpoint: str | Path | Mapping) -> InputContract | None:
