@@ -22,7 +22,7 @@ Read with :func:`read_contract` (``None`` for a checkpoint from before contracts
 :func:`~eossl.apis.contract_builder.contract_from_config` with ``--stats FILE``.
 """
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from eossl.datasets.bands import normalize_band_name
@@ -106,15 +106,15 @@ class InputContract:
             return name
         if len(names) == 1:
             return names[0]
+        shown = 'the data has no band names'
         if band_names is not None:
             given = {normalize_band_name(b) for b in band_names}
             fits = [n for n in names if set(self.encoders[n].bands) <= given]
             if len(fits) == 1:
                 return fits[0]
-        shown = 'no band names' if band_names is None else f'bands {list(band_names)}'
-        raise ContractError(f'{where}: the checkpoint has encoders {names} and the data\'s '
-                            f'{shown} name not exactly one of them: pass --modality '
-                            f'({"/".join(names)})')
+            shown = f'the data\'s bands {list(band_names)} fit {len(fits)} of them'
+        raise ContractError(f'{where}: the checkpoint has encoders {names} and {shown}: pass '
+                            f'--modality ({"/".join(names)})')
 
 
 def read_contract(checkpoint: str | Path | Mapping) -> InputContract | None:
@@ -128,3 +128,18 @@ def read_contract(checkpoint: str | Path | Mapping) -> InputContract | None:
     meta = ckpt.get('meta') if isinstance(ckpt, Mapping) else None
     data = (meta or {}).get(CONTRACT_KEY)
     return None if data is None else InputContract.from_dict(data, where)
+
+
+def single_backbone_contract(contract: InputContract,
+                             modality: str | None) -> InputContract | None:
+    """The contract of a backbone file holding one encoder under ``backbone.*`` (what
+    ``eossl-extract-backbone`` writes for one backbone, or ``--modality s1|s2``); None when the
+    file holds two (Dual-SimCLR ``both``)."""
+    if len(contract.encoders) == 1:
+        name = next(iter(contract.encoders))
+    elif modality in contract.encoders:
+        name = modality
+    else:
+        return None
+    encoder = replace(contract.encoders[name], backbone_key='backbone')
+    return InputContract(contract.method, {name: encoder})

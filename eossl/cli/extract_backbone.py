@@ -9,6 +9,9 @@ recipe's backbone with ``init_cfg=dict(type='Pretrained', checkpoint=OUT, prefix
   takes the teacher when there is one) or ``--source student``.
 - Dual-SimCLR: ``--modality s1`` / ``s2`` (one ResNet/Swin, keys ``backbone.*``) or ``both``
   (the default; keys ``backbone.s1.*`` / ``backbone.s2.*`` for ``eossl.DualModalityBackbone``).
+
+A file with one backbone keeps that encoder's input contract (:mod:`eossl.apis.contract`) in
+``meta['input_contract']``, so ``init_model(None, OUT)`` and ``eossl-knn-probe`` apply it alone.
 """
 import argparse
 from collections.abc import Sequence
@@ -16,6 +19,7 @@ from collections.abc import Sequence
 import torch
 from mmengine.runner.checkpoint import CheckpointLoader
 
+from eossl.apis.contract import CONTRACT_KEY, read_contract, single_backbone_contract
 from eossl.models.utils.backbone_extraction import MODALITY_CHOICES, SOURCES, extract_backbone
 from eossl.utils import ensure_parent_dir
 
@@ -33,6 +37,10 @@ def main(argv: Sequence[str] | None = None) -> dict:
     checkpoint = CheckpointLoader.load_checkpoint(args.src, map_location='cpu')
     state, info = extract_backbone(checkpoint, modality=args.modality, source=args.source)
     meta = {'extracted_from': args.src, **info}
+    contract = read_contract(checkpoint)
+    kept = single_backbone_contract(contract, args.modality) if contract else None
+    if kept is not None:
+        meta[CONTRACT_KEY] = kept.to_dict()
     torch.save({'state_dict': state, 'meta': meta}, ensure_parent_dir(args.dst))
     parts = ', '.join(f'{out}* <- {src}* ({info["in_channels"][out]} bands)'
                       for out, src in info['taken_from'].items())

@@ -14,7 +14,7 @@ from mmengine.registry import MODELS, DefaultScope
 
 from eossl.apis import ContractError, embed, init_model, read_contract
 from eossl.apis.inference import backbone_features
-from eossl.cli import console, knn_probe, train
+from eossl.cli import console, extract_backbone, knn_probe, train
 from eossl.datasets.bands import band_names
 from eossl.testing import make_fake_eurosat, make_fake_ssl4eo_s12
 from eossl.testing.scenes import make_fake_scene
@@ -101,6 +101,12 @@ def test_checkpoint_embeds_a_scene_through_every_path(method, trained, data, mon
     assert vector.ndim == 1 and np.isfinite(vector).all() and vector.std() > 0
     if method == 'DualSimCLR':
         assert model.encoder == 's2', 'an S2 scene picks the S2 backbone by its band names'
+    # an extracted backbone file keeps its encoder's contract: it applies alone
+    backbone_file = data['root'] / f'{method}_backbone.pth'
+    extract_backbone.main([str(checkpoint), str(backbone_file),
+                           *(['--modality', 's2'] if method == 'DualSimCLR' else [])])
+    alone = embed(init_model(None, backbone_file), data['scene'])['embedding']
+    np.testing.assert_allclose(alone, vector, rtol=1e-5, atol=1e-6)
 
     metrics = knn_probe.main([str(data['probe']), '--checkpoint', str(checkpoint), '--k', '3'])
     assert 0 <= metrics['accuracy'] <= 100 and metrics['train_samples'] == 10

@@ -80,7 +80,7 @@ def test_classification_checkpoint_round_trip_and_scores(repo_root, tmp_path):
 
 def test_dual_simclr_recipe_picks_its_backbone_from_band_names_or_asks(repo_root):
     both = init_model(repo_root / DUAL_SIMCLR)
-    with pytest.raises(ValueError, match=r"name not exactly one of them: pass --modality"):
+    with pytest.raises(ValueError, match=r"has no band names: pass --modality \(s1/s2\)"):
         embed(both, np.zeros((2, 32, 32), np.float32))  # no band names
     picked = embed(both, np.full((2, 32, 32), -12.0, np.float32), bands=['VH', 'VV'])
     assert both.encoder == 's1' and both.bands == ('VV', 'VH')
