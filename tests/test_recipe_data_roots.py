@@ -13,8 +13,10 @@ from mmengine.config import Config
 from mmengine.registry import DATASETS, DefaultScope
 
 from eossl.datasets.bigearthnet import OFFICIAL_SPLITS, official_names
+from eossl.cli import pack_shards
 from eossl.testing import (
     make_fake_bigearthnet,
+    make_fake_copernicus_bench,
     make_fake_dfc2020,
     make_fake_eurosat,
     make_fake_mmearth,
@@ -24,8 +26,18 @@ from eossl.testing import (
 )
 
 REPO = Path(__file__).resolve().parents[1]
-RECIPES = sorted([p for p in (REPO / 'configs').rglob('*.py') if '_base_' not in p.parts] +
-                 list((REPO / 'projects').glob('*/configs/*.py')))
+# encoder and suite specs of eossl-benchmark name no dataloader: they are not recipes
+SPECS = ('_base_', 'encoders', 'suites')
+RECIPES = sorted([p for p in (REPO / 'configs').rglob('*.py') if not set(SPECS) & set(p.parts)]
+                 + list((REPO / 'projects').glob('*/configs/*.py')))
+# each *-packed recipe's shard folder, packed as its header says (eossl-pack-shards ARGS)
+PACKED = {
+    'ssl4eo-s12-packed/s2c': ['configs/_base_/datasets/ssl4eo_s12_s2_pera.py',
+                              'train_dataloader.dataset.seasons=all'],
+    'ssl4eo-s12-packed/s2c-softcon': ['configs/_base_/datasets/ssl4eo_s12_s2_softcon.py',
+                                      'train_dataloader.dataset.seasons=all'],
+    'mmearth-packed/data_1M_128': ['configs/_base_/datasets/mmearth_all_112.py'],
+}
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
 
@@ -76,6 +88,12 @@ def data_tree(tmp_path_factory) -> Path:
     for name in ('data_1M_128', 'data_1M_64'):
         make_fake_mmearth(root / 'mmearth', num_samples=3, size=8, name=name)
     make_fake_scene(root / 's2_scenes' / 'scene.tif', 300, 300)
+    make_fake_copernicus_bench(root / 'copernicus_bench')
+    for out, (config, *options) in PACKED.items():
+        with pytest.MonkeyPatch.context() as patch:  # the recipes' relative data_root
+            patch.chdir(base)
+            cli = [str(REPO / config), f'data/{out}', '--layout', 'compact']
+            assert pack_shards.main(cli + (['--cfg-options', *options] if options else [])) == 0
     return base
 
 

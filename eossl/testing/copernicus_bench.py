@@ -14,13 +14,14 @@ from pathlib import Path
 import numpy as np
 
 from eossl.datasets.bands import band_names, stored_band_order
+from eossl.datasets.bigearthnet import CLASSES_19
 from eossl.datasets.eurosat import EUROSAT_CLASSES
 
 from .geotiff_folder import write_geotiff
 
 SPLITS = ('train', 'val', 'test')
 S1_BASE = np.array([-12.5, -20.0])
-BEN_CLASSES = tuple(f'class_{i:02d}' for i in range(19))
+BEN_CLASSES = CLASSES_19  # the CSV header names BigEarthNet's 19 classes
 DFC_RAW = (1, 2, 4, 5, 6, 7, 9, 10)  # the raw DFC2020 values of the 8 kept classes
 
 
@@ -73,7 +74,7 @@ def make_fake_copernicus_bigearthnet(root: str | Path, per_split: int = 30, size
     s1_sig = _signatures(len(BEN_CLASSES), 2, 2.0, seed + 1)
     n = 0
     for split in SPLITS:
-        lines = ['s1_path,s2_path,' + ','.join(BEN_CLASSES)]
+        lines = [','.join(f'"{c}"' if ',' in c else c for c in ('s1_path', 's2_path', *BEN_CLASSES))]
         for _ in range(per_split):
             labels = np.zeros(len(BEN_CLASSES), dtype=int)
             labels[rng.choice(len(BEN_CLASSES), rng.integers(1, 4), replace=False)] = 1

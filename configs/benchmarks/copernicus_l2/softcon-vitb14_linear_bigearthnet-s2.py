@@ -27,11 +27,23 @@ def _pipeline(train: bool) -> list:
     return steps + [dict(type='eossl.PackEOInputs', keys='img')]
 
 
+# the dataset's classes, named so that class maps and --probs bands carry them
+classes = ('Urban fabric', 'Industrial or commercial units', 'Arable land', 'Permanent crops',
+           'Pastures', 'Complex cultivation patterns',
+           'Land principally occupied by agriculture, with significant areas of natural vegetation',
+           'Agro-forestry areas', 'Broad-leaved forest', 'Coniferous forest', 'Mixed forest',
+           'Natural grassland and sparsely vegetated areas',
+           'Moors, heathland and sclerophyllous vegetation', 'Transitional woodland, shrub',
+           'Beaches, dunes, sands', 'Inland wetlands', 'Coastal wetlands', 'Inland waters',
+           'Marine waters')
+
+
 def _loader(split: str) -> dict:
     return dict(batch_size=_base_.batch_size, num_workers=8,
                 sampler=dict(type='DefaultSampler', shuffle=split == 'train'),
                 dataset=dict(type='eossl.CopernicusBenchBigEarthNet', data_root=data_root, split=split,
-                             modality='s2', pipeline=_pipeline(split == 'train')))
+                             modality='s2', pipeline=_pipeline(split == 'train'),
+                             metainfo=dict(classes=classes)))
 
 
 train_dataloader = _loader('train')

@@ -26,11 +26,17 @@ def _pipeline(train: bool) -> list:
     return steps + [dict(type='eossl.PackEOSegInputs')]
 
 
+# the dataset's classes, named so that class maps and --probs bands carry them
+classes = ('Forest', 'Shrubland', 'Grassland', 'Wetland', 'Cropland', 'Urban/Built-up', 'Barren',
+           'Water')
+
+
 def _loader(split: str) -> dict:
     return dict(batch_size=_base_.batch_size, num_workers=8,
                 sampler=dict(type='DefaultSampler', shuffle=split == 'train'),
                 dataset=dict(type='eossl.CopernicusBenchDFC2020', data_root=data_root, split=split,
-                             modality='s1', pipeline=_pipeline(split == 'train')))
+                             modality='s1', pipeline=_pipeline(split == 'train'),
+                             metainfo=dict(classes=classes)))
 
 
 train_dataloader = _loader('train')
