@@ -72,8 +72,8 @@ PATHS = {
              'files, views on GPU': (None, {PERA_BATCH: True}),
              'packed, views on CPU': (PACKED['pera'], {PERA_BATCH: False}),
              'packed, views on GPU': (PACKED['pera'], {PERA_BATCH: True}),
-             'packed, views on GPU, no CRC': (PACKED['pera'], {
-                 PERA_BATCH: True, 'train_dataloader.dataset.check_crc': False})},
+             'packed, views on GPU, no checksum': (PACKED['pera'], {
+                 PERA_BATCH: True, 'train_dataloader.dataset.check_checksum': False})},
     'softcon': {'files': (None, {}), 'packed': (PACKED['softcon'], {})},
     'mpmae_all': {'h5 file': (None, {}), 'packed': (PACKED['mpmae_all'], {})},
 }

@@ -18,8 +18,9 @@ classes, float16 backscatter (dB); missing pixels are the integer dtype's extrem
 (its ``resample``, NaN-aware bilinear in the recipes) and rounded to the nearest integer (≤ 0.5
 DN). MMEarth rows are stored raw, the input and every pretext target in one record. A worker then
 reads one blob instead of 13 files and hands the integers to the data preprocessor; read it with
-``LoadPackedBands`` (``*-packed.py`` recipes). The default ``--layout files`` keeps every raster
-as stored (any pipeline reads it); both layouts stay readable by ``ShardedDataset``.
+``LoadPackedBands`` (``*-packed.py`` recipes). Each compact record carries an xxh3-64 checksum of
+its bytes (the files layout: CRC-32), checked on every read. The default ``--layout files`` keeps
+every raster as stored (any pipeline reads it); both layouts stay readable by ``ShardedDataset``.
 
 ``--verify`` re-reads OUT_DIR and checks its counts (against CONFIG's dataset when given, not
 as ``-``), every chunk's size and sha256; it exits 1 and lists each problem with its chunk file.
@@ -75,8 +76,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument('--workers', type=int, default=0, help='parallel processes')
     parser.add_argument('--layout', choices=('files', 'compact'), default='files',
                         help="'files': rasters as stored; 'compact': decoded once by the "
-                        "recipe's loader into one small-dtype array per modality (docs/shards.md, "
-                        '"Compact layout")')
+                        "recipe's loader into one small-dtype array per modality, with an "
+                        'xxh3-64 checksum per record (docs/shards.md, "Compact layout")')
     parser.add_argument('--verify', action='store_true',
                         help='check OUT_DIR instead of packing')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,

@@ -12,8 +12,10 @@ A sample is ``{'sample': JSON text, 'pixels': bytes}`` (the schema of the file l
 are ordinary litdata chunks):
 
 - ``sample``: ``{"layout": "compact", "item": <item fields but paths and the shared ones>,
-  "arrays": {key: {"offset", "dtype", "shape", "bands", "missing"}}, "crc32": <of pixels>}``
-  (``missing``: pixels missing in some band, so a reader can skip validity checks when 0);
+  "arrays": {key: {"offset", "dtype", "shape", "bands", "missing"}}, "xxh3_64": <of pixels>}``
+  (``missing``: pixels missing in some band, so a reader can skip validity checks when 0;
+  ``xxh3_64``: the checksum checked on every read, 16 hex digits; compact records packed before
+  it carry ``crc32`` instead and are checked with that: :mod:`.checksum`);
 - ``pixels``: each array ``(C, H, W)`` (image-level vectors ``(n,)``) contiguous in its compact
   dtype (:mod:`eossl.datasets.compact_arrays`: uint16 reflectance, int16 elevation, uint8
   classes, float16 backscatter; missing pixels as the dtype's extreme value).
@@ -23,7 +25,6 @@ Fields every item shares (``SHARED_FIELDS``, e.g. MMEarth's ``band_stats``) are 
 """
 import json
 import math
-import zlib
 from collections.abc import Sequence
 
 import numpy as np
@@ -33,6 +34,7 @@ from eossl.datasets.compact_arrays import compact_dtype, encode_array, valid_mas
 from eossl.datasets.errors import InvalidSampleError
 from eossl.registry import TRANSFORMS
 
+from .checksum import XXH3, pixel_checksum
 from .sample_codec import ShardCorruptError, json_safe
 
 LOADERS = ('LoadMultiBandImage', 'LoadPairedModalities', 'LoadMMEarthSample')
@@ -125,7 +127,7 @@ class CompactEncoder:
         fields = {k: v for k, v in item.items() if k != 'paths' and k not in SHARED_FIELDS}
         try:
             text = json.dumps({'layout': 'compact', 'item': json_safe(fields),
-                               'arrays': entries, 'crc32': zlib.crc32(pixels)},
+                               'arrays': entries, XXH3: pixel_checksum(pixels, XXH3)},
                               allow_nan=False)
         except TypeError as err:
             raise InvalidSampleError(f'sample {sample_id!r}: {err}') from err

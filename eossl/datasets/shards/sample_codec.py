@@ -11,19 +11,21 @@
 (This is the ``files`` layout; :mod:`.compact_codec` is the ``compact`` one, told apart by
 ``"layout": "compact"`` in ``sample``.) Decoding puts an
 :class:`~eossl.datasets.array_raster.ArrayRaster` where the item had a path, so
-``LoadMultiBandImage`` reads the sample exactly as it reads the files. The CRC-32 (checked on
-every read, ~0.5 ms per MB) catches a changed byte, which the litdata chunk layout alone cannot.
+``LoadMultiBandImage`` reads the sample exactly as it reads the files. The record's checksum of
+``pixels`` (checked on every read; CRC-32 here, xxh3-64 in compact records: :mod:`.checksum`)
+catches a changed byte, which the litdata chunk layout alone cannot.
 """
 import json
 import math
 import os
-import zlib
 
 import numpy as np
 import rasterio
 
 from eossl.datasets.array_raster import ArrayRaster
 from eossl.datasets.errors import InvalidSampleError
+
+from .checksum import CRC32, checksum_problem, pixel_checksum, record_checksum
 
 
 class ShardCorruptError(InvalidSampleError):
@@ -107,7 +109,7 @@ def encode_sample(item: dict) -> dict:
     fields = {k: v for k, v in item.items() if k != 'paths'}
     try:
         text = json.dumps({'item': json_safe(fields), 'sources': json_safe(sources),
-                           'crc32': zlib.crc32(pixels)}, allow_nan=False)
+                           CRC32: pixel_checksum(pixels, CRC32)}, allow_nan=False)
     except TypeError as err:
         raise InvalidSampleError(f'sample {sample_id!r}: {err}') from err
     return {'sample': text, 'pixels': pixels}
@@ -118,25 +120,26 @@ def _float_or_none(value: object) -> float | None:
     return None if value is None else float(value)
 
 
-def decode_sample(sample: dict, where: str, check_crc: bool = True) -> dict:
+def decode_sample(sample: dict, where: str, check_checksum: bool = True) -> dict:
     """The dataset item of one litdata sample; ``where`` names it (chunk file and index);
-    ``check_crc=False`` skips the CRC-32 of the pixel bytes.
+    ``check_checksum=False`` skips the checksum of the pixel bytes (xxh3-64 or CRC-32, whichever
+    the record carries: :mod:`.checksum`).
 
     Raises:
-        ShardCorruptError: naming ``where`` when the metadata, the CRC-32 or an array size does
-            not match.
+        ShardCorruptError: naming ``where`` when the metadata, the checksum or an array size
+            does not match.
     """
     try:
         meta = json.loads(sample['sample'])
         layout = meta.get('layout', 'files')
-        fields, crc = meta['item'], meta['crc32']
+        fields, (kind, stored) = meta['item'], record_checksum(meta)
         sources = meta['arrays' if layout == 'compact' else 'sources']
         pixels = memoryview(sample['pixels'])
     except (ValueError, KeyError, TypeError) as err:
         raise ShardCorruptError(f'{where}: not an eossl sample ({err!r})') from err
-    if check_crc and zlib.crc32(pixels) != crc:
-        raise ShardCorruptError(f'{where}: pixel bytes have CRC-32 {zlib.crc32(pixels)}, the '
-                                f'sample says {crc} (the chunk is corrupt)')
+    problem = checksum_problem(kind, stored, pixels) if check_checksum else None
+    if problem:
+        raise ShardCorruptError(f'{where}: {problem} (the chunk is corrupt)')
     if layout == 'compact':
         from .compact_codec import decode_compact
         return decode_compact(meta, pixels, where)

@@ -57,10 +57,12 @@ class ShardStream(StreamingDataset):
             is logged in ``invalid_samples`` and replaced by another drawn from ``(seed, epoch,
             sample)``; when False the error propagates, naming the chunk file.
         max_refetch: replacement draws before giving up.
-        check_crc: check every sample's pixel bytes against their CRC-32 when read (default).
-            False skips it (about 0.35 ms per 1.8 MB sample on one core, a third of a compact
-            PerA sample's producer time); chunk sizes are still checked on first use and
-            ``eossl-pack-shards --verify`` still checks every chunk's sha256.
+        check_checksum: check every sample's pixel bytes against the checksum their record
+            carries when read (default): xxh3-64 in the compact layout (0.04–0.2 ms per 1.8 MB
+            PerA sample on one core), CRC-32 in the files layout and in compact shards packed
+            before xxh3-64 (0.33–1.1 ms for the same bytes; :mod:`.checksum`). False skips it;
+            chunk sizes are still checked on first use and ``eossl-pack-shards --verify`` still
+            checks every chunk's sha256.
         metainfo: overrides of the packed dataset's metainfo.
         storage_options: passed to litdata's object-store client.
     """
@@ -69,7 +71,7 @@ class ShardStream(StreamingDataset):
                  shuffle: bool = True, shuffle_buffer: int | None = None, seed: int = 0,
                  cache_dir: str | None = None, max_cache_size: str | int | None = None,
                  skip_invalid: bool = False,
-                 max_refetch: int = 100, check_crc: bool = True,
+                 max_refetch: int = 100, check_checksum: bool = True,
                  metainfo: Mapping | None = None,
                  storage_options: dict | None = None) -> None:
         self.data_root = str(data_root)
@@ -83,7 +85,7 @@ class ShardStream(StreamingDataset):
                          item_shuffle_window=shuffle_buffer)
         self.pipeline = Compose(list(pipeline))
         self.skip_invalid, self.max_refetch = skip_invalid, max_refetch
-        self.check_crc = check_crc
+        self.check_checksum = check_checksum
         self._metainfo = dict(metainfo or {})
         self.invalid_samples: dict[str, str] = {}
         self._checked_chunks: set[int] = set()
@@ -178,7 +180,8 @@ class ShardStream(StreamingDataset):
         except (OSError, ValueError, IndexError, KeyError, RuntimeError) as err:
             raise ShardCorruptError(f'{where}: litdata cannot read it ({err!r})') from err
         shared = self.index['eossl'].get('shared_fields', {})  # stored once (compact layout)
-        return {**shared, **decode_sample(raw, where, self.check_crc), 'sample_idx': index.index}
+        item = decode_sample(raw, where, self.check_checksum)
+        return {**shared, **item, 'sample_idx': index.index}
 
     def __getitem__(self, index: ChunkedIndex | int) -> dict:
         """The pipeline output of sample ``index``, or of a replacement (``skip_invalid``)."""

@@ -1,10 +1,16 @@
-"""Corrupt chunks are refused, naming the chunk file; verify finds them."""
+"""Corrupt chunks are refused, naming the chunk file; verify finds them. Compact records are
+checked with their xxh3-64, files records and compact records packed before it with CRC-32."""
+import zlib
+
 import numpy as np
 import pytest
+import xxhash
 
 from eossl.datasets import ShardedDataset
-from eossl.datasets.shards import ShardCorruptError, pack_dataset, verify_shards
+from eossl.datasets.shards import ShardCorruptError, compact_codec, pack_dataset, verify_shards
 from eossl.testing import write_geotiff
+
+LOADER = dict(type='LoadMultiBandImage', modality='img', bands=None)
 
 
 class Items:
@@ -26,6 +32,13 @@ class Items:
 def shards(tmp_path):
     pack_dataset(Items(tmp_path / 'files'), tmp_path / 'shards', samples_per_shard=2)
     return tmp_path / 'shards'
+
+
+@pytest.fixture
+def compact(tmp_path):
+    pack_dataset(Items(tmp_path / 'files'), tmp_path / 'compact', samples_per_shard=2,
+                 layout='compact', loaders=[LOADER])
+    return tmp_path / 'compact'
 
 
 def flip_pixel(path, value: int) -> None:
@@ -71,3 +84,41 @@ def test_verify_accepts_an_intact_folder_and_counts_against_the_source(shards):
     assert verify_shards(shards, expected_samples=4).ok
     report = verify_shards(shards, expected_samples=5)
     assert not report.ok and 'the dataset has 5' in report.problems[0]
+
+
+
+def pixels(i: int) -> bytes:
+    """The stored pixel bytes of item ``i``: one (1, 3, 3) uint16 band."""
+    return np.full((1, 3, 3), 1000 + i, np.uint16).tobytes()
+
+
+def test_a_compact_record_carries_xxh3_and_a_changed_pixel_is_refused(compact):
+    chunk = compact / 'chunk-0-1.bin'
+    data = chunk.read_bytes()
+    assert f'"xxh3_64": "{xxhash.xxh3_64_hexdigest(pixels(3))}"'.encode() in data
+    assert b'"crc32"' not in data
+    assert [int(item['packed']['img'][0, 0, 0]) for item in read_all(compact)] == [
+        1000, 1001, 1002, 1003]
+    flip_pixel(chunk, 1003)
+    with pytest.raises(ShardCorruptError, match=r'chunk-0-1\.bin sample 3: pixel bytes have '
+                                                 r'xxh3-64 [0-9a-f]{16}, the sample says '
+                                                 r'[0-9a-f]{16} \(the chunk is corrupt\)'):
+        read_all(compact)
+    assert len(read_all(compact, check_checksum=False)) == 4  # the check is what refuses it
+
+
+def test_an_older_compact_record_with_crc32_is_still_checked_with_it(tmp_path, monkeypatch):
+    """Compact shards packed before xxh3-64 carry "crc32" (the key decides the check)."""
+    monkeypatch.setattr(compact_codec, 'XXH3', 'crc32')  # the writer as it was
+    pack_dataset(Items(tmp_path / 'files'), tmp_path / 'old', samples_per_shard=2,
+                 layout='compact', loaders=[LOADER])
+    chunk = tmp_path / 'old' / 'chunk-0-0.bin'
+    data = chunk.read_bytes()
+    assert f'"crc32": {zlib.crc32(pixels(1))}'.encode() in data and b'xxh3' not in data
+    monkeypatch.undo()
+    assert [int(item['packed']['img'][0, 0, 0]) for item in read_all(tmp_path / 'old')] == [
+        1000, 1001, 1002, 1003]
+    flip_pixel(chunk, 1001)
+    with pytest.raises(ShardCorruptError, match=r'chunk-0-0\.bin sample 1: pixel bytes have '
+                                                 r'CRC-32 \d+, the sample says \d+ \(the chunk'):
+        read_all(tmp_path / 'old')
