@@ -12,8 +12,8 @@ import pytest
 from mmengine.config import Config
 from mmengine.registry import DATASETS, DefaultScope
 
-from eossl.datasets.bigearthnet import OFFICIAL_SPLITS, official_names
 from eossl.cli import pack_shards
+from eossl.datasets.bigearthnet import OFFICIAL_SPLITS, official_names
 from eossl.testing import (
     make_fake_bigearthnet,
     make_fake_copernicus_bench,

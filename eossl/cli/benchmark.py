@@ -26,6 +26,7 @@ import eossl
 from eossl.evaluation.encoder import WEIGHT_FORMATS, build_encoder
 from eossl.evaluation.report import figure, markdown
 from eossl.evaluation.suite import run_suite
+from eossl.utils import ensure_parent_dir
 
 CONFIGS = Path(__file__).resolve().parents[1] / '.mim' / 'configs' / 'benchmarks'
 # (encoder spec, suite, fixture folder, work dir) of each demo run: every fixture dataset is
@@ -88,7 +89,7 @@ def run_one(encoder_spec: str, suite_path: str, weights: str | None, weights_for
     random.name = 'random'
     results = run_suite(suite, encoder, random, work_dir)
     table = markdown(results, encoder.name)
-    (work_dir / 'results.md').write_text(table, encoding='utf-8')
+    Path(ensure_parent_dir(str(work_dir / 'results.md'))).write_text(table, encoding='utf-8')
     png = figure(results, encoder.name, work_dir / 'benchmark.png')
     print(table)
     print(f'wrote {work_dir / "results.json"}, {work_dir / "results.md"}'

@@ -40,20 +40,15 @@ def main(argv: list[str] | None = None) -> int:
     checkpoint = None if args.checkpoint == '-' else args.checkpoint
     stem = Path(args.checkpoint if checkpoint else args.config).with_suffix('')
     out = Path(args.out or f'{stem}{SUFFIX[args.format]}')
-    try:
-        model = init_model(args.config, checkpoint, modality=args.modality,
-                           cfg_options=args.cfg_options)
-        meta = export_model(model, out, args.format, args.input_size)
-        h, w = meta['input_size']
-        # a second batch size (and size, where spatial axes are dynamic) than the traced one
-        grow = 2 * int(getattr(model.feature_extractor, 'patch_size', 16) or 16)
-        size = (h + grow, w + grow) if 'height' in meta['dynamic_axes'].get('x', []) else (h, w)
-        x = torch.randn(3, len(model.bands), *size)
-        diff = max_difference(out, args.format, model, x)
-    except (KeyError, ValueError, FileNotFoundError, RuntimeError) as err:
-        message = err.args[0] if isinstance(err, KeyError) and err.args else err
-        print(f'eossl-export: error: {message}', file=sys.stderr)  # str(KeyError) quotes
-        return 1
+    model = init_model(args.config, checkpoint, modality=args.modality,
+                       cfg_options=args.cfg_options)
+    meta = export_model(model, out, args.format, args.input_size)
+    h, w = meta['input_size']
+    # a second batch size (and size, where spatial axes are dynamic) than the traced one
+    grow = 2 * int(getattr(model.feature_extractor, 'patch_size', 16) or 16)
+    size = (h + grow, w + grow) if 'height' in meta['dynamic_axes'].get('x', []) else (h, w)
+    x = torch.randn(3, len(model.bands), *size)
+    diff = max_difference(out, args.format, model, x)
     print(f'wrote {out} ({args.format}, {model.task}, {len(model.bands)} bands, traced at '
           f'{h}x{w}, dynamic {meta["dynamic_axes"].get("x", [])}); max |export - PyTorch| '
           f'= {diff:.2e} at batch 3, {size[0]}x{size[1]}')

@@ -10,7 +10,6 @@ Nothing touches the network except ``--download``.
 """
 import argparse
 import json
-import sys
 
 from eossl.models.weights import (
     WeightsNotFoundError,
@@ -52,26 +51,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--modality', choices=('s1', 's2'), help='--register: Dual-SimCLR')
     parser.add_argument('--input-size', type=int, help='--register: the training image size')
     args = parser.parse_args(argv)
-    try:
-        if args.register:
-            if not args.config:
-                parser.error('--register needs --config RECIPE')
-            entry = register_checkpoint(*args.register, args.config, modality=args.modality,
-                                        input_size=args.input_size)
-            print(f'registered {entry.name!r}: {entry.architecture}, {len(entry.bands)} bands, '
-                  f'{entry.input_size} px, sha256 {entry.sha256}')
-        elif args.download:
-            state = load_weights(args.download, download=True)
-            print(f'{args.download}: {locate(get_weights(args.download))} '
-                  f'({len(state)} tensors after conversion)')
-        elif args.json:
-            print(json.dumps([e.to_dict() for e in list_weights()], indent=2))
-        else:
-            print(_table())
-    except (KeyError, ValueError, FileNotFoundError) as err:
-        message = err.args[0] if isinstance(err, KeyError) and err.args else err
-        print(f'eossl-list-weights: error: {message}', file=sys.stderr)  # str(KeyError) quotes
-        return 1
+    if args.register:
+        if not args.config:
+            parser.error('--register needs --config RECIPE')
+        entry = register_checkpoint(*args.register, args.config, modality=args.modality,
+                                    input_size=args.input_size)
+        print(f'registered {entry.name!r}: {entry.architecture}, {len(entry.bands)} bands, '
+              f'{entry.input_size} px, sha256 {entry.sha256}')
+    elif args.download:
+        state = load_weights(args.download, download=True)
+        print(f'{args.download}: {locate(get_weights(args.download))} '
+              f'({len(state)} tensors after conversion)')
+    elif args.json:
+        print(json.dumps([e.to_dict() for e in list_weights()], indent=2))
+    else:
+        print(_table())
     return 0
 
 

@@ -9,6 +9,7 @@ from .hooks import (
     BandMismatchError,
     CheckpointLayoutHook,
     DataStateHook,
+    EpochProgressHook,
     ForeignCheckpointError,
     InputContractHook,
     KNNEvaluationHook,
@@ -23,6 +24,8 @@ from .hooks import (
     TeacherEMAHook,
     TeacherTempWarmupHook,
     WeightDecayLoggerHook,
+    WidthCheckHook,
+    WidthMismatchError,
 )
 from .merged_groups_constructor import MergedGroupsOptimWrapperConstructor
 from .optim_wrapper import EOOptimWrapper
@@ -30,7 +33,8 @@ from .precision import autocast_dtype, enable_tf32
 
 __all__ = [
     'BandCheckHook', 'BandMismatchError', 'CheckpointLayoutHook', 'DataStateHook',
-    'EOOptimWrapper', 'ForeignCheckpointError', 'InputContractHook', 'KNNEvaluationHook',
+    'EOOptimWrapper', 'EpochProgressHook', 'ForeignCheckpointError', 'InputContractHook',
+    'KNNEvaluationHook', 'WidthCheckHook', 'WidthMismatchError',
     'MergedGroupsOptimWrapperConstructor', 'NonFiniteLossError',
     'NonFiniteLossHook', 'NumClassesCheckHook', 'PredictionFigureHook', 'PretrainedCheckHook',
     'RepresentationCollapseError', 'RepresentationMonitorHook',

@@ -74,7 +74,8 @@ def make_fake_copernicus_bigearthnet(root: str | Path, per_split: int = 30, size
     s1_sig = _signatures(len(BEN_CLASSES), 2, 2.0, seed + 1)
     n = 0
     for split in SPLITS:
-        lines = [','.join(f'"{c}"' if ',' in c else c for c in ('s1_path', 's2_path', *BEN_CLASSES))]
+        header = ('s1_path', 's2_path', *BEN_CLASSES)
+        lines = [','.join(f'"{c}"' if ',' in c else c for c in header)]
         for _ in range(per_split):
             labels = np.zeros(len(BEN_CLASSES), dtype=int)
             labels[rng.choice(len(BEN_CLASSES), rng.integers(1, 4), replace=False)] = 1

@@ -1,11 +1,13 @@
 """Named weights: catalogue, offline resolution from a hub cache, registration, weights://."""
 import json
+import sys
 
 import pytest
 import torch
 from mmengine.config import Config
 
 from eossl.apis import init_model
+from eossl.cli import console
 from eossl.cli import list_weights as cli
 from eossl.models.weights import (
     OFFICIAL_WEIGHTS,
@@ -81,7 +83,7 @@ def test_registered_checkpoint_loads_by_name_and_through_init_cfg(tmp_path, offl
         init_model('my_tiny_vit')
 
 
-def test_cli_prints_the_catalogue(capsys, offline_hub):
+def test_cli_prints_the_catalogue(capsys, offline_hub, monkeypatch):
     assert cli.main([]) == 0
     table = capsys.readouterr().out
     assert 'softcon_vitb14_s1' in table and 'not published' in table and 'dinov2_vits14' in table
@@ -89,7 +91,8 @@ def test_cli_prints_the_catalogue(capsys, offline_hub):
     entries = json.loads(capsys.readouterr().out)
     assert {'bands', 'mean', 'std', 'input_size', 'modality', 'sha256', 'url', 'converter'} \
         <= set(entries[0])
-    assert cli.main(['--download', 'no_such_weights']) == 1
+    monkeypatch.setattr(sys, 'argv', ['eossl-list-weights', '--download', 'no_such_weights'])
+    assert console.list_weights() == 2  # a user error: one line, exit 2
     error = capsys.readouterr().err
     assert error.startswith("eossl-list-weights: error: no weights named 'no_such")
 

@@ -31,7 +31,12 @@ ARGS = {
     'eossl-pca-features': [MISSING, 'none', '/nonexistent/scene.tif'],
     'eossl-plot-curves': ['/nonexistent/work_dir'],
     'eossl-visualize-contrastive': [MISSING, 'none'], 'eossl-visualize-pera': [MISSING],
+    'eossl-benchmark': ['--encoder', '/nonexistent/encoder.py', '--suite', '/nonexistent/s.py'],
+    'eossl-export': [MISSING, CKPT, '--format', 'onnx'],
+    'eossl-list-weights': ['--register', 'mine', CKPT, '--config', MISSING],
 }
+# commands without a file argument: their only input is a search word, and no match is an answer
+NO_USER_ERROR = {'eossl-list-recipes': ['no-such-recipe-word']}
 
 
 @pytest.fixture(autouse=True)
@@ -49,10 +54,19 @@ def _entry(command: str):
 
 
 def test_every_command_has_a_user_error_case():
-    assert set(ARGS) == set(SCRIPTS)
+    assert set(ARGS) | set(NO_USER_ERROR) == set(SCRIPTS)
+    assert not set(ARGS) & set(NO_USER_ERROR)
 
 
-@pytest.mark.parametrize('command', sorted(SCRIPTS))
+@pytest.mark.parametrize('command', sorted(NO_USER_ERROR))
+def test_a_search_without_match_says_so_and_succeeds(command, monkeypatch, capsys):
+    monkeypatch.setattr(sys, 'argv', [command, *NO_USER_ERROR[command]])
+    assert _entry(command)() == 0
+    captured = capsys.readouterr()
+    assert 'no recipe matches' in captured.out and 'Traceback' not in captured.err
+
+
+@pytest.mark.parametrize('command', sorted(ARGS))
 def test_user_error_is_one_line_with_exit_code_2(command, monkeypatch, capsys, tmp_path):
     monkeypatch.delenv('EOSSL_DEBUG', raising=False)
     a_file = tmp_path / 'a_file'
