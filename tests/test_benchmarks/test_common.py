@@ -45,14 +45,16 @@ def test_linear_flops_without_input_gradient():
     assert flops == dict(forward=2 * 3 * 10 * 20, backward=2 * 3 * 10 * 20)  # weight grad only
 
 
-def test_fast_path_switches_edit_the_recipe():
+def test_fast_path_switches_edit_the_recipe(monkeypatch):
+    from eossl.engine import precision
     variants = _module('fast_paths').VARIANTS
     cfg = Config.fromfile(REPO_ROOT / 'configs/dual_simclr/dual_simclr_rn50_s1s2_200e_sen12ms.py')
     cpu = torch.device('cpu')
     assert variants['naive_attention'].skip(cfg, cpu) == 'no ViT backbone'
-    from eossl.engine.precision import autocast_dtype
-    native = autocast_dtype('cpu') is torch.bfloat16  # AMX / AVX512-BF16 CPUs compute bf16
-    assert (variants['bf16'].skip(cfg, cpu) is None) == native
+    monkeypatch.setattr(precision, 'cpu_bf16_instructions', lambda: [])
+    assert 'emulation' in variants['bf16'].skip(cfg, cpu)
+    monkeypatch.setattr(precision, 'cpu_bf16_instructions', lambda: ['AMX-BF16'])
+    assert variants['bf16'].skip(cfg, cpu) is None  # a CPU with bf16 instructions runs it
     variants['channels_last'].apply(cfg)
     variants['fused_adamw'].apply(cfg)
     assert cfg.model.s1_backbone.channels_last and cfg.model.s2_backbone.channels_last
