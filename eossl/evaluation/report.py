@@ -3,8 +3,9 @@
 Table: one row per (dataset, protocol, fraction) with every model's mean ± sd over seeds and
 the mean 95 % bootstrap interval ``[low, high]``; at fraction 1.0 the published rows of the same
 protocol and dataset (:mod:`eossl.evaluation.published`) follow, with their sources. Below it,
-per (protocol, fraction): the min-max-normalised IQM across datasets of every model and the
-normaliser ``(low, high)`` of each dataset. Unreachable datasets are listed with the reason.
+per (protocol, fraction): the min-max-normalised IQM across datasets of every model over all
+seeds, with its stratified-bootstrap 95 % interval over seeds, and the normaliser
+``(low, high)`` of each dataset. Unreachable datasets are listed with the reason.
 
 Figures (``benchmark.png``): per-dataset bars with the interval as error bars (largest
 fraction, first protocol) and, when the suite has several fractions, label-fraction curves.
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .aggregate import mean_sd, normalised_iqm
+from .aggregate import iqm_bootstrap_ci, mean_sd, normalised_iqm
 from .published import published_for
 
 
@@ -29,13 +30,17 @@ def summarise(results: dict) -> dict:
         for model, runs in models.items():
             mean, sd = mean_sd([r['value'] for r in runs])
             out[key][model] = dict(mean=mean, sd=sd, n=len(runs), metric=runs[0]['metric'],
+                                   values=[r['value'] for r in runs],
                                    ci_low=float(np.mean([r['ci_low'] for r in runs])),
                                    ci_high=float(np.mean([r['ci_high'] for r in runs])))
     return out
 
 
 def iqm_table(summary: dict) -> dict:
-    """``{(protocol, fraction): ({model: IQM}, {dataset: (low, high)})}``."""
+    """``{(protocol, fraction): ({model: (IQM, CI low, CI high)}, {dataset: (low, high)})}``.
+
+    The interval is the stratified bootstrap over seeds (:func:`iqm_bootstrap_ci`).
+    """
     by_pf: dict = defaultdict(dict)
     for (dataset, protocol, fraction), models in summary.items():
         by_pf[(protocol, fraction)][dataset] = models
@@ -45,8 +50,11 @@ def iqm_table(summary: dict) -> dict:
                           max(m['mean'] for m in models.values()))
                       for d, models in datasets.items()}
         names = sorted({m for models in datasets.values() for m in models})
-        iqms = {m: normalised_iqm({d: [models[m]['mean']] for d, models in datasets.items()
-                                   if m in models}, normaliser) for m in names}
+        iqms = {}
+        for m in names:
+            per_seed = {d: models[m]['values'] for d, models in datasets.items() if m in models}
+            iqms[m] = (normalised_iqm(per_seed, normaliser),
+                       *iqm_bootstrap_ci(per_seed, normaliser, draws=200))
         out[key] = (iqms, normaliser)
     return out
 
@@ -76,7 +84,8 @@ def markdown(results: dict, encoder_name: str) -> str:
     for (protocol, fraction), (iqms, normaliser) in sorted(iqm_table(summary).items()):
         norm = ', '.join(f'{d}: [{lo:.1f}, {hi:.1f}]' for d, (lo, hi) in sorted(
             normaliser.items()))
-        scores = ', '.join(f'{m} {v:.2f}' for m, v in sorted(iqms.items(), key=lambda x: -x[1]))
+        scores = ', '.join(f'{m} {v:.2f} [{lo:.2f}, {hi:.2f}]' for m, (v, lo, hi) in
+                           sorted(iqms.items(), key=lambda x: -x[1][0]))
         lines.append(f'- {protocol}, fraction {fraction:g}: {scores} (normaliser low/high per '
                      f'dataset: {norm})')
     if results.get('unreachable'):
