@@ -105,7 +105,9 @@ def recipe_config(recipe: str | Path, encoder: Encoder, spec: Config, checkpoint
     unknown = sorted(set(schedule) - set(SCHEDULE_KEYS))
     if unknown:
         raise ValueError(f'suite schedule: unknown {unknown}; choose from {SCHEDULE_KEYS}')
-    cfg = Config.fromfile(str(recipe))
+    # unformatted config dumps: yapf would cost seconds per run for nothing the run needs
+    cfg = Config(Config.fromfile(str(recipe)).to_dict(), filename=str(recipe),
+                 format_python_code=False)
     recipe_bands = tuple(normalize_band_name(b) for b in cfg.model.backbone.get('bands', ()))
     if recipe_bands != tuple(encoder.bands):
         raise ValueError(f'{recipe}: the recipe feeds bands {list(recipe_bands)}, the encoder '
