@@ -9,9 +9,11 @@ Weights: an eossl pretraining checkpoint (``eossl``), a file of ``eossl-extract-
 (``backbone``), an official SoftCon checkpoint (``softcon``, converted) or none (``random``).
 Writes ``results.json`` (after every run; rerunning resumes), ``results.md`` (the table with
 floors, published references, CIs and the normalised IQM) and ``benchmark.png``.
+``--max-epochs N`` shrinks every ``copernicus-l2`` recipe (recorded in results.json; such rows
+are marked not comparable with the published ones).
 ``--demo`` writes fixtures of every suite and demo backbone checkpoints (tiny ViTs, S2 and S1)
-under the work dir and benchmarks them on every fixture dataset whose bands they share (a few
-CPU minutes, nothing downloaded).
+under the work dir and benchmarks them on every fixture dataset whose bands they share, the
+``copernicus-l2`` recipes shrunk to one epoch (a few CPU minutes, nothing downloaded).
 """
 import argparse
 import os
@@ -36,7 +38,15 @@ DEMO_RUNS = (('encoders/vit_tiny_demo_s2.py', 'copernicus_l2_frozen.py', 'copern
              ('encoders/vit_tiny_demo_s1.py', 'copernicus_l2_frozen.py', 'copernicus_bench',
               'copernicus_l2_frozen_s1'),
              ('encoders/vit_tiny_demo_s2.py', 'geobench_frozen.py', 'geobench',
-              'geobench_frozen_s2'))
+              'geobench_frozen_s2'),
+             ('encoders/vit_tiny_demo_s2.py', 'copernicus_l2.py', 'copernicus_bench',
+              'copernicus_l2_s2'),
+             ('encoders/vit_tiny_demo_s1.py', 'copernicus_l2.py', 'copernicus_bench',
+              'copernicus_l2_s1'))
+# the copernicus-l2 recipes shrunk to a CPU demo (recorded; rows marked not comparable): one
+# epoch, one seed, small batches and UPerNet widths, no loader workers
+DEMO_RECIPE_OPTIONS = dict(seeds=[0], schedule=dict(max_epochs=1, batch_size=8,
+                                                    head_channels=16, num_workers=0))
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -51,6 +61,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument('--work-dir', default='work_dirs/benchmark')
     parser.add_argument('--missing-bands', choices=('fill', 'drop'),
                         help="overrides the suite's missing_bands")
+    parser.add_argument('--max-epochs', type=int,
+                        help='copernicus-l2 suites: shrink every recipe to N epochs (CPU demos; '
+                             'recorded in results.json, rows marked not comparable)')
     parser.add_argument('--demo', action='store_true',
                         help='fixtures + demo checkpoint + tiny ViT (see the module docstring)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
@@ -73,21 +86,26 @@ def _config(path: str) -> str:
 
 def run_one(encoder_spec: str, suite_path: str, weights: str | None, weights_format: str,
             work_dir: Path, data_root: str | None, missing: str | None,
-            options: dict | None) -> dict:
+            options: dict | None, max_epochs: int | None = None) -> dict:
     """Benchmark one encoder on one suite; returns the results dict."""
     suite = Config.fromfile(_config(suite_path))
     if options:
         suite.merge_from_dict(options)
     if missing:
         suite.missing_bands = missing
+    if max_epochs is not None:
+        suite.schedule = dict(suite.get('schedule') or {}, max_epochs=max_epochs)
     root = Path(data_root or suite.get('data_root', '.'))
-    for entry in suite.datasets:
+    for entry in suite.get('datasets', []):
         entry['dataset']['data_root'] = str(root / entry['dataset']['data_root'])
+    for task in suite.get('tasks', []):  # copernicus-l2: recipes under configs/benchmarks
+        task['data_root'] = str(root / task['data_root'])
+        task['recipe'] = _config(task['recipe'])
     spec = _config(encoder_spec)
     encoder = build_encoder(spec, weights, weights_format)
     random = build_encoder(spec, None, 'random', seed=0)
     random.name = 'random'
-    results = run_suite(suite, encoder, random, work_dir)
+    results = run_suite(suite, encoder, random, work_dir, spec=Config.fromfile(spec))
     table = markdown(results, encoder.name)
     Path(ensure_parent_dir(str(work_dir / 'results.md'))).write_text(table, encoding='utf-8')
     png = figure(results, encoder.name, work_dir / 'benchmark.png')
@@ -105,7 +123,8 @@ def demo(work_dir: Path, options: dict | None) -> dict:
     if not (data / 'copernicus_bench').is_dir():
         make_fake_copernicus_bench(data / 'copernicus_bench')
         make_fake_geobench(data / 'geobench')
-    options = dict(dict(seeds=[0, 1], bootstrap_draws=200), **(options or {}))
+    frozen = dict(dict(seeds=[0, 1], bootstrap_draws=200), **(options or {}))
+    recipes = dict(DEMO_RECIPE_OPTIONS, **(options or {}))
     out = {}
     for spec, suite, folder, name in DEMO_RUNS:
         checkpoint = work_dir / f'demo_backbone_{Path(spec).stem}.pth'
@@ -114,7 +133,8 @@ def demo(work_dir: Path, options: dict | None) -> dict:
             torch.save({'state_dict': {f'backbone.{k}': v for k, v in
                                        encoder.backbone.state_dict().items()}}, checkpoint)
         out[name] = run_one(spec, f'suites/{suite}', str(checkpoint), 'backbone',
-                            work_dir / name, str(data / folder), None, options)
+                            work_dir / name, str(data / folder), None,
+                            recipes if suite == 'copernicus_l2.py' else frozen)
     return out
 
 
@@ -128,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
         return demo(work_dir, args.cfg_options)
     weights_format = args.weights_format or ('backbone' if args.weights else 'random')
     return run_one(args.encoder, args.suite, args.weights, weights_format, work_dir,
-                   args.data_root, args.missing_bands, args.cfg_options)
+                   args.data_root, args.missing_bands, args.cfg_options, args.max_epochs)
 
 
 if __name__ == '__main__':

@@ -1,9 +1,12 @@
 """The suite's Markdown table and figures, from ``results.json``.
 
 Table: one row per (dataset, protocol, fraction) with every model's mean ± sd over seeds and
-the mean 95 % bootstrap interval ``[low, high]``; at fraction 1.0 the published rows of the same
-protocol and dataset (:mod:`eossl.evaluation.published`) follow, with their sources. Below it,
-per (protocol, fraction): the min-max-normalised IQM across datasets of every model and the
+the mean 95 % bootstrap interval ``[low, high]`` (``—`` for recipe runs, which have none); a
+``copernicus-l2`` model whose recipe was shrunk is labelled with its changes and "not
+comparable", and so are the published rows set beside it. At fraction 1.0 the published rows
+of the same protocol and dataset (:mod:`eossl.evaluation.published`) follow, with their
+sources. Below it, per (protocol, fraction): the min-max-normalised IQM across datasets of
+every model over all seeds, with its stratified-bootstrap 95 % interval over seeds, and the
 normaliser ``(low, high)`` of each dataset. Unreachable datasets are listed with the reason.
 
 Figures (``benchmark.png``): per-dataset bars with the interval as error bars (largest
@@ -14,8 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .aggregate import mean_sd, normalised_iqm
+from .aggregate import iqm_bootstrap_ci, mean_sd, normalised_iqm
 from .published import published_for
+from .recipe_suite import is_neutral
 
 
 def summarise(results: dict) -> dict:
@@ -28,14 +32,28 @@ def summarise(results: dict) -> dict:
         out[key] = {}
         for model, runs in models.items():
             mean, sd = mean_sd([r['value'] for r in runs])
+            shrunk = sorted({f'{k}={v}' for r in runs if not r.get('comparable', True)
+                             for k, v in r['changes'].items() if not is_neutral(k)})
             out[key][model] = dict(mean=mean, sd=sd, n=len(runs), metric=runs[0]['metric'],
-                                   ci_low=float(np.mean([r['ci_low'] for r in runs])),
-                                   ci_high=float(np.mean([r['ci_high'] for r in runs])))
+                                   values=[r['value'] for r in runs],
+                                   ci_low=_mean_of(runs, 'ci_low'),
+                                   ci_high=_mean_of(runs, 'ci_high'),
+                                   comparable=all(r.get('comparable', True) for r in runs),
+                                   shrunk=shrunk)
     return out
 
 
+def _mean_of(runs: list[dict], field: str) -> float:
+    """Mean of ``field`` over ``runs`` (NaN when no run has it: recipe runs have no CI)."""
+    values = [r[field] for r in runs if r.get(field) is not None]
+    return float(np.mean(values)) if values else float('nan')
+
+
 def iqm_table(summary: dict) -> dict:
-    """``{(protocol, fraction): ({model: IQM}, {dataset: (low, high)})}``."""
+    """``{(protocol, fraction): ({model: (IQM, CI low, CI high)}, {dataset: (low, high)})}``.
+
+    The interval is the stratified bootstrap over seeds (:func:`iqm_bootstrap_ci`).
+    """
     by_pf: dict = defaultdict(dict)
     for (dataset, protocol, fraction), models in summary.items():
         by_pf[(protocol, fraction)][dataset] = models
@@ -45,8 +63,11 @@ def iqm_table(summary: dict) -> dict:
                           max(m['mean'] for m in models.values()))
                       for d, models in datasets.items()}
         names = sorted({m for models in datasets.values() for m in models})
-        iqms = {m: normalised_iqm({d: [models[m]['mean']] for d, models in datasets.items()
-                                   if m in models}, normaliser) for m in names}
+        iqms = {}
+        for m in names:
+            per_seed = {d: models[m]['values'] for d, models in datasets.items() if m in models}
+            iqms[m] = (normalised_iqm(per_seed, normaliser),
+                       *iqm_bootstrap_ci(per_seed, normaliser, draws=200))
         out[key] = (iqms, normaliser)
     return out
 
@@ -64,19 +85,26 @@ def markdown(results: dict, encoder_name: str) -> str:
         order = [encoder_name] + sorted(m for m in models if m != encoder_name)
         for model in (m for m in order if m in models):
             s = models[model]
-            lines.append(f'| {dataset} | {protocol} | {fraction:g} | {model} | {s["metric"]} | '
-                         f'{s["mean"]:.1f} ± {s["sd"]:.1f} | [{s["ci_low"]:.1f}, '
-                         f'{s["ci_high"]:.1f}] | {s["n"]} |')
+            ci = ('—' if np.isnan(s['ci_low']) else
+                  f'[{s["ci_low"]:.1f}, {s["ci_high"]:.1f}]')
+            label = model if s['comparable'] else \
+                f'{model} (not the protocol: {", ".join(s["shrunk"])}; not comparable)'
+            lines.append(f'| {dataset} | {protocol} | {fraction:g} | {label} | {s["metric"]} | '
+                         f'{s["mean"]:.1f} ± {s["sd"]:.1f} | {ci} | {s["n"]} |')
         if fraction == 1:
+            shrunk = not all(s['comparable'] for s in models.values())
+            tag = 'published (full protocol; not comparable with the rows above)' \
+                if shrunk else 'published'
             for row in published_for(protocol, dataset):
                 sd = f' ± {row.sd:.1f}' if row.sd is not None else ''
-                lines.append(f'| {dataset} | {protocol} | 1 | published: {row.encoder} | '
+                lines.append(f'| {dataset} | {protocol} | 1 | {tag}: {row.encoder} | '
                              f'{row.metric} | {row.value:.1f}{sd} | {row.source} | — |')
     lines += ['', '## Across datasets: min-max-normalised IQM', '']
     for (protocol, fraction), (iqms, normaliser) in sorted(iqm_table(summary).items()):
         norm = ', '.join(f'{d}: [{lo:.1f}, {hi:.1f}]' for d, (lo, hi) in sorted(
             normaliser.items()))
-        scores = ', '.join(f'{m} {v:.2f}' for m, v in sorted(iqms.items(), key=lambda x: -x[1]))
+        scores = ', '.join(f'{m} {v:.2f} [{lo:.2f}, {hi:.2f}]' for m, (v, lo, hi) in
+                           sorted(iqms.items(), key=lambda x: -x[1][0]))
         lines.append(f'- {protocol}, fraction {fraction:g}: {scores} (normaliser low/high per '
                      f'dataset: {norm})')
     if results.get('unreachable'):

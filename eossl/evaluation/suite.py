@@ -6,7 +6,9 @@ A suite is an mmengine config with
 - ``datasets``: a list of ``dict(name, task, multi_label, dataset)`` where ``task`` is
   ``'classification'`` or ``'segmentation'`` and ``dataset`` is a dataset config dict with a
   loading ``pipeline`` (see :mod:`eossl.evaluation.probe_data`); ``split`` is set per split;
-- ``protocols``: among ``'frozen-probe-linear'``, ``'frozen-probe-knn'``;
+- ``protocols``: among ``'frozen-probe-linear'``, ``'frozen-probe-knn'``; or
+  ``['copernicus-l2']`` alone, with ``tasks`` instead of ``datasets`` (each task trained by its
+  recipe through mmengine's Runner, see :mod:`eossl.evaluation.recipe_suite`);
 - ``fractions``: training-label fractions (nested, stratified; 1.0 = all);
 - ``seeds``: the label-fraction draws and bootstrap seeds;
 - ``floors``: among ``'random'`` (the same architecture, random init, seed 0),
@@ -30,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from mmengine.config import Config
 from mmengine.logging import print_log
 from rich.progress import Progress
 
@@ -39,6 +42,8 @@ from .floors import RandomConvFeatures, imagestats
 from .fractions import nested_fractions
 from .probe_data import SplitArrays, band_mean_std, load_split
 from .probes import run_probe
+from .recipe_suite import PROTOCOL as RECIPE_PROTOCOL
+from .recipe_suite import run_recipe_suite
 from .seg_probe import run_seg_probe
 
 PROTOCOLS = ('frozen-probe-linear', 'frozen-probe-knn')
@@ -114,13 +119,19 @@ def _encoder_for(encoder: Encoder, plan) -> Encoder:
 
 
 def run_suite(suite, encoder: Encoder, random: Encoder | None, work_dir: str | Path,
-              log: Callable[[str], None] = print) -> dict:
-    """Run every pending run of ``suite`` (a Config or dict) and return the results dict."""
+              log: Callable[[str], None] = print, spec: Config | None = None) -> dict:
+    """Run every pending run of ``suite`` (a Config or dict) and return the results dict.
+
+    ``spec`` (the encoder spec) is needed by ``copernicus-l2`` suites only
+    (:mod:`eossl.evaluation.recipe_suite`).
+    """
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
     path = work_dir / 'results.json'
     results = load_results(path, encoder.name)
     protocols, floors = list(suite['protocols']), list(suite.get('floors', FLOORS))
+    if RECIPE_PROTOCOL in protocols:
+        return _run_recipes(suite, encoder, random, spec, floors, results, path, work_dir, log)
     for name, options in (('protocols', protocols), ('floors', floors)):
         allowed = PROTOCOLS if name == 'protocols' else FLOORS
         unknown = [p for p in options if p not in allowed]
@@ -162,6 +173,25 @@ def run_suite(suite, encoder: Encoder, random: Encoder | None, work_dir: str | P
             results['unreachable'].pop(entry['name'], None)
             _run_dataset(entry, splits, encoder, random, floors, protocols, fractions, seeds,
                          missing, draws, results, path, lambda: progress.advance(bar), log)
+    return results
+
+
+def _run_recipes(suite, encoder, random, spec, floors, results, path, work_dir, log) -> dict:
+    """A ``copernicus-l2`` suite: every task trained by its recipe (encoder, random floor)."""
+    if list(suite['protocols']) != [RECIPE_PROTOCOL] or set(floors) - {'random'}:
+        raise ValueError(f"suite: protocols={list(suite['protocols'])}, floors={floors}; a "
+                         f"{RECIPE_PROTOCOL} suite has that protocol alone and at most the "
+                         "'random' floor (imagestats / rcf are not trainable backbones)")
+    if spec is None:
+        raise ValueError(f'a {RECIPE_PROTOCOL} suite needs the encoder spec (spec=...)')
+    models = {encoder.name: (encoder, spec)}
+    if 'random' in floors and random is not None:
+        models['random'] = (random, spec)
+    total = len(suite['tasks']) * len(models) * len(suite['fractions']) * len(suite['seeds'])
+    with Progress(transient=False) as progress:
+        bar = progress.add_task(RECIPE_PROTOCOL, total=total)
+        run_recipe_suite(suite, models, results, work_dir, lambda: save_results(path, results),
+                         lambda n: progress.advance(bar, n), log)
     return results
 
 

@@ -134,3 +134,12 @@ def test_segmentation_cell_probe_separable(kind):
 
     out = run_seg_probe(kind, split(6), split(3), split(4), 3, draws=20)
     assert out['metric'] == 'mIoU' and out['value'] > 90
+
+
+def test_iqm_bootstrap_over_seeds():
+    from eossl.evaluation.aggregate import iqm_bootstrap_ci
+    norm = {'a': (0, 10), 'b': (0, 10)}
+    low, high = iqm_bootstrap_ci({'a': [5, 5, 5], 'b': [5, 5]}, norm, draws=50)
+    assert low == high == 0.5  # no seed spread, no interval
+    low, high = iqm_bootstrap_ci({'a': [2, 8, 5], 'b': [4, 6]}, norm, draws=200)
+    assert 0.2 <= low < 0.5 < high <= 0.8

@@ -1,4 +1,4 @@
-# A tiny ViT (2 blocks, 32-d, patch 4) on the 13 Sentinel-2 L1C bands at 32 px: the demo and
+# A tiny ViT (4 blocks, 32-d, patch 4) on the 13 Sentinel-2 L1C bands at 32 px: the demo and
 # test encoder of eossl-benchmark (minutes on a CPU). Not a model to report.
 default_scope = 'eossl'
 name = 'ViT-tiny demo (S2 L1C)'
@@ -6,5 +6,5 @@ bands = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B10', 'B1
 stats = 'ssl4eo_s12:s2_l1c'
 img_size = 32
 backbone = dict(type='eossl.EOVisionTransformer',
-                arch=dict(embed_dims=32, num_layers=2, num_heads=2, feedforward_channels=64),
+                arch=dict(embed_dims=32, num_layers=4, num_heads=2, feedforward_channels=64),
                 bands=bands, img_size=img_size, patch_size=4)
