@@ -160,11 +160,14 @@ def test_two_processes_on_a_one_gpu_host_share_it_over_gloo(one_gpu, logged, mon
 
 
 def test_tf32_is_a_named_recipe_option(one_gpu, logged, monkeypatch):
-    monkeypatch.setattr(torch.backends.cuda.matmul, 'allow_tf32', False)
-    monkeypatch.setattr(torch.backends.cudnn, 'allow_tf32', False)
+    # the switch is recorded, not flipped: torch's TF32 flags are process-wide, and a failed
+    # restore of them in teardown would leave the other patches (CUDA present) in place
+    from eossl.engine import cli
+    switched = []
+    monkeypatch.setattr(cli, 'enable_tf32', lambda enabled=True: switched.append(enabled))
     adapt_to_device(merge_cli_args(recipe(), config_path='x.py'))
-    assert not torch.backends.cuda.matmul.allow_tf32
+    assert switched == []
     adapt_to_device(merge_cli_args(recipe(allow_tf32=True), config_path='x.py'))
-    assert torch.backends.cuda.matmul.allow_tf32 and torch.backends.cudnn.allow_tf32
+    assert switched == [True]
     assert logged == ['adapted the recipe to this machine: allow_tf32: TF32 matmuls and '
                       'convolutions on']

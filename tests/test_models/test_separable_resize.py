@@ -38,12 +38,14 @@ def test_deterministic_runs_never_backpropagate_through_interpolate(monkeypatch)
         return interpolate(tensor, *args, **kwargs)
 
     monkeypatch.setattr(eo_vit.F, 'interpolate', no_deterministic_backward)
-    with pytest.raises(RuntimeError, match='no deterministic'):
-        vit(x)
-    torch.use_deterministic_algorithms(True)
+    was_deterministic = torch.are_deterministic_algorithms_enabled()  # process-wide
     try:
+        torch.use_deterministic_algorithms(False)
+        with pytest.raises(RuntimeError, match='no deterministic'):
+            vit(x)
+        torch.use_deterministic_algorithms(True)
         out = vit(x)[-1]
         out.sum().backward()
     finally:
-        torch.use_deterministic_algorithms(False)
+        torch.use_deterministic_algorithms(was_deterministic)
     assert torch.allclose(out, expected, atol=1e-5) and vit.pos_embed.grad is not None
