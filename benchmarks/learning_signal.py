@@ -117,7 +117,11 @@ RUNTIME = {'train_dataloader.num_workers': 0, 'train_dataloader.persistent_worke
            'train_dataloader.pin_memory': False, 'default_hooks.logger.interval': 10,
            'default_hooks.checkpoint': dict(type='ResumableCheckpointHook', interval=10 ** 6),
            'default_hooks.representation_monitor.interval': 10,
-           'default_hooks.representation_monitor.warmup_iters': 10 ** 9}
+           'default_hooks.representation_monitor.warmup_iters': 10 ** 9,
+           # one process: the sampler shuffles with the run's seed, as in the published table
+           # (with diff_rank_seed — the recipes' multi-rank setting — mmengine draws the sampler
+           # seed from the global RNG instead, another data order for the same seed)
+           'randomness.diff_rank_seed': False}
 
 
 @TRANSFORMS.register_module(force=True)

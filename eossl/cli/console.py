@@ -149,6 +149,11 @@ def visualize_pera() -> int:
     return run('visualize_pera')
 
 
+def fit_wavelength_stem() -> int:
+    """``eossl-fit-wavelength-stem``."""
+    return run('fit_wavelength_stem')
+
+
 def list_weights() -> int:
     """``eossl-list-weights``."""
     return run('list_weights')

@@ -34,6 +34,7 @@ ARGS = {
     'eossl-benchmark': ['--encoder', '/nonexistent/encoder.py', '--suite', '/nonexistent/s.py'],
     'eossl-export': [MISSING, CKPT, '--format', 'onnx'],
     'eossl-list-weights': ['--register', 'mine', CKPT, '--config', MISSING],
+    'eossl-fit-wavelength-stem': [MISSING, CKPT, '/nonexistent/w.pth'],
 }
 # commands without a file argument: their only input is a search word, and no match is an answer
 NO_USER_ERROR = {'eossl-list-recipes': ['no-such-recipe-word']}
