@@ -95,7 +95,9 @@ def test_a_killed_dataloader_worker_fails_fast_naming_it_and_the_run_resumes_exa
     assert train_forked(PERA, options, tmp_path / 'straight') == 0
     expected = logged_steps(tmp_path / 'straight')
     work_dir, record = tmp_path / 'killed', tmp_path / 'killed_worker'
-    assert train_forked(PERA, options, work_dir, hooks=(KillWorker(3, record),)) == 1
+    # killed before the first iteration of epoch 2 (iterations 2-3): the epoch's loader is still
+    # alive when the worker's SIGCHLD arrives (at its last iteration the loader may be gone)
+    assert train_forked(PERA, options, work_dir, hooks=(KillWorker(2, record),)) == 1
     failed_at = time.time()
     pid, killed_at = record.read_text().split()
     assert failed_at - float(killed_at) < 30  # torch's SIGCHLD watch, not a hang
