@@ -28,7 +28,6 @@ import pickle
 import re
 from pathlib import Path
 
-import h5py
 import numpy as np
 from mmengine.logging import print_log
 
@@ -63,7 +62,7 @@ class _SafeUnpickler(pickle.Unpickler):
         return type(name, (_Record, ), {'__module__': 'eossl.geobench_record'})
 
 
-def read_attrs(handle: h5py.File, path: Path) -> dict:
+def read_attrs(handle: 'h5py.File', path: Path) -> dict:  # noqa: F821 (h5py: imported on use)
     """The unpickled ``pickle`` attribute of an open GEO-Bench sample file."""
     try:
         raw = ast.literal_eval(handle.attrs['pickle'])
@@ -138,6 +137,7 @@ class GeoBenchDataset(EODataset):
             try:
                 if not path.is_file():
                     raise InvalidSampleError(f'{path} is missing (listed in {part_file.name})')
+                import h5py  # eossl[optional]: imported on use
                 with h5py.File(path, 'r') as handle:
                     attrs = read_attrs(handle, path)
                     order = [d for d in attrs.get('bands_order', list(handle))

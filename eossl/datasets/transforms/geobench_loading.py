@@ -1,5 +1,4 @@
 """Read a GEO-Bench v1 HDF5 sample indexed by :class:`eossl.datasets.GeoBenchDataset`."""
-import h5py
 import numpy as np
 from mmcv.transforms import BaseTransform
 
@@ -15,6 +14,7 @@ class LoadGeoBenchSample(BaseTransform):
     def transform(self, results: dict) -> dict:
         """Fill ``img``, ``img_bands``, ``img_shape`` (and ``gt_seg_map``)."""
         path = results['paths']['hdf5']
+        import h5py  # eossl[optional]: imported on use, so `import eossl` does not need it
         with h5py.File(path, 'r') as handle:
             bands = [np.asarray(handle[d], dtype=np.float32) for d in results['descriptors']]
             shapes = {b.shape for b in bands}
