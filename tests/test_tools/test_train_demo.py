@@ -4,6 +4,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -37,11 +38,15 @@ def test_two_processes_match_one_process_with_the_same_global_batch(tmp_path, de
         assert two[step] == pytest.approx(one[step], abs=1e-5), step
 
 
-def _wait_for_step(work_dir, step: int, proc: subprocess.Popen, timeout: float = 300) -> None:
+def _wait_for_step(work_dir, step: int, proc: subprocess.Popen, log: Path,
+                   timeout: float = 600) -> None:
+    """Return once ``step`` is logged; fail with the run's log if it exits or stalls first."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and proc.poll() is None:
-        if step in logged_losses(work_dir):
-            return
+    while step not in logged_losses(work_dir):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            state = 'stalled' if proc.returncode is None else f'exited {proc.returncode}'
+            proc.kill()
+            pytest.fail(f'the run {state} before step {step}:\n{log.read_text()[-6000:]}')
         time.sleep(0.2)
 
 
@@ -50,14 +55,16 @@ def test_kill_and_resume_continues_the_loss_curve_exactly(tmp_path, demo_options
     straight = logged_losses(tmp_path / 'straight')
 
     killed_dir = tmp_path / 'killed'
-    proc = subprocess.Popen(train_command(DEMO, killed_dir, demo_options, nproc=1),
-                            cwd=REPO_ROOT, env=train_env(), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    _wait_for_step(killed_dir, 3, proc)  # past the epoch-2 checkpoint
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    log = tmp_path / 'killed.log'
+    with log.open('w') as out:
+        proc = subprocess.Popen(train_command(DEMO, killed_dir, demo_options, nproc=1),
+                                cwd=REPO_ROOT, env=train_env(), stdout=out,
+                                stderr=subprocess.STDOUT)
+        _wait_for_step(killed_dir, 3, proc, log)  # past the epoch-2 checkpoint
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
     checkpoint = killed_dir / 'epoch_2.pth'
-    assert checkpoint.is_file()
+    assert checkpoint.is_file(), sorted(p.name for p in killed_dir.iterdir())
     for stale in killed_dir.glob('*/vis_data/scalars.json'):
         stale.unlink()  # keep only what the resumed run logs
 
