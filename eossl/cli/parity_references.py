@@ -12,6 +12,7 @@ dependencies (``timm``, ``kornia==0.7.4``, ``torchmetrics==1.4.0.post0``) kept o
 environment. The tests in ``tests/test_models/test_parity_*.py`` compare eossl against them.
 """
 import argparse
+import importlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,6 +22,8 @@ import torch
 SOURCES = dict(pera='SathShen/PerA', mmearth='vishalned/MMEarth-train',
                ssltrs='HSG-AIML/SSLTransformerRS')
 OUTPUTS = dict(pera='pera.npz', mmearth='mpmae.npz', ssltrs='dual_simclr.npz')
+#: further reference files of a source: whole training steps, augmentation draws
+PERA_EXTRA = dict(pera_whole_step='eossl.parity.pera_step')
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -57,6 +60,13 @@ def main(argv: Sequence[str] | None = None) -> None:
                             official_commit=np.array(commit), **arrays)
         print(f'{path}: {len(arrays)} arrays from {SOURCES[name]}@{commit[:12]}, '
               f'{path.stat().st_size / 1024:.0f} KiB')
+        if name == 'pera':
+            for stem, module in PERA_EXTRA.items():
+                arrays = importlib.import_module(module).references(root)
+                path = out_dir / f'{stem}.npz'
+                np.savez_compressed(path, official_repo=np.array(SOURCES[name]),
+                                    official_commit=np.array(commit), **arrays)
+                print(f'{path}: {len(arrays)} arrays, {path.stat().st_size / 1024:.0f} KiB')
 
 
 if __name__ == '__main__':
