@@ -12,6 +12,7 @@ Randomness is injected: the views are given, the patch index sets are given (the
 ``torch.manual_seed(seed)`` — the official code draws them in the same order.
 """
 import copy
+import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -107,9 +108,11 @@ class Trainer:
 
     def advance(self, iterations: int) -> None:
         """Move the schedules on by ``iterations`` without training (a resumed run)."""
-        for _ in range(iterations):
-            for scheduler in self.schedulers:
-                scheduler.step()
+        with warnings.catch_warnings():  # no optimizer step before these scheduler steps
+            warnings.simplefilter('ignore', UserWarning)
+            for _ in range(iterations):
+                for scheduler in self.schedulers:
+                    scheduler.step()
         self.iter += iterations
 
     def step(self, views: Sequence[torch.Tensor], masks: list[dict[str, list[np.ndarray]]],
@@ -140,7 +143,8 @@ class Trainer:
         for scheduler in self.schedulers:
             scheduler.step()
         self.iter += 1
-        return {k: float(v) for k, v in log.items()}
+        return {k: float(v.detach() if isinstance(v, torch.Tensor) else v)
+                for k, v in log.items()}
 
     def schedule_values(self, iteration: int) -> dict[str, float]:
         """lr, weight decay, teacher momentum and temperature the recipe uses at an iteration
