@@ -92,7 +92,7 @@ def compare(result: dict, step: int, kinds=('grads', 'params', 'teacher')) -> No
         tol = GRAD_TOL[step] if kind == 'grads' else PARAM_TOL
         for name, value in expected.items():
             torch.testing.assert_close(ours[name], value, **tol,
-                                       msg=lambda m, n=name: f'{kind} {n}: {m}')
+                                       msg=lambda m, n=name, k=kind: f'{k} {n}: {m}')
 
 
 @pytest.mark.parametrize('step', [1, 3])
