@@ -23,7 +23,7 @@ SOURCES = dict(pera='SathShen/PerA', mmearth='vishalned/MMEarth-train',
                ssltrs='HSG-AIML/SSLTransformerRS')
 OUTPUTS = dict(pera='pera.npz', mmearth='mpmae.npz', ssltrs='dual_simclr.npz')
 #: further reference files of a source: whole training steps, augmentation draws
-PERA_EXTRA = dict(pera_whole_step='eossl.parity.pera_step')
+PERA_EXTRA = dict(pera_whole_step='eossl.parity.pera_step', pera_views='eossl.parity.pera_views')
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
