@@ -7,9 +7,13 @@ Each PATH is a git checkout or a bare git repository (extracted with ``git archi
 ``SathShen/PerA``, ``vishalned/MMEarth-train`` or ``HSG-AIML/SSLTransformerRS``. Their code is
 imported as it is (CUDA-only imports stubbed, see :mod:`eossl.parity.official`) and run on
 seeded inputs; the outputs, with the official commit, go to ``<out>/{pera,mpmae,dual_simclr}.npz``
-(kilobytes each). ``--pydeps`` is a ``pip install --target`` folder with the official code's
-dependencies (``timm``, ``kornia==0.7.4``, ``torchmetrics==1.4.0.post0``) kept out of eossl's
-environment. The tests in ``tests/test_models/test_parity_*.py`` compare eossl against them.
+(kilobytes each). ``--pera`` also writes ``pera_whole_step.npz`` (three official training steps
+from eossl's initial weights, :mod:`eossl.parity.pera_step`) and ``pera_views.npz`` (draws of the
+official view pipeline, :mod:`eossl.parity.pera_views`). ``--pydeps`` is a ``pip install
+--target`` folder with the official code's dependencies (``timm``, ``yacs``, ``kornia==0.7.4``,
+``torchmetrics==1.4.0.post0``) kept out of eossl's environment. The tests in
+``tests/test_models/test_parity_*.py``, ``tests/test_models/test_whole_step_*.py`` and
+``tests/test_datasets/test_parity_pera_views.py`` compare eossl against them.
 """
 import argparse
 import importlib
