@@ -8,7 +8,8 @@ the calls it makes: torchvision's ``RandomResizedCrop.get_params`` (the box), ``
 module's ``random`` draws that decide whether a branch is jittered. Per slot this gives the box,
 the flips, and per branch (student, teacher) applied / grayscale flags, four factors and the op
 order, written as compact arrays. A few jitter cases with their 8-bit outputs let the tests
-compare the pixel arithmetic too.
+compare the pixel arithmetic too, and per-patch counts of the official disjoint mask sets their
+positions.
 """
 import importlib
 import random
@@ -173,6 +174,39 @@ def _pixel_cases(aug_module, cfg) -> dict:
     return out
 
 
+def _mask_counts(root: Path, cfg) -> dict:
+    """How often each patch lands in the official student / predicted / teacher set, over
+    :data:`NUM_IMAGES` draws of ``PerA.mask_patch_pair_embed`` for a 32 px global and a 16 px
+    local crop (patch 4). Patch indices are read back from the returned tokens: patch
+    embeddings, CLS and mask token are zeroed and channel 0 of the position embedding of
+    patch j is j + 1 (the crop size equals the model's, so it is used as it is)."""
+    pera = importlib.import_module('Networks.PerA.pera')
+    out = {}
+    for kind, size in (('global', 32), ('local', 16)):
+        cfg = cfg.clone()
+        cfg.AUG.GLOBAL_CROP_SIZE, cfg.NET.PATCH_SIZE, cfg.NET.EMBED_DIM = size, 4, 8
+        cfg.NET.DEPTH, cfg.NET.NUM_HEADS, cfg.NET.DINO.HEAD_OUT_DIM = 1, 2, 8
+        model = pera.PerA(cfg)
+        with torch.no_grad():
+            for p in model.parameters():
+                p.zero_()
+            for vit in (model.student.backbone, model.teacher.backbone):
+                vit.pos_embed[0, 1:, 0] = torch.arange(1, vit.pos_embed.shape[1])
+        crops = torch.zeros(NUM_IMAGES, 3, size, size)
+        torch.manual_seed(SEED)
+        with torch.no_grad():
+            s_in, t_in, l_in, _, _ = model.mask_patch_pair_embed(crops, crops, kind == 'global')
+        num = (size // 4) ** 2
+        for name, tokens in (('student', s_in[:, 1:]), ('teacher', t_in[:, 1:]),
+                             ('predict', l_in)):
+            counts = np.zeros(num, np.int64) if tokens is None else np.bincount(
+                tokens[..., 0].round().long().ravel().numpy() - 1, minlength=num)
+            out[f'masks/{kind}/{name}'] = counts
+            out[f'masks/{kind}/{name}_size'] = np.array(
+                0 if tokens is None else tokens.shape[1])
+    return out
+
+
 def references(root: Path) -> dict:
     """Official view-parameter draws and jitter pixel cases (see the module docstring)."""
     config = importlib.import_module('Utils.config')
@@ -182,6 +216,7 @@ def references(root: Path) -> dict:
     cfg.AUG.GLOBAL_CROP_SIZE, cfg.AUG.LOCAL_CROP_SIZE = 32, 16
     out = _draws(aug_module, cfg)
     out.update(_pixel_cases(aug_module, cfg))
+    out.update(_mask_counts(root, cfg))
     out.update(arrays(**{f'aug/{k}': v for k, v in dict(
         brightness=cfg.AUG.INTENSITY, contrast=cfg.AUG.CONTRAST, saturation=cfg.AUG.SATURATION,
         hue=cfg.AUG.HUE, global_scale=cfg.AUG.GLOBAL_SCALE, local_scale=cfg.AUG.LOCAL_SCALE,

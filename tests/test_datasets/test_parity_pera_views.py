@@ -232,3 +232,26 @@ def test_rgb_jitter_pixels_match_the_official_8bit_ops(single_thread):
         assert gap.max() <= 24 and gap.mean() <= 2.5, (case, gap.max(), gap.mean())
     gray = jitter.apply(floats, dict(gray=True), 1.0).transpose(1, 2, 0)
     np.testing.assert_allclose(gray, REF['pixels/gray'], rtol=0, atol=1.05)
+
+
+def test_mask_sets_have_the_official_shares_and_uniform_positions():
+    """Per slot kind, the recipe's ``DisjointMaskGenerator`` (patch 4 here) gives the official
+    set sizes in every draw, and each patch is as often in each set as in 1000 official draws
+    (χ² homogeneity over the patches, α = 1e-3; it detects e.g. one patch of 64 drawn 1.5×
+    as often as the others)."""
+    cfg = Config.fromfile(str(ROOT / RGB_RECIPE))
+    step = next(s for s in cfg.train_pipeline if s['type'] == 'DisjointMaskGenerator')
+    generator = TRANSFORMS.build(dict(step, patch_size=4))
+    np.random.seed(0)
+    for kind, num in (('global', 64), ('local', 16)):
+        counts = {name: np.zeros(num, np.int64) for name in ('student', 'predict', 'teacher')}
+        for _ in range(int(REF['masks/global/student'].sum() // 13)):
+            for name, idx in generator.split(num, predict=kind == 'global').items():
+                assert len(idx) == int(REF[f'masks/{kind}/{name}_size']), (kind, name)
+                counts[name][idx] += 1
+        for name, ours in counts.items():
+            theirs = REF[f'masks/{kind}/{name}']
+            if theirs.sum() == 0:  # nothing predicted in local slots, on both sides
+                assert ours.sum() == 0
+                continue
+            assert stats.chi2_contingency(np.stack([ours, theirs])).pvalue > ALPHA, (kind, name)
