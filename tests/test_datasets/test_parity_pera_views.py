@@ -11,11 +11,12 @@ Tests (α = 1e-3 each; eossl draws are seeded, so the outcome is fixed): two-sam
 Kolmogorov–Smirnov for crop area fraction, log aspect, crop centre (y, x) per slot kind and for
 each jitter factor; Fisher's exact test for flip, jitter, grayscale rates; χ² homogeneity for
 the op order (24 permutations). Power with n = 1000 official and m = 500 eossl images: KS
-detects a CDF distance of 0.075 (global slots, 2000 vs 1000) / 0.038 (local slots) at α; the
-rate tests detect (power 0.8) differences of 0.036 in a flip rate, 0.022 in the teacher's
-jitter rate (0.1) and 0.022 in the grayscale rate (0.08). The last tests show the comparison
-fails for the band-safe multispectral recipe (a documented eossl choice: no grayscale, no
-saturation / hue, no op order) and for a changed crop scale.
+rejects at α once the two CDFs differ by more than 0.075 (crops of global slots, 2000 vs 1000),
+0.038 (local slots), 0.040 (student factors, ~7200 vs ~3600) or 0.11 (teacher factors, ~1000
+vs ~500); the rate tests detect (power 0.8) differences of 0.036 in a flip rate, 0.022 in the
+teacher's jitter rate (0.1) and 0.022 in the grayscale rate (0.08). Two tests show the
+comparison fails for the band-safe multispectral recipe (a documented eossl choice: no
+grayscale, no saturation / hue, no op order) and for a changed crop scale.
 """
 import itertools
 from pathlib import Path
