@@ -37,7 +37,7 @@ TINY = dict(embed_dims=16,  # NET.EMBED_DIM
             bottleneck=16,  # NET.DINO.HEAD_BOTTLENECK_DIM
             batch=4,  # DATA.BATCH_SIZE_PER_GPU
             iters_per_epoch=1)  # dataset size / batch
-RECIPE = 'configs/pera/pera_vitb16_rgb_200e_official.py'
+RECIPE = 'eossl::pera/pera_vitb16_rgb_200e_official.py'  # the shipped RGB official recipe
 
 
 def tiny_config(path: str, **options) -> Config:

@@ -44,7 +44,7 @@ def trainer(start: bool = True, **options) -> Trainer:
     """The recipe at the reference size from the stored initial weights, at the reference's
     first iteration (``start``) or at iteration 0."""
     state = {k[len('init/'):]: ref(k) for k in REF.files if k.startswith('init/')}
-    run = Trainer(tiny_config(str(ROOT / RECIPE), **options), state)
+    run = Trainer(tiny_config(RECIPE, **options), state)
     run.advance(int(REF['start']) if start else 0)
     return run
 
