@@ -10,7 +10,12 @@
 # Model and schedule are the official ones (Networks/PerA/pera.py, Utils/loss/pera_loss,
 # Configs/pera_vitb.yaml): no LayerScale, batch-subset drop path 0.3 in every student block,
 # pixel targets = the normalized crop's patches (no per-patch normalization), squared error summed
-# over a patch and averaged over patches, weight 0.01. eossl options, one key each:
+# over a patch and averaged over patches, weight 0.01.
+# eossl choice for multispectral input: the views' photometry is the band-safe per-band
+# brightness / contrast (RandomBandBrightnessContrast, official factor ranges and p=0.8 / 0.1);
+# the official ColorJitter's saturation, hue and grayscale are defined for RGB only (the RGB
+# official recipe pera_vitb16_rgb_200e_official.py uses them: RandomRGBColorJitter).
+# eossl options, one key each:
 #   model.pixel_head.loss.norm_per_patch=True     per-patch standardized targets (pera_*_normpix.py)
 #   model.backbone.drop_path_mode=mask            per-sample Bernoulli drop path (dense branch)
 #   model.backbone.interpolate_offset=None        size-exact position-embedding resampling

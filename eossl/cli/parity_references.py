@@ -7,11 +7,16 @@ Each PATH is a git checkout or a bare git repository (extracted with ``git archi
 ``SathShen/PerA``, ``vishalned/MMEarth-train`` or ``HSG-AIML/SSLTransformerRS``. Their code is
 imported as it is (CUDA-only imports stubbed, see :mod:`eossl.parity.official`) and run on
 seeded inputs; the outputs, with the official commit, go to ``<out>/{pera,mpmae,dual_simclr}.npz``
-(kilobytes each). ``--pydeps`` is a ``pip install --target`` folder with the official code's
-dependencies (``timm``, ``kornia==0.7.4``, ``torchmetrics==1.4.0.post0``) kept out of eossl's
-environment. The tests in ``tests/test_models/test_parity_*.py`` compare eossl against them.
+(kilobytes each). ``--pera`` also writes ``pera_whole_step.npz`` (three official training steps
+from eossl's initial weights, :mod:`eossl.parity.pera_step`) and ``pera_views.npz`` (draws of the
+official view pipeline, :mod:`eossl.parity.pera_views`). ``--pydeps`` is a ``pip install
+--target`` folder with the official code's dependencies (``timm``, ``yacs``, ``kornia==0.7.4``,
+``torchmetrics==1.4.0.post0``) kept out of eossl's environment. The tests in
+``tests/test_models/test_parity_*.py``, ``tests/test_models/test_whole_step_*.py`` and
+``tests/test_datasets/test_parity_pera_views.py`` compare eossl against them.
 """
 import argparse
+import importlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,6 +26,8 @@ import torch
 SOURCES = dict(pera='SathShen/PerA', mmearth='vishalned/MMEarth-train',
                ssltrs='HSG-AIML/SSLTransformerRS')
 OUTPUTS = dict(pera='pera.npz', mmearth='mpmae.npz', ssltrs='dual_simclr.npz')
+#: further reference files of a source: whole training steps, augmentation draws
+PERA_EXTRA = dict(pera_whole_step='eossl.parity.pera_step', pera_views='eossl.parity.pera_views')
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -57,6 +64,13 @@ def main(argv: Sequence[str] | None = None) -> None:
                             official_commit=np.array(commit), **arrays)
         print(f'{path}: {len(arrays)} arrays from {SOURCES[name]}@{commit[:12]}, '
               f'{path.stat().st_size / 1024:.0f} KiB')
+        if name == 'pera':
+            for stem, module in PERA_EXTRA.items():
+                arrays = importlib.import_module(module).references(root)
+                path = out_dir / f'{stem}.npz'
+                np.savez_compressed(path, official_repo=np.array(SOURCES[name]),
+                                    official_commit=np.array(commit), **arrays)
+                print(f'{path}: {len(arrays)} arrays, {path.stat().st_size / 1024:.0f} KiB')
 
 
 if __name__ == '__main__':

@@ -1,4 +1,5 @@
-"""Parity references: run the official PerA, MMEarth and SSLTransformerRS code on seeded inputs.
+"""Parity references: run the official PerA, MMEarth and SSLTransformerRS code on seeded inputs
+(PerA also for whole training steps and its view pipeline).
 
 Only :mod:`eossl.cli.parity_references` (``tools/parity/generate_references.py``) uses this
 package, at generation time, with local checkouts of the official repositories; the tests read

@@ -25,6 +25,7 @@ from .photometric import (
     RandomGaussianBlur,
     RandomGrayscaleEO,
 )
+from .rgb_jitter import RandomRGBColorJitter
 from .seg_formatting import PackEOSegInputs
 from .two_sigma_scale import TwoSigmaScale
 
@@ -34,5 +35,5 @@ __all__ = [
     'RandomGaussianBlur', 'RandomBandDropout', 'RandomGrayscaleEO', 'ClipValues',
     'PerSampleMaxNormalize', 'PackEOInputs', 'AlignedMultiViews', 'DisjointMaskGenerator',
     'LoadMMEarthSample', 'LoadPackedBands', 'FillMissingBands', 'LoadLandCoverMap',
-    'PackEOSegInputs', 'LoadGeoBenchSample', 'TwoSigmaScale'
+    'PackEOSegInputs', 'LoadGeoBenchSample', 'TwoSigmaScale', 'RandomRGBColorJitter'
 ]
