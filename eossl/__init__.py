@@ -4,15 +4,12 @@ Importing ``eossl`` checks the supported windows of its OpenMMLab dependencies, 
 compatibility layer (:mod:`eossl.compat`) and registers every component.
 """
 import mmengine
-from mmengine.utils import digit_version
 
+from .supported_versions import MMENGINE, within
 from .version import __version__
 
-MMENGINE_WINDOW = ('0.10.4', '0.11.0')
-if not (digit_version(MMENGINE_WINDOW[0]) <= digit_version(mmengine.__version__)
-        < digit_version(MMENGINE_WINDOW[1])):
-    raise ImportError(f'eossl needs mmengine>={MMENGINE_WINDOW[0]},<{MMENGINE_WINDOW[1]}, '
-                      f'found {mmengine.__version__}')
+if not within(mmengine.__version__, MMENGINE):
+    raise ImportError(f'eossl needs mmengine{MMENGINE}, found {mmengine.__version__}')
 
 from . import compat  # noqa: E402  (must run before mmseg is imported anywhere)
 

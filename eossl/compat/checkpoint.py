@@ -26,8 +26,9 @@ import torch
 from mmengine.logging import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
 
+from eossl.supported_versions import MMENGINE, require
+
 from .checkpoint_integrity import CorruptCheckpointError, verify_checkpoint
-from .versions import MMENGINE, require
 
 # mmengine logs Python floats/ints (float64/int64 arrays); 32-bit ones come from numpy scalars
 # users log. A dtype's class must be allowlisted for the unpickler to BUILD the dtype object.

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from mmengine.registry import FUNCTIONS
 from mmengine.runner import FlexibleRunner, Runner
 
-from .versions import MMENGINE, require
+from eossl.supported_versions import MMENGINE, require
 
 
 def resolve_collate_scope(dataloader: object) -> object:

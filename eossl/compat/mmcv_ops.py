@@ -17,7 +17,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from .versions import MMCV, require
+from eossl.supported_versions import MMCV, require
 
 _REDUCTIONS = ('none', 'mean', 'sum')
 

@@ -11,10 +11,10 @@ from mmengine.fileio.backends import LocalBackend
 from mmengine.hooks import CheckpointHook
 
 from eossl.compat.checkpoint_integrity import integrity_problem, record_path, record_text
-from eossl.compat.versions import MMENGINE, require
 from eossl.disk_writes import write_error
 from eossl.engine.stop_signals import StopSignals, TrainingStopped
 from eossl.registry import HOOKS
+from eossl.supported_versions import MMENGINE, require
 
 from .random_states import gather_random_states, restore_own_random_states
 
