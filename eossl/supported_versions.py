@@ -12,7 +12,7 @@ Why these floors:
 
 - torch 2.5: the first release with ``torch.serialization.safe_globals`` (a scoped allowlist) and
   ``torch.serialization.get_unsafe_globals_in_checkpoint``, which eossl's safe checkpoint loading
-  (:mod:`eossl.compat.checkpoint`) needs; torchvision 0.20 is its companion release.
+  (:mod:`eossl.checkpoints.safe_load`) needs; torchvision 0.20 is its companion release.
 - mmengine 0.10.0 and mmcv-lite 2.0.0: the oldest releases of the 0.10 / 2.x lines; CI imports
   eossl on exactly these and runs a smoke test (``.ci/run``, "oldest admitted versions").
 - mmcv-lite below 2.2.0: mmsegmentation 1.2 refuses mmcv 2.2 and later at import.

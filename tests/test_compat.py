@@ -27,7 +27,8 @@ from mmengine.runner.checkpoint import (
 from mmengine.utils.dl_utils import mmcv_full_available
 
 import eossl  # noqa: F401  (installs the shims)
-from eossl.compat import UnsafeCheckpointError, install
+from eossl.checkpoints import UnsafeCheckpointError
+from eossl.compat import install
 from eossl.compat.mmcv_ops import CompiledOpsFallback, point_sample, sigmoid_focal_loss
 
 from .gloo import run_on_ranks

@@ -7,7 +7,7 @@ A recipe is one of three kinds, told apart by the class its ``model.type`` names
   model is built and the checkpoint (a training checkpoint of that recipe) loaded strictly;
 - a **segmentor** (mmseg ``BaseSegmentor``, e.g. ``EncoderDecoder``): the same;
 - a **pretraining** algorithm (SoftCon, PerA, MP-MAE, Dual-SimCLR): only its backbone(s) are
-  built and loaded through :func:`~eossl.models.utils.backbone_extraction.extract_backbone`, so
+  built and loaded through :func:`~eossl.checkpoints.backbone_extraction.extract_backbone`, so
   PerA gives its EMA teacher (``source='auto'``). Heads and decoders are never built.
 
 The input contract (:mod:`eossl.apis.contract`) of a pretraining checkpoint comes from the
@@ -30,7 +30,7 @@ from mmengine.runner.checkpoint import CheckpointLoader, load_state_dict
 from mmpretrain.models import BaseClassifier
 from mmseg.models.segmentors import BaseSegmentor
 
-from eossl.models.utils.backbone_extraction import extract_backbone, strip_prefix
+from eossl.checkpoints.backbone_extraction import extract_backbone, strip_prefix
 from eossl.models.weights import SCHEME, get_weights, is_weights_name, locate, weights_recipe
 
 from .contract import ContractError, EncoderContract, InputContract, read_contract

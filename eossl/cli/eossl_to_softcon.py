@@ -15,7 +15,7 @@ import torch
 from mmengine.runner.checkpoint import CheckpointLoader
 
 import eossl  # noqa: F401  (installs the weights-only checkpoint loader for eossl checkpoints)
-from eossl.models.utils.softcon_checkpoint import detect_arch, eossl_to_softcon
+from eossl.checkpoints.softcon_layout import detect_arch, eossl_to_softcon
 from eossl.utils import ensure_parent_dir
 
 

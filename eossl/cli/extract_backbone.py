@@ -20,7 +20,7 @@ import torch
 from mmengine.runner.checkpoint import CheckpointLoader
 
 from eossl.apis.contract import CONTRACT_KEY, read_contract, single_backbone_contract
-from eossl.models.utils.backbone_extraction import MODALITY_CHOICES, SOURCES, extract_backbone
+from eossl.checkpoints.backbone_extraction import MODALITY_CHOICES, SOURCES, extract_backbone
 from eossl.utils import ensure_parent_dir
 
 

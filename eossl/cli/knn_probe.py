@@ -33,6 +33,7 @@ from eossl.apis import init_model, read_contract
 from eossl.apis.contract_builder import VALUE_RULES
 from eossl.apis.inference import band_indexes
 from eossl.apis.model import recipe_bands
+from eossl.checkpoints.pretrained_check import check_pretrained, pretrained_inits
 from eossl.engine.overrides import load_recipe
 from eossl.evaluation.knn import (
     extract_encoder_features,
@@ -40,7 +41,6 @@ from eossl.evaluation.knn import (
     knn_metrics,
     knn_scores,
 )
-from eossl.models.utils.pretrained_check import check_pretrained, pretrained_inits
 from eossl.utils import ensure_parent_dir
 
 

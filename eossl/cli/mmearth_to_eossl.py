@@ -25,7 +25,7 @@ from collections import OrderedDict
 
 import torch
 
-from eossl.compat import safe_torch_load
+from eossl.checkpoints import safe_torch_load
 from eossl.utils import ensure_parent_dir
 
 OFFICIAL_S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8A', 'B8', 'B9', 'B11', 'B12')

@@ -16,8 +16,8 @@ import argparse
 
 import torch
 
-from eossl.compat import safe_torch_load
-from eossl.models.utils.softcon_checkpoint import detect_arch, softcon_to_eossl
+from eossl.checkpoints import safe_torch_load
+from eossl.checkpoints.softcon_layout import detect_arch, softcon_to_eossl
 from eossl.utils import ensure_parent_dir
 
 

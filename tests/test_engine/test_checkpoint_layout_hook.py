@@ -12,7 +12,7 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from eossl.engine.hooks import CheckpointLayoutHook, ForeignCheckpointError
+from eossl.checkpoints import CheckpointLayoutHook, ForeignCheckpointError
 from eossl.registry import MODELS
 
 from ..test_tools.training_runs import REPO_ROOT

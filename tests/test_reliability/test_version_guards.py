@@ -4,10 +4,10 @@ import pytest
 from mmengine.config import Config
 
 from eossl import supported_versions as versions
-from eossl.compat.checkpoint import install_checkpoint_safety
+from eossl.checkpoints import ResumableCheckpointHook
+from eossl.checkpoints.safe_load import install_checkpoint_safety
 from eossl.compat.distributed import DeviceAgnosticDDP, init_cpu_process_group
 from eossl.compat.fsdp import adapt_fsdp_to_cpu, install_fsdp_resume_fix
-from eossl.engine.hooks import ResumableCheckpointHook
 from eossl.supported_versions import UnsupportedVersionError
 
 

@@ -16,7 +16,7 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
-from eossl.models.utils.pretrained_check import PretrainedMismatchError
+from eossl.checkpoints.pretrained_check import PretrainedMismatchError
 from eossl.testing import make_fake_dfc2020, make_fake_eurosat, make_fake_sen12ms
 
 REPO = Path(__file__).resolve().parents[2]

@@ -11,7 +11,7 @@ Remove once mmengine allowlists its own checkpoint contents.
 
 :func:`safe_torch_load` is the one place eossl calls ``torch.load`` (a test scans ``eossl/`` and
 ``tools/`` for any other call): it verifies the checkpoint's integrity record first (see
-:mod:`.checkpoint_integrity`) and turns refusals and unreadable archives into errors naming the
+:mod:`.integrity`) and turns refusals and unreadable archives into errors naming the
 file.
 """
 import os
@@ -28,7 +28,7 @@ from mmengine.runner.checkpoint import CheckpointLoader
 
 from eossl.supported_versions import MMENGINE, require
 
-from .checkpoint_integrity import CorruptCheckpointError, verify_checkpoint
+from .integrity import CorruptCheckpointError, verify_checkpoint
 
 # mmengine logs Python floats/ints (float64/int64 arrays); 32-bit ones come from numpy scalars
 # users log. A dtype's class must be allowlisted for the unpickler to BUILD the dtype object.
@@ -139,7 +139,7 @@ def install_checkpoint_safety() -> None:
     Raises:
         UnsupportedVersionError: mmengine outside the releases this was written for.
     """
-    require('mmengine CheckpointLoader local-file loader (eossl.compat.checkpoint)',
+    require('mmengine CheckpointLoader local-file loader (eossl.checkpoints.safe_load)',
             'mmengine', MMENGINE)
     torch.serialization.add_safe_globals(_safe_globals())
     CheckpointLoader.register_scheme(prefixes='', loader=load_from_local, force=True)

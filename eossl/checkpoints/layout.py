@@ -4,10 +4,10 @@ from collections.abc import Collection, Mapping
 
 from mmengine.hooks import Hook
 
-from eossl.models.utils.softcon_checkpoint import RESNET_REQUIRED, VIT_REQUIRED
+from eossl.engine.hooks.schedule import unwrap
 from eossl.registry import HOOKS
 
-from .schedule import unwrap
+from .softcon_layout import RESNET_REQUIRED, VIT_REQUIRED
 
 CONVERTERS = 'tools/model_converters'
 SOFTCON_ADVICE = (f'convert it once with `python {CONVERTERS}/softcon_to_eossl.py SRC DST '

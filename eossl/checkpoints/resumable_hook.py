@@ -10,12 +10,12 @@ from mmengine.dist import all_reduce, is_main_process
 from mmengine.fileio.backends import LocalBackend
 from mmengine.hooks import CheckpointHook
 
-from eossl.compat.checkpoint_integrity import integrity_problem, record_path, record_text
 from eossl.disk_writes import write_error
 from eossl.engine.stop_signals import StopSignals, TrainingStopped
 from eossl.registry import HOOKS
 from eossl.supported_versions import MMENGINE, require
 
+from .integrity import integrity_problem, record_path, record_text
 from .random_states import gather_random_states, restore_own_random_states
 
 POINTER = 'last_checkpoint'
@@ -80,7 +80,7 @@ class ResumableCheckpointHook(CheckpointHook):
     or ``file_client_args``) keeps mmengine's writes.
 
     **Integrity records.** Once published, each checkpoint gets ``<name>.sha256`` (see
-    :mod:`eossl.compat.checkpoint_integrity`), hashed from the bytes on disk and written
+    :mod:`eossl.checkpoints.integrity`), hashed from the bytes on disk and written
     atomically before ``last_checkpoint`` points at it (a checkpoint whose zip CRCs already
     fail on disk gets no record and no pointer: a warning names it); every eossl load verifies
     it and
