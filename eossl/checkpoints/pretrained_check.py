@@ -50,7 +50,7 @@ def check_pretrained(module: nn.Module, checkpoint: str, prefix: str | None = No
     if '://' in str(checkpoint) or not os.path.isfile(checkpoint):
         raise FileNotFoundError(
             f'{field}={checkpoint!r}: no such local file. Make it with '
-            'tools/model_converters/extract_backbone.py from a pretraining checkpoint (eossl '
+            'eossl-extract-backbone from a pretraining checkpoint (eossl '
             'never downloads weights), or fix the path in the recipe / --cfg-options')
     state = unwrap_state_dict(CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu'))
     if prefix:

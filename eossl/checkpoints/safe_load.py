@@ -84,8 +84,8 @@ def _refusal_message(filename: str, error: pickle.UnpicklingError) -> str:
     return (f'Refused to load checkpoint {filename!r} for safety: {reason}. Unpickling arbitrary '
             'globals can run arbitrary code, so eossl keeps torch.load(weights_only=True). '
             'A checkpoint in a foreign layout (another codebase\'s pretrained weights) should be '
-            'converted once with the matching script in tools/model_converters, which writes '
-            'plain tensors.')
+            'converted once with the matching command (eossl-softcon-to-eossl, '
+            'eossl-mmearth-to-eossl), which writes plain tensors.')
 
 
 def safe_torch_load(filename: str, map_location: Any = 'cpu', *,

@@ -1,6 +1,6 @@
 """Export the backbone of an eossl checkpoint in the official SoftCon layout.
 
-``python tools/model_converters/eossl_to_softcon.py work_dirs/softcon_vits14/epoch_100.pth \
+``eossl-to-softcon work_dirs/softcon_vits14/epoch_100.pth \
 B13_vits14_softcon.pth``
 
 The input is an eossl training checkpoint (the ``backbone.`` part of its ``state_dict`` is

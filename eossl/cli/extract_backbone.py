@@ -1,6 +1,6 @@
 """Extract the backbone weights of an eossl pretraining checkpoint for downstream recipes.
 
-``python tools/model_converters/extract_backbone.py work_dirs/softcon/epoch_100.pth vits14.pth``
+``eossl-extract-backbone work_dirs/softcon/epoch_100.pth vits14.pth``
 
 The output ``{'state_dict': {'backbone.…': tensor}, 'meta': {...}}`` loads into a downstream
 recipe's backbone with ``init_cfg=dict(type='Pretrained', checkpoint=OUT, prefix='backbone.')``.

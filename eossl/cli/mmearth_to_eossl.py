@@ -1,6 +1,6 @@
 """Convert an official MMEarth (MP-MAE) pretraining checkpoint to eossl's MPMAE key layout.
 
-``python tools/model_converters/mmearth_to_eossl.py checkpoint-199.pth out.pth``
+``eossl-mmearth-to-eossl checkpoint-199.pth out.pth``
 
 The official model (``vishalned/MMEarth-train``, ``models/fcmae.py``) stores:
 

@@ -1,6 +1,6 @@
 """Convert an official SoftCon backbone checkpoint into an eossl backbone checkpoint.
 
-``python tools/model_converters/softcon_to_eossl.py B13_vits14_softcon.pth out.pth``
+``eossl-softcon-to-eossl B13_vits14_softcon.pth out.pth``
 
 The input is one of the released backbone-only state dicts of ``zhu-xlab/softcon`` (``B13_*``:
 13-band S2 L1C, ``B2_*``: S1 VV/VH; ViT-S/14, ViT-B/14 with DINOv2 key names, or a torchvision

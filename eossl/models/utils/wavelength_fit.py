@@ -11,7 +11,7 @@ the checkpoint never saw get the kernels the fitted layer interpolates from thei
 (meaningful near the fitted wavelengths, a starting point elsewhere).
 
 Use it as an ``init_cfg`` (``dict(type='WavelengthFromFixedPretrained', checkpoint=PATH,
-bands=(...))``) or offline: ``python tools/model_converters/fit_wavelength_stem.py``.
+bands=(...))``) or offline: ``eossl-fit-wavelength-stem``.
 """
 from collections import OrderedDict
 from collections.abc import Sequence
