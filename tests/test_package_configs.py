@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from mmengine.config import Config
 
+from eossl.cli.launch.runner_config import merge_cli_args
 from eossl.compat import package_config_path
-from eossl.engine.cli import merge_cli_args
 from eossl.registry import MODELS
 
 DEMO = 'dual_simclr/dual_simclr_rn18_s1s2_demo_bigearthnet.py'

@@ -11,7 +11,7 @@ from mmengine.fileio.backends import LocalBackend
 from mmengine.hooks import CheckpointHook
 
 from eossl.disk_writes import write_error
-from eossl.engine.stop_signals import StopSignals, TrainingStopped
+from eossl.cli.launch.stop_signals import StopSignals, TrainingStopped
 from eossl.registry import HOOKS
 from eossl.supported_versions import MMENGINE, require
 
@@ -103,7 +103,7 @@ class ResumableCheckpointHook(CheckpointHook):
     and Kubernetes send before a kill) or SIGINT (Ctrl-C) the current iteration finishes, a
     checkpoint ``iter_N.pth`` of that position is saved as above (with the data position, see
     :class:`~eossl.engine.hooks.DataStateHook`) and
-    :class:`~eossl.engine.stop_signals.TrainingStopped` is raised; ``eossl-train`` turns it
+    :class:`~eossl.cli.launch.stop_signals.TrainingStopped` is raised; ``eossl-train`` turns it
     into a one-line hint to ``--resume`` and exit code 143 / 130. A signal during a save lets
     that save finish. The resumed run continues that epoch after the consumed batches. Only on
     the main thread of a local-storage run; a second SIGINT stops at once. With several

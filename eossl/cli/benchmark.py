@@ -25,7 +25,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 import eossl
-from eossl.engine.overrides import add_cfg_options
+from eossl.cli.launch.overrides import add_cfg_options
 from eossl.evaluation.encoder import WEIGHT_FORMATS, build_encoder
 from eossl.evaluation.report import figure, markdown
 from eossl.evaluation.suite import run_suite

@@ -26,9 +26,9 @@ from mmengine.config import Config
 from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 
+from eossl.cli.launch.overrides import add_cfg_options, load_recipe
 from eossl.datasets.bands import resolve_band_order
 from eossl.datasets.errors import InvalidSampleError
-from eossl.engine.overrides import add_cfg_options, load_recipe
 from eossl.registry import DATASETS, TRANSFORMS
 from eossl.utils import ensure_parent_dir, register_all_modules
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 
 from eossl.apis import init_model
-from eossl.engine.overrides import add_cfg_options
+from eossl.cli.launch.overrides import add_cfg_options
 from eossl.export import FORMATS, export_model, max_difference
 
 SUFFIX = {'onnx': '.onnx', 'exported-program': '.pt2', 'safetensors': '.safetensors'}

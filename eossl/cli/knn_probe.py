@@ -34,7 +34,7 @@ from eossl.apis.contract_builder import VALUE_RULES
 from eossl.apis.inference import band_indexes
 from eossl.apis.model import recipe_bands
 from eossl.checkpoints.pretrained_check import check_pretrained, pretrained_inits
-from eossl.engine.overrides import add_cfg_options, load_recipe
+from eossl.cli.launch.overrides import add_cfg_options, load_recipe
 from eossl.evaluation.knn import (
     extract_encoder_features,
     extract_features,

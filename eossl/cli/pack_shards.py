@@ -33,9 +33,9 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 import eossl
+from eossl.cli.launch.overrides import add_cfg_options, load_recipe
 from eossl.datasets.shards import pack_dataset, verify_shards
 from eossl.datasets.shards.compact_codec import loading_steps
-from eossl.engine.overrides import add_cfg_options, load_recipe
 from eossl.registry import DATASETS
 
 

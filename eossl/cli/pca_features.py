@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from eossl.apis import embed, init_model
 from eossl.apis.inference import read_image
-from eossl.engine.overrides import add_cfg_options
+from eossl.cli.launch.overrides import add_cfg_options
 from eossl.utils import ensure_parent_dir
 from eossl.visualization.pca_features import save_pca_figure
 

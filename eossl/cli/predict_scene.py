@@ -23,7 +23,7 @@ from pathlib import Path
 
 import eossl
 from eossl.apis import init_model, predict_scene, write_pca_png
-from eossl.engine.overrides import add_cfg_options
+from eossl.cli.launch.overrides import add_cfg_options
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

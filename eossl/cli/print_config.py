@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from mmengine.config import Config
 
-from eossl.engine.overrides import add_cfg_options, load_recipe
+from eossl.cli.launch.overrides import add_cfg_options, load_recipe
 from eossl.utils import ensure_parent_dir
 
 EXPORT_FORMATS = ('.yaml', '.yml', '.json', '.py')

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from mmengine.dataset import pseudo_collate
 
 import eossl
-from eossl.engine.overrides import add_cfg_options, load_recipe
+from eossl.cli.launch.overrides import add_cfg_options, load_recipe
 from eossl.utils import ensure_parent_dir
 from eossl.visualization.recipe_samples import recipe_model, recipe_samples
 from eossl.visualization.similarity import save_retrieval_figure, save_similarity_figure

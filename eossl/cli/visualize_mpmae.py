@@ -16,7 +16,7 @@ import torch
 from mmengine.dataset import pseudo_collate
 
 import eossl
-from eossl.engine.overrides import add_cfg_options, load_recipe
+from eossl.cli.launch.overrides import add_cfg_options, load_recipe
 from eossl.models.utils import patchify, unpatchify, upsample_grid
 from eossl.utils import ensure_parent_dir
 from eossl.visualization.recipe_samples import recipe_model, recipe_samples

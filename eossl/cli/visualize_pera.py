@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import eossl
 from eossl.apis.model import recipe_bands
-from eossl.engine.overrides import add_cfg_options, load_recipe
+from eossl.cli.launch.overrides import add_cfg_options, load_recipe
 from eossl.utils import ensure_parent_dir
 from eossl.visualization.pera_masks import save_pera_figure
 from eossl.visualization.recipe_samples import recipe_samples

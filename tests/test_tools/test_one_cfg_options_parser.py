@@ -1,5 +1,5 @@
 """Every command that reads a recipe takes ``--cfg-options`` from one declaration
-(:func:`eossl.engine.overrides.add_cfg_options`), so the same ``KEY=VALUE`` means the same
+(:func:`eossl.cli.launch.overrides.add_cfg_options`), so the same ``KEY=VALUE`` means the same
 everywhere, dicts included."""
 import re
 

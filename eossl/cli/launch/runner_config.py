@@ -1,7 +1,7 @@
 """Turn a recipe plus command-line options into the config a Runner is built from.
 
-Shared by ``tools/train.py`` and ``tools/test.py`` so that both apply the same rules, and
-importable so that the rules are unit-tested.
+Shared by ``eossl-train``, ``eossl-test`` and ``eossl-dist-train`` so that all apply the same
+rules, and importable so that the rules are unit-tested.
 """
 import difflib
 import inspect
@@ -20,9 +20,8 @@ from eossl.compat import (
     init_cpu_process_group,
     init_shared_gpu_process_group,
 )
+from eossl.engine.precision import apply_amp, enable_tf32
 from eossl.registry import RUNNERS
-
-from .precision import apply_amp, enable_tf32
 
 # cuBLAS refuses deterministic matmuls without a fixed workspace (CUDA >= 10.2)
 CUBLAS_WORKSPACE = ':4096:8'

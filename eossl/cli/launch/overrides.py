@@ -106,7 +106,7 @@ def enable_tensorboard(cfg: Config) -> Config:
 
 def apply_overrides(cfg: Config, args: argparse.Namespace) -> dict | None:
     """Apply ``--cfg-file`` and ``--tensorboard`` to ``cfg``; return the ``--cfg-options``
-    (merged last, by :func:`eossl.engine.cli.merge_cli_args`)."""
+    (merged last, by :func:`eossl.cli.launch.runner_config.merge_cli_args`)."""
     for path in args.cfg_file:
         merge_cfg_file(cfg, path)
     if args.tensorboard:
