@@ -47,7 +47,7 @@ def _import_eossl_on_first_use(config_cls: type, name: str) -> None:
             return getattr(config_cls, name)(path, *args, **kwargs)
         return original(path, *args, **kwargs)
 
-    call.__wrapped__ = original
+    call.__wrapped__ = original  # type: ignore[attr-defined]
     setattr(config_cls, name, staticmethod(call))
 
 

@@ -125,8 +125,8 @@ def init_model(config: str | Path | Config | None, checkpoint: str | Path | None
         if checkpoint is not None:
             raise ValueError(f'init_model({config!r}): a named weight brings its own file; '
                              f'got checkpoint={checkpoint!r} too')
-        locate(get_weights(config), download=download)  # fetched only when asked
-        config, checkpoint = weights_recipe(config), f'{SCHEME}{config}'
+        locate(get_weights(config), download=download)  # type: ignore[arg-type]  # fetched only when asked
+        config, checkpoint = weights_recipe(config), f'{SCHEME}{config}'  # type: ignore[arg-type]
     if config is None:
         config = _contract_only_config(checkpoint)
     beside = saved_config(config, checkpoint)

@@ -88,7 +88,7 @@ def _refusal_message(filename: str, error: pickle.UnpicklingError) -> str:
             'eossl-mmearth-to-eossl), which writes plain tensors.')
 
 
-def safe_torch_load(filename: str, map_location: Any = 'cpu', *,
+def safe_torch_load(filename: str | os.PathLike, map_location: Any = 'cpu', *,
                     extra_globals: Iterable[Callable | tuple[Callable, str]] = ()) -> Any:
     """``torch.load(weights_only=True)`` with eossl's allowlist, after an integrity check.
 

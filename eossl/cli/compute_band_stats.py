@@ -111,7 +111,8 @@ def config_snippet(stats: dict[str, BandStats]) -> str:
 
     if len(stats) == 1:
         (key, band_stats), = stats.items()
-        mean, std = values(band_stats, 'mean'), values(band_stats, 'std')
+        mean: list[float] | dict[str, list[float]] = values(band_stats, 'mean')
+        std: list[float] | dict[str, list[float]] = values(band_stats, 'std')
         bands = f'  # {key}: {", ".join(band_stats)}'
     else:
         mean = {k: values(s, 'mean') for k, s in stats.items()}

@@ -51,7 +51,7 @@ def _honour_collate_scope(build: Callable) -> Callable:
     def build_dataloader(dataloader, *args, **kwargs):
         return build(resolve_collate_scope(dataloader), *args, **kwargs)
 
-    build_dataloader._eossl_collate_scope = True
+    build_dataloader._eossl_collate_scope = True  # type: ignore[attr-defined]
     return build_dataloader
 
 
