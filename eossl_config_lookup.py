@@ -17,10 +17,18 @@ and mmseg needs eossl's mmcv-lite fallback for ``mmcv.ops``: without it ``import
 fails in an environment that has eossl), and an ``eossl`` source is added to its
 ``BACKBONE_REGISTRY`` after it; the backbone module is imported when a config names an
 ``eossl_*`` backbone. In an editable install, ``import eossl.integrations.terratorch`` first.
+
+The hook wraps mmengine internals, so it is guarded like every eossl override: when the installed
+mmengine is outside the range eossl supports (``eossl/supported_versions.py``, read by file path
+so that eossl itself is not imported), the hook steps aside and both modules load untouched.
+Outside an ``eossl::`` name (or a TerraTorch registry import), it never imports eossl.
 """
+import functools
 import importlib.abc
 import importlib.machinery
+import importlib.util
 import sys
+from pathlib import Path
 from types import ModuleType
 
 CONFIG_MODULE = 'mmengine.config.config'
@@ -39,7 +47,7 @@ def _import_eossl_on_first_use(config_cls: type, name: str) -> None:
             return getattr(config_cls, name)(path, *args, **kwargs)
         return original(path, *args, **kwargs)
 
-    call.__wrapped__ = original
+    call.__wrapped__ = original  # type: ignore[attr-defined]
     setattr(config_cls, name, staticmethod(call))
 
 
@@ -109,11 +117,27 @@ class _WrapConfigAfterLoad(importlib.abc.Loader):
         AFTER_LOAD[module.__name__](module)
 
 
+@functools.cache
+def mmengine_supported() -> bool:
+    """Whether the installed mmengine lies in eossl's supported range (False when unknown)."""
+    spec = importlib.util.find_spec('eossl')
+    if spec is None or not spec.submodule_search_locations:
+        return False
+    path = Path(next(iter(spec.submodule_search_locations))) / 'supported_versions.py'
+    versions_spec = importlib.util.spec_from_file_location('_eossl_supported_versions', path)
+    if versions_spec is None or versions_spec.loader is None:
+        return False
+    versions = importlib.util.module_from_spec(versions_spec)
+    versions_spec.loader.exec_module(versions)
+    found = versions.installed_version('mmengine')
+    return found is not None and versions.within(found, versions.MMENGINE)
+
+
 class _ConfigModuleFinder(importlib.abc.MetaPathFinder):
     """Finds the modules of ``AFTER_LOAD`` as usual and hands them the wrapping loader."""
 
     def find_spec(self, fullname: str, path, target=None):
-        if fullname not in AFTER_LOAD:
+        if fullname not in AFTER_LOAD or not mmengine_supported():
             return None
         spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
         if spec is not None and spec.loader is not None:

@@ -35,7 +35,7 @@ def _build(recipe: str, options: dict):
     from mmengine.registry import DefaultScope
 
     import eossl
-    from eossl.engine.overrides import load_recipe
+    from eossl.cli.launch.overrides import load_recipe
     from eossl.registry import MODELS
     eossl.register_all_modules(init_default_scope=False)
     MMLogger.get_instance('eossl-official-vs-eossl', log_level='WARNING')

@@ -31,14 +31,14 @@ __all__ = [
 ]
 
 
-def _child(name: str, parent: Registry, location: str) -> Registry:
-    """A registry of scope ``eossl`` whose modules are imported lazily from ``location``."""
-    return Registry(name, parent=parent, scope='eossl', locations=[location])
+def _child(name: str, parent: Registry, *locations: str) -> Registry:
+    """A registry of scope ``eossl`` whose modules are imported lazily from ``locations``."""
+    return Registry(name, parent=parent, scope='eossl', locations=list(locations))
 
 
 RUNNERS = _child('runner', MMENGINE_RUNNERS, 'eossl.engine')
 LOOPS = _child('loop', MMENGINE_LOOPS, 'eossl.engine')
-HOOKS = _child('hook', MMENGINE_HOOKS, 'eossl.engine')
+HOOKS = _child('hook', MMENGINE_HOOKS, 'eossl.engine', 'eossl.checkpoints')
 OPTIMIZERS = _child('optimizer', MMENGINE_OPTIMIZERS, 'eossl.engine')
 OPTIM_WRAPPERS = _child('optim_wrapper', MMENGINE_OPTIM_WRAPPERS, 'eossl.engine')
 OPTIM_WRAPPER_CONSTRUCTORS = _child('optimizer wrapper constructor',

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from mmengine.config import Config
 
+from eossl.cli.launch.runner_config import merge_cli_args
 from eossl.compat import package_config_path
-from eossl.engine.cli import merge_cli_args
 from eossl.registry import MODELS
 
 DEMO = 'dual_simclr/dual_simclr_rn18_s1s2_demo_bigearthnet.py'
@@ -52,7 +52,8 @@ def test_work_dir_default_uses_the_recipe_name():
 
 
 def test_refuses_an_mmengine_it_was_not_written_for(monkeypatch):
-    from eossl.compat import package_configs, versions
+    from eossl import supported_versions as versions
+    from eossl.compat import package_configs
 
     monkeypatch.setattr(Config, '_eossl_package_lookup', False)
     monkeypatch.setattr(versions, 'installed_version', lambda package: '0.11.0')

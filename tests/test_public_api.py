@@ -7,7 +7,7 @@ import pytest
 from eossl.registry import DATA_SAMPLERS, DATASETS, HOOKS, MODELS, TRANSFORMS
 
 PACKAGES = ('eossl.models', 'eossl.datasets', 'eossl.datasets.transforms', 'eossl.engine',
-            'eossl.evaluation', 'eossl.compat', 'eossl.apis')
+            'eossl.evaluation', 'eossl.compat', 'eossl.checkpoints', 'eossl.apis')
 
 
 @pytest.mark.parametrize('package', PACKAGES)
@@ -19,11 +19,11 @@ def test_every_exported_name_exists(package):
 
 @pytest.mark.parametrize('registry, package', [
     (MODELS, 'eossl.models'), (DATASETS, 'eossl.datasets'), (DATA_SAMPLERS, 'eossl.datasets'),
-    (TRANSFORMS, 'eossl.datasets.transforms'), (HOOKS, 'eossl.engine'),
+    (TRANSFORMS, 'eossl.datasets.transforms'), (HOOKS, 'eossl.engine eossl.checkpoints'),
 ])
 def test_registered_components_are_exported(registry, package):
-    module = importlib.import_module(package)
-    exported = {getattr(module, name) for name in module.__all__}
+    modules = [importlib.import_module(name) for name in package.split()]
+    exported = {getattr(module, name) for module in modules for name in module.__all__}
     # classes of the eossl package (projects/ register their own into the same registries)
     registered = {name: cls for name, cls in registry.module_dict.items()
                   if cls.__module__.startswith('eossl.')}

@@ -15,6 +15,7 @@ checkpoint from before contracts, ``eossl-predict-scene … --stats FILE`` passe
 import json
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from mmengine.config import Config
 from mmengine.registry import MODELS
@@ -62,7 +63,7 @@ def _pipeline(cfg: Config) -> list:
     return list((loader.get('dataset') or {}).get('pipeline') or [])
 
 
-def _loader_bands(cfg: Config, data_key: str | None) -> tuple[tuple[str, ...] | None, object]:
+def _loader_bands(cfg: Config, data_key: str | None) -> tuple[tuple[str, ...] | None, Any]:
     """``(bands, built MMEarth loader or None)`` of the pipeline's loading step."""
     for step in _pipeline(cfg):
         kind = _type(step)

@@ -9,6 +9,7 @@ becomes the band mean, as in training.
 import logging
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TypeAlias
 
 import numpy as np
 import rasterio
@@ -25,7 +26,7 @@ from eossl.models.backbones import EOVisionTransformer
 
 from .inference_model import EOInferenceModel
 
-Image = np.ndarray | torch.Tensor | str | Path
+Image: TypeAlias = np.ndarray | torch.Tensor | str | Path
 
 
 def band_indexes(model_bands: Sequence[str], given: Sequence[str] | None, count: int,

@@ -52,7 +52,7 @@ class EOInferenceModel(nn.Module):
         if len(spec.bands) != len(mean):
             raise ValueError(f'{self.cfg.filename}: encoder {name!r} names {len(spec.bands)} '
                              f'bands {spec.bands} but has {len(mean)} means')
-        device = self.mean.device
+        device = self.mean.device  # type: ignore[has-type]
         self.mean = torch.tensor(mean, dtype=torch.float32, device=device).view(-1, 1, 1)
         self.std = torch.tensor(std, dtype=torch.float32, device=device).view(-1, 1, 1)
         self.encoder, self.bands = name, tuple(spec.bands)

@@ -7,7 +7,7 @@ A recipe is one of three kinds, told apart by the class its ``model.type`` names
   model is built and the checkpoint (a training checkpoint of that recipe) loaded strictly;
 - a **segmentor** (mmseg ``BaseSegmentor``, e.g. ``EncoderDecoder``): the same;
 - a **pretraining** algorithm (SoftCon, PerA, MP-MAE, Dual-SimCLR): only its backbone(s) are
-  built and loaded through :func:`~eossl.models.utils.backbone_extraction.extract_backbone`, so
+  built and loaded through :func:`~eossl.checkpoints.backbone_extraction.extract_backbone`, so
   PerA gives its EMA teacher (``source='auto'``). Heads and decoders are never built.
 
 The input contract (:mod:`eossl.apis.contract`) of a pretraining checkpoint comes from the
@@ -30,7 +30,7 @@ from mmengine.runner.checkpoint import CheckpointLoader, load_state_dict
 from mmpretrain.models import BaseClassifier
 from mmseg.models.segmentors import BaseSegmentor
 
-from eossl.models.utils.backbone_extraction import extract_backbone, strip_prefix
+from eossl.checkpoints.backbone_extraction import extract_backbone, strip_prefix
 from eossl.models.weights import SCHEME, get_weights, is_weights_name, locate, weights_recipe
 
 from .contract import ContractError, EncoderContract, InputContract, read_contract
@@ -125,8 +125,8 @@ def init_model(config: str | Path | Config | None, checkpoint: str | Path | None
         if checkpoint is not None:
             raise ValueError(f'init_model({config!r}): a named weight brings its own file; '
                              f'got checkpoint={checkpoint!r} too')
-        locate(get_weights(config), download=download)  # fetched only when asked
-        config, checkpoint = weights_recipe(config), f'{SCHEME}{config}'
+        locate(get_weights(config), download=download)  # type: ignore[arg-type]  # fetched only when asked
+        config, checkpoint = weights_recipe(config), f'{SCHEME}{config}'  # type: ignore[arg-type]
     if config is None:
         config = _contract_only_config(checkpoint)
     beside = saved_config(config, checkpoint)

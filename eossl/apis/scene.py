@@ -128,11 +128,12 @@ def _profile(src, count: int, dtype: str, nodata: float, scale: int) -> dict:
 def class_colour_table(num_classes: int, nodata: int) -> dict[int, tuple[int, int, int, int]]:
     """Class id → RGBA for a class map's colour table: hues a golden-ratio step apart (so
     neighbouring ids differ), alternating saturation and brightness; nodata transparent."""
-    table = {}
+    table: dict[int, tuple[int, int, int, int]] = {}
     for k in range(num_classes):
         rgb = colorsys.hsv_to_rgb((0.1 + k * 0.618034) % 1.0, 0.9 - 0.3 * (k % 2),
                                   0.95 - 0.25 * (k // 2 % 2))
-        table[k] = (*(round(255 * c) for c in rgb), 255)
+        r, g, b = (round(255 * c) for c in rgb)
+        table[k] = (r, g, b, 255)
     table[nodata] = (0, 0, 0, 0)
     return table
 
@@ -147,7 +148,7 @@ class _Writer:
             dtype, self.nodata = ('uint8', 255) if channels < 255 else ('uint16', 65535)
             count = 1
         else:
-            dtype, self.nodata, count = 'float32', float('nan'), channels
+            dtype, self.nodata, count = 'float32', float('nan'), channels  # type: ignore[assignment]
         self.dst = rasterio.open(path, 'w', **_profile(src, count, dtype, self.nodata, scale))
         names = (model.classes if self.kind != 'features' and model.classes
                  and len(model.classes) == channels else None)

@@ -21,10 +21,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 import eossl
+from eossl.cli.launch.overrides import add_cfg_options
 from eossl.evaluation.encoder import WEIGHT_FORMATS, build_encoder
 from eossl.evaluation.report import figure, markdown
 from eossl.evaluation.suite import run_suite
@@ -66,8 +67,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                              'recorded in results.json, rows marked not comparable)')
     parser.add_argument('--demo', action='store_true',
                         help='fixtures + demo checkpoint + tiny ViT (see the module docstring)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override suite fields, e.g. seeds=[0] fractions=[1.0]')
+    add_cfg_options(parser)
     args = parser.parse_args(argv)
     if not args.demo and not (args.encoder and args.suite):
         parser.error('give --encoder and --suite (or --demo)')

@@ -5,7 +5,7 @@ The PyPI package ``bigearthnet-common`` (an eossl dependency) carries two small 
 into ``OUT_DIR/BigEarthNet-S2-Example/<patch>/...`` and ``OUT_DIR/BigEarthNet-S1-Example/...``
 (the official layout), so a fresh machine gets real imagery without any download::
 
-    python tools/dataset_converters/bigearthnet_example.py [OUT_DIR]  # data/bigearthnet_example
+    eossl-bigearthnet-example [OUT_DIR]  # data/bigearthnet_example
 
 Running it again only rewrites files that are missing or differ in size. Archive members that
 are links, devices, absolute paths or paths leaving their top folder are refused.

@@ -1,6 +1,6 @@
 """Per-band mean/std of a user's dataset, for the ``mean``/``std`` of ``EODataPreprocessor``.
 
-``python tools/dataset_converters/compute_band_stats.py RECIPE --out stats.json`` iterates the
+``eossl-compute-band-stats RECIPE --out stats.json`` iterates the
 recipe's training dataset with only its loading transforms (``Load*``), streaming: each sample's
 per-band count, mean and sum of squared deviations are merged in float64 (Chan et al.'s parallel
 update), so nothing is held in memory and large values do not cancel. NaN (nodata, as the loaders
@@ -22,13 +22,13 @@ import time
 from collections.abc import Iterable, Iterator
 
 import numpy as np
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 
+from eossl.cli.launch.overrides import add_cfg_options, load_recipe
 from eossl.datasets.bands import resolve_band_order
 from eossl.datasets.errors import InvalidSampleError
-from eossl.engine.overrides import load_recipe
 from eossl.registry import DATASETS, TRANSFORMS
 from eossl.utils import ensure_parent_dir, register_all_modules
 
@@ -111,7 +111,8 @@ def config_snippet(stats: dict[str, BandStats]) -> str:
 
     if len(stats) == 1:
         (key, band_stats), = stats.items()
-        mean, std = values(band_stats, 'mean'), values(band_stats, 'std')
+        mean: list[float] | dict[str, list[float]] = values(band_stats, 'mean')
+        std: list[float] | dict[str, list[float]] = values(band_stats, 'std')
         bands = f'  # {key}: {", ".join(band_stats)}'
     else:
         mean = {k: values(s, 'mean') for k, s in stats.items()}
@@ -187,8 +188,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help='skip samples that raise InvalidSampleError instead of stopping')
     parser.add_argument('--log-interval', type=int, default=100)
     parser.add_argument('--out', default='band_stats.json', help='JSON file to write')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config fields')
+    add_cfg_options(parser)
     return parser.parse_args(argv)
 
 

@@ -1,12 +1,18 @@
 """Entry points of the installed commands: ``eossl-<name>`` runs ``eossl.cli.<name>.main``.
 
+A command is declared once, as its module ``eossl/cli/<module>.py`` (with ``main``): everything
+else is generated from the modules found there — the command names (:func:`command_name`), the
+console scripts the wheel installs (``setup.py`` reads :func:`console_scripts`) and their entry
+points, ``eossl.cli.console.<module>`` (module ``__getattr__``). ``python -m eossl.cli.<module>``
+runs the same ``main`` from a checkout.
+
 Why a layer: a console script calls ``sys.exit(main())``. Several ``main`` functions return their
 result to Python callers and tests (the statistics of ``compute_band_stats``, the metadata of
 ``extract_backbone``, the metrics of ``knn_probe``, the summary of ``predict_scene``), and
 ``sys.exit`` would print such a dict to stderr and exit with status 1 after a successful run.
 :func:`run` keeps an integer result as the exit status (``pack_shards --verify``) and maps
-everything else to 0. One function per command; ``tests/test_packaging.py`` checks that every
-module of ``eossl/cli`` has one and that ``pyproject.toml`` names it.
+everything else to 0. ``tests/test_packaging.py`` checks that the wheel installs one command per
+module of ``eossl/cli``.
 
 User errors (a missing or malformed file, a wrong field or value: the exceptions of
 :data:`USER_ERRORS`) print one line ``eossl-<cmd>: error: …`` to stderr and exit with status 2,
@@ -17,12 +23,33 @@ their traceback.
 import importlib
 import os
 import sys
+from collections.abc import Callable
+from pathlib import Path
 
 # a bad file, field or value; SyntaxError: a recipe that is not valid Python
 USER_ERRORS = (ValueError, LookupError, OSError, ImportError, SyntaxError)
 # eossl's own user errors that derive from RuntimeError (a corrupt or missing checkpoint)
 USER_ERROR_NAMES = ('CorruptCheckpointError', )
 DEBUG_FLAG, DEBUG_ENV = '--debug', 'EOSSL_DEBUG'
+
+
+def command_name(module: str) -> str:
+    """``eossl-`` and the module's name with dashes, without repeating a leading ``eossl_``
+    (``knn_probe`` → ``eossl-knn-probe``, ``eossl_to_softcon`` → ``eossl-to-softcon``)."""
+    return 'eossl-' + module.removeprefix('eossl_').replace('_', '-')
+
+
+def command_modules() -> list[str]:
+    """Every command's module: the ``*.py`` files of ``eossl/cli`` but this one and ``__init__``
+    (read from the folder, so that ``setup.py`` can call it without importing eossl)."""
+    return sorted(path.stem for path in Path(__file__).parent.glob('*.py')
+                  if path.stem not in ('__init__', 'console'))
+
+
+def console_scripts() -> list[str]:
+    """The wheel's console scripts: ``eossl-<cmd> = eossl.cli.console:<module>``."""
+    return [f'{command_name(module)} = eossl.cli.console:{module}'
+            for module in command_modules()]
 
 
 def error_line(command: str, err: BaseException) -> str:
@@ -34,7 +61,7 @@ def error_line(command: str, err: BaseException) -> str:
 
 def run(module: str, command: str | None = None) -> int:
     """Run ``eossl.cli.<module>.main()`` on ``sys.argv`` and return the exit status."""
-    command = command or 'eossl-' + module.replace('_', '-')
+    command = command or command_name(module)
     debug = DEBUG_FLAG in sys.argv[1:] or os.environ.get(DEBUG_ENV, '') not in ('', '0')
     sys.argv = [sys.argv[0]] + [a for a in sys.argv[1:] if a != DEBUG_FLAG]
     try:
@@ -49,121 +76,14 @@ def run(module: str, command: str | None = None) -> int:
     return result if isinstance(result, int) and not isinstance(result, bool) else 0
 
 
-def train() -> int:
-    """``eossl-train``."""
-    return run('train')
+def __getattr__(name: str) -> Callable[[], int]:
+    """``eossl.cli.console.<module>``: the console-script entry point of that command."""
+    if name not in command_modules():
+        raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
 
+    def entry() -> int:
+        return run(name)
 
-def test() -> int:
-    """``eossl-test``."""
-    return run('test')
-
-
-def dist_train() -> int:
-    """``eossl-dist-train``."""
-    return run('dist_train')
-
-
-def knn_probe() -> int:
-    """``eossl-knn-probe``."""
-    return run('knn_probe')
-
-
-def print_config() -> int:
-    """``eossl-print-config``."""
-    return run('print_config')
-
-
-def list_recipes() -> int:
-    """``eossl-list-recipes``."""
-    return run('list_recipes')
-
-
-def visualize_mpmae() -> int:
-    """``eossl-visualize-mpmae``."""
-    return run('visualize_mpmae')
-
-
-def predict_scene() -> int:
-    """``eossl-predict-scene``."""
-    return run('predict_scene')
-
-
-def bigearthnet_example() -> int:
-    """``eossl-bigearthnet-example``."""
-    return run('bigearthnet_example')
-
-
-def compute_band_stats() -> int:
-    """``eossl-compute-band-stats``."""
-    return run('compute_band_stats')
-
-
-def pack_shards() -> int:
-    """``eossl-pack-shards``."""
-    return run('pack_shards')
-
-
-def extract_backbone() -> int:
-    """``eossl-extract-backbone``."""
-    return run('extract_backbone')
-
-
-def softcon_to_eossl() -> int:
-    """``eossl-softcon-to-eossl``."""
-    return run('softcon_to_eossl')
-
-
-def eossl_to_softcon() -> int:
-    """``eossl-to-softcon``."""
-    return run('eossl_to_softcon', 'eossl-to-softcon')
-
-
-def mmearth_to_eossl() -> int:
-    """``eossl-mmearth-to-eossl``."""
-    return run('mmearth_to_eossl')
-
-
-def parity_references() -> int:
-    """``eossl-parity-references``."""
-    return run('parity_references')
-
-
-def pca_features() -> int:
-    """``eossl-pca-features``."""
-    return run('pca_features')
-
-
-def plot_curves() -> int:
-    """``eossl-plot-curves``."""
-    return run('plot_curves')
-
-
-def visualize_contrastive() -> int:
-    """``eossl-visualize-contrastive``."""
-    return run('visualize_contrastive')
-
-
-def visualize_pera() -> int:
-    """``eossl-visualize-pera``."""
-    return run('visualize_pera')
-
-
-def fit_wavelength_stem() -> int:
-    """``eossl-fit-wavelength-stem``."""
-    return run('fit_wavelength_stem')
-
-
-def list_weights() -> int:
-    """``eossl-list-weights``."""
-    return run('list_weights')
-
-
-def export() -> int:
-    """``eossl-export``."""
-    return run('export')
-
-
-def benchmark() -> int:
-    """``eossl-benchmark``."""
-    return run('benchmark')
+    entry.__name__ = entry.__qualname__ = name
+    entry.__doc__ = f'``{command_name(name)}``: runs ``eossl.cli.{name}.main``.'
+    return entry

@@ -17,7 +17,7 @@ and for several nodes run it on every node with the same environment variables
   store of the dead one, whose stale gloo/NCCL addresses made the new group's connect fail
   ("Gloo connectFullMesh failed ... Connection refused", 3 of 6 restarts here, 0 of 7 this way).
 
-On a machine without CUDA the processes use gloo on CPU (see ``eossl.engine.cli``).
+On a machine without CUDA the processes use gloo on CPU (see ``eossl.cli.launch.runner_config``).
 """
 import os
 import subprocess

@@ -1,6 +1,6 @@
 """Export the backbone of an eossl checkpoint in the official SoftCon layout.
 
-``python tools/model_converters/eossl_to_softcon.py work_dirs/softcon_vits14/epoch_100.pth \
+``eossl-to-softcon work_dirs/softcon_vits14/epoch_100.pth \
 B13_vits14_softcon.pth``
 
 The input is an eossl training checkpoint (the ``backbone.`` part of its ``state_dict`` is
@@ -15,7 +15,7 @@ import torch
 from mmengine.runner.checkpoint import CheckpointLoader
 
 import eossl  # noqa: F401  (installs the weights-only checkpoint loader for eossl checkpoints)
-from eossl.models.utils.softcon_checkpoint import detect_arch, eossl_to_softcon
+from eossl.checkpoints.softcon_layout import detect_arch, eossl_to_softcon
 from eossl.utils import ensure_parent_dir
 
 

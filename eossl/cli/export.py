@@ -14,9 +14,9 @@ import sys
 from pathlib import Path
 
 import torch
-from mmengine.config import DictAction
 
 from eossl.apis import init_model
+from eossl.cli.launch.overrides import add_cfg_options
 from eossl.export import FORMATS, export_model, max_difference
 
 SUFFIX = {'onnx': '.onnx', 'exported-program': '.pt2', 'safetensors': '.safetensors'}
@@ -34,8 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--modality', choices=('s1', 's2'), help='Dual-SimCLR recipes')
     parser.add_argument('--atol', type=float, default=1e-4,
                         help='largest accepted |export - PyTorch| (default 1e-4)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='overrides of the recipe, as in eossl-train')
+    add_cfg_options(parser)
     args = parser.parse_args(argv)
     checkpoint = None if args.checkpoint == '-' else args.checkpoint
     stem = Path(args.checkpoint if checkpoint else args.config).with_suffix('')

@@ -1,6 +1,6 @@
 """Extract the backbone weights of an eossl pretraining checkpoint for downstream recipes.
 
-``python tools/model_converters/extract_backbone.py work_dirs/softcon/epoch_100.pth vits14.pth``
+``eossl-extract-backbone work_dirs/softcon/epoch_100.pth vits14.pth``
 
 The output ``{'state_dict': {'backbone.…': tensor}, 'meta': {...}}`` loads into a downstream
 recipe's backbone with ``init_cfg=dict(type='Pretrained', checkpoint=OUT, prefix='backbone.')``.
@@ -20,7 +20,7 @@ import torch
 from mmengine.runner.checkpoint import CheckpointLoader
 
 from eossl.apis.contract import CONTRACT_KEY, read_contract, single_backbone_contract
-from eossl.models.utils.backbone_extraction import MODALITY_CHOICES, SOURCES, extract_backbone
+from eossl.checkpoints.backbone_extraction import MODALITY_CHOICES, SOURCES, extract_backbone
 from eossl.utils import ensure_parent_dir
 
 

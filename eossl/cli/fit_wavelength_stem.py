@@ -1,6 +1,6 @@
 """Turn a fixed-stem backbone checkpoint into a wavelength-stem one (the stem fitted, no data).
 
-``python tools/model_converters/fit_wavelength_stem.py RECIPE FIXED.pth OUT.pth [--prefix
+``eossl-fit-wavelength-stem RECIPE FIXED.pth OUT.pth [--prefix
 backbone.] [--bands B1 B2 ...]``
 
 ``RECIPE``'s ``model.backbone`` (with ``patch_embed='wavelength'`` forced, its ``init_cfg``

@@ -1,6 +1,6 @@
 """kNN probe of a (pretrained) backbone on a classification recipe's data, no head trained.
 
-``python tools/analysis_tools/knn_probe.py CONFIG --checkpoint BACKBONE.pth [--k 20]``
+``eossl-knn-probe CONFIG --checkpoint BACKBONE.pth [--k 20]``
 
 CONFIG is a downstream classification recipe (configs/benchmarks/classification): its
 ``model.backbone`` and ``model.data_preprocessor`` make the features, its train set is the
@@ -10,7 +10,7 @@ is queried. Every set is read with the recipe's evaluation pipeline (no augmenta
 eossl-train writes; :mod:`eossl.apis.contract`): its encoder — as trained, with its own bands and
 normalization, whatever the recipe's backbone — embeds the recipe's data, read in raw units, its
 bands picked by name (Dual-SimCLR: the encoder whose bands the data has); or a file from
-tools/model_converters/extract_backbone.py (keys ``backbone.*``) loaded into the recipe's
+eossl-extract-backbone (keys ``backbone.*``) loaded into the recipe's
 backbone. Without it the recipe's own backbone ``init_cfg`` applies. Prints top-1
 accuracy (single-label) or mAP (multi-label) and optionally writes them as JSON. The mAP is
 the one eossl-test and the linear probes report, named in its key: ``mAP_present`` (the classes
@@ -22,7 +22,7 @@ import json
 from collections.abc import Sequence
 
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.dataset import default_collate
 from mmengine.registry import DATASETS, MODELS, init_default_scope
 from mmengine.runner import set_random_seed
@@ -33,14 +33,14 @@ from eossl.apis import init_model, read_contract
 from eossl.apis.contract_builder import VALUE_RULES
 from eossl.apis.inference import band_indexes
 from eossl.apis.model import recipe_bands
-from eossl.engine.overrides import load_recipe
+from eossl.checkpoints.pretrained_check import check_pretrained, pretrained_inits
+from eossl.cli.launch.overrides import add_cfg_options, load_recipe
 from eossl.evaluation.knn import (
     extract_encoder_features,
     extract_features,
     knn_metrics,
     knn_scores,
 )
-from eossl.models.utils.pretrained_check import check_pretrained, pretrained_inits
 from eossl.utils import ensure_parent_dir
 
 
@@ -60,8 +60,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help='multi-label mAP over the classes present in the query set '
                         '(mAP_present) or over all, absent ones scored 0 (mAP_all)')
     parser.add_argument('--out', help='write the metrics to this JSON file')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override recipe fields')
+    add_cfg_options(parser)
     return parser.parse_args(argv)
 
 

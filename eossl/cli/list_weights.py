@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.register:
         if not args.config:
             parser.error('--register needs --config RECIPE')
-        entry = register_checkpoint(*args.register, args.config, modality=args.modality,
+        entry = register_checkpoint(*args.register, args.config, modality=args.modality,  # type: ignore[misc]
                                     input_size=args.input_size)
         print(f'registered {entry.name!r}: {entry.architecture}, {len(entry.bands)} bands, '
               f'{entry.input_size} px, sha256 {entry.sha256}')

@@ -1,6 +1,6 @@
 """Convert an official MMEarth (MP-MAE) pretraining checkpoint to eossl's MPMAE key layout.
 
-``python tools/model_converters/mmearth_to_eossl.py checkpoint-199.pth out.pth``
+``eossl-mmearth-to-eossl checkpoint-199.pth out.pth``
 
 The official model (``vishalned/MMEarth-train``, ``models/fcmae.py``) stores:
 
@@ -25,7 +25,7 @@ from collections import OrderedDict
 
 import torch
 
-from eossl.compat import safe_torch_load
+from eossl.checkpoints import safe_torch_load
 from eossl.utils import ensure_parent_dir
 
 OFFICIAL_S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8A', 'B8', 'B9', 'B11', 'B12')

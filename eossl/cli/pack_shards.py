@@ -1,6 +1,6 @@
 """Pack an eossl dataset into litdata chunks for ``ShardedDataset``, or verify a packed folder.
 
-``python tools/dataset_converters/pack_shards.py CONFIG OUT_DIR [--samples-per-shard 1000]
+``eossl-pack-shards CONFIG OUT_DIR [--samples-per-shard 1000]
 [--workers 8] [--cfg-options ...]`` builds the dataset of CONFIG (``train_dataloader.dataset``
 of a recipe or dataset config, or a top-level ``dataset``; ``--dataset-key`` picks another) and
 writes its items — every band at its native dtype and resolution, band names, georeference,
@@ -29,13 +29,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 import eossl
+from eossl.cli.launch.overrides import add_cfg_options, load_recipe
 from eossl.datasets.shards import pack_dataset, verify_shards
 from eossl.datasets.shards.compact_codec import loading_steps
-from eossl.engine.overrides import load_recipe
 from eossl.registry import DATASETS
 
 
@@ -80,8 +80,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         'xxh3-64 checksum per record (docs/shards.md, "Compact layout")')
     parser.add_argument('--verify', action='store_true',
                         help='check OUT_DIR instead of packing')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override CONFIG fields, e.g. train_dataloader.dataset.seasons=all')
+    add_cfg_options(parser)
     return parser.parse_args(argv)
 
 

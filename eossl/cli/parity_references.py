@@ -1,6 +1,6 @@
 """Write the parity reference files from local checkouts of the official repositories.
 
-    python tools/parity/generate_references.py \\
+    eossl-parity-references \\
         --pera PATH --mmearth PATH --ssltrs PATH [--pydeps DIR] [--out tests/data/parity]
 
 Each PATH is a git checkout or a bare git repository (extracted with ``git archive``) of

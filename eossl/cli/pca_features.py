@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from eossl.apis import embed, init_model
 from eossl.apis.inference import read_image
-from eossl.engine.overrides import LiteralDictAction
+from eossl.cli.launch.overrides import add_cfg_options
 from eossl.utils import ensure_parent_dir
 from eossl.visualization.pca_features import save_pca_figure
 
@@ -29,7 +29,7 @@ def main(argv: Sequence[str] | None = None) -> str:
     parser.add_argument('--stats', help='checkpoints without an input contract: the '
                         '_band_stats.json the encoder was trained with (MP-MAE)')
     parser.add_argument('--out', default='pca_features.png')
-    parser.add_argument('--cfg-options', nargs='+', action=LiteralDictAction)
+    add_cfg_options(parser)
     parser.add_argument('--amp', action='store_true', help='bf16 autocast where the device '
                         'computes it natively (eossl.engine.precision)')
     args = parser.parse_args(argv)

@@ -21,10 +21,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from mmengine.config import DictAction
-
 import eossl
 from eossl.apis import init_model, predict_scene, write_pca_png
+from eossl.cli.launch.overrides import add_cfg_options
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -58,8 +57,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument('--no-progress', action='store_true', help='no progress bar')
     parser.add_argument('--overwrite', action='store_true',
                         help='replace OUT.tif when it exists (else refused before any compute)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override recipe fields')
+    add_cfg_options(parser)
     return parser.parse_args(argv)
 
 

@@ -1,6 +1,6 @@
 """Print a recipe with its ``_base_`` files resolved, or export it as one YAML/JSON/.py file.
 
-``python tools/analysis_tools/print_config.py configs/x.py --out x.yaml`` writes a self-contained
+``eossl-print-config configs/x.py --out x.yaml`` writes a self-contained
 recipe that ``tools/train.py x.yaml`` trains exactly like ``configs/x.py``.
 """
 import argparse
@@ -8,9 +8,9 @@ import os.path as osp
 from typing import Any
 
 import yaml
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 
-from eossl.engine.overrides import load_recipe
+from eossl.cli.launch.overrides import add_cfg_options, load_recipe
 from eossl.utils import ensure_parent_dir
 
 EXPORT_FORMATS = ('.yaml', '.yml', '.json', '.py')
@@ -42,8 +42,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description='Print or export a resolved recipe')
     parser.add_argument('config', help='recipe file')
     parser.add_argument('--out', help='write the resolved recipe here (.yaml, .json or .py)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override recipe fields before printing')
+    add_cfg_options(parser)
     args = parser.parse_args(argv)
     cfg = load_recipe(args.config, args.cfg_options)
     if args.out:

@@ -1,6 +1,6 @@
 """Convert an official SoftCon backbone checkpoint into an eossl backbone checkpoint.
 
-``python tools/model_converters/softcon_to_eossl.py B13_vits14_softcon.pth out.pth``
+``eossl-softcon-to-eossl B13_vits14_softcon.pth out.pth``
 
 The input is one of the released backbone-only state dicts of ``zhu-xlab/softcon`` (``B13_*``:
 13-band S2 L1C, ``B2_*``: S1 VV/VH; ViT-S/14, ViT-B/14 with DINOv2 key names, or a torchvision
@@ -16,8 +16,8 @@ import argparse
 
 import torch
 
-from eossl.compat import safe_torch_load
-from eossl.models.utils.softcon_checkpoint import detect_arch, softcon_to_eossl
+from eossl.checkpoints import safe_torch_load
+from eossl.checkpoints.softcon_layout import detect_arch, softcon_to_eossl
 from eossl.utils import ensure_parent_dir
 
 

@@ -23,10 +23,10 @@ from mmengine.config import Config
 from mmengine.dist import is_main_process
 
 import eossl
+from eossl.cli.launch.blas_threads import limit_openblas_threads
+from eossl.cli.launch.overrides import add_override_arguments, apply_overrides
+from eossl.cli.launch.runner_config import adapt_to_device, build_runner, merge_cli_args
 from eossl.compat import close_process_group
-from eossl.engine.blas_threads import limit_openblas_threads
-from eossl.engine.cli import adapt_to_device, build_runner, merge_cli_args
-from eossl.engine.overrides import add_override_arguments, apply_overrides
 from eossl.utils import ensure_parent_dir
 
 

@@ -12,13 +12,13 @@ from mmengine.config import Config
 
 import eossl
 from eossl.cli.dist_train import resume_after_restart
+from eossl.cli.launch.blas_threads import limit_openblas_threads
+from eossl.cli.launch.interruptions import lock_work_dir, train_with_resume_hint
+from eossl.cli.launch.overrides import add_override_arguments, apply_overrides
+from eossl.cli.launch.preflight import check_train_batches
+from eossl.cli.launch.runner_config import adapt_to_device, build_runner, merge_cli_args
 from eossl.compat import close_process_group
-from eossl.engine.blas_threads import limit_openblas_threads
-from eossl.engine.cli import adapt_to_device, build_runner, merge_cli_args
 from eossl.engine.cpu_allocator import retain_freed_memory
-from eossl.engine.interruptions import lock_work_dir, train_with_resume_hint
-from eossl.engine.overrides import add_override_arguments, apply_overrides
-from eossl.engine.preflight import check_train_batches
 from eossl.engine.presets import PRESETS, apply_preset
 
 

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from mmengine.dataset import pseudo_collate
 
 import eossl
-from eossl.engine.overrides import LiteralDictAction, load_recipe
+from eossl.cli.launch.overrides import add_cfg_options, load_recipe
 from eossl.utils import ensure_parent_dir
 from eossl.visualization.recipe_samples import recipe_model, recipe_samples
 from eossl.visualization.similarity import save_retrieval_figure, save_similarity_figure
@@ -55,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> str:
     parser.add_argument('--topk', type=int, default=3, help='Dual-SimCLR: neighbours shown')
     parser.add_argument('--index', type=int, default=0, help='first dataset sample')
     parser.add_argument('--seed', type=int, default=0, help='seeds the random views')
-    parser.add_argument('--cfg-options', nargs='+', action=LiteralDictAction)
+    add_cfg_options(parser)
     args = parser.parse_args(argv)
     eossl.register_all_modules()
     cfg = load_recipe(args.config, args.cfg_options)

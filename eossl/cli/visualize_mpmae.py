@@ -1,6 +1,6 @@
 """Figure of an MP-MAE checkpoint: S2 input, masked input, reconstruction (a PNG).
 
-``python tools/analysis_tools/visualize_mpmae.py CONFIG CHECKPOINT --out fig.png
+``eossl-visualize-mpmae CONFIG CHECKPOINT --out fig.png
 [--index 0 --num 4 --seed 0 --rgb 3 2 1 --cfg-options ...]``
 
 Samples come from the recipe's training dataset (its pipeline, so a random crop is drawn with
@@ -13,11 +13,10 @@ import argparse
 
 import numpy as np
 import torch
-from mmengine.config import DictAction
 from mmengine.dataset import pseudo_collate
 
 import eossl
-from eossl.engine.overrides import load_recipe
+from eossl.cli.launch.overrides import add_cfg_options, load_recipe
 from eossl.models.utils import patchify, unpatchify, upsample_grid
 from eossl.utils import ensure_parent_dir
 from eossl.visualization.recipe_samples import recipe_model, recipe_samples
@@ -66,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument('--seed', type=int, default=0, help='seeds crops and masks')
     parser.add_argument('--rgb', type=int, nargs=3, default=[3, 2, 1],
                         help='input band indices shown as R G B (B4 B3 B2 in the 12-band order)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    add_cfg_options(parser)
     args = parser.parse_args(argv)
 
     eossl.register_all_modules()

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import eossl
 from eossl.apis.model import recipe_bands
-from eossl.engine.overrides import LiteralDictAction, load_recipe
+from eossl.cli.launch.overrides import add_cfg_options, load_recipe
 from eossl.utils import ensure_parent_dir
 from eossl.visualization.pera_masks import save_pera_figure
 from eossl.visualization.recipe_samples import recipe_samples
@@ -24,7 +24,7 @@ def main(argv: Sequence[str] | None = None) -> str:
     parser.add_argument('--out', default='pera_masks.png')
     parser.add_argument('--index', type=int, default=0, help='dataset sample')
     parser.add_argument('--seed', type=int, default=0, help='seeds crops and masks')
-    parser.add_argument('--cfg-options', nargs='+', action=LiteralDictAction)
+    add_cfg_options(parser)
     args = parser.parse_args(argv)
     eossl.register_all_modules()
     cfg = load_recipe(args.config, args.cfg_options)

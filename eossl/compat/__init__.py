@@ -4,13 +4,8 @@ One module per gap, each saying why the gap exists and from which versions it ca
 
 - :mod:`.mmcv_ops`: pure-PyTorch ``mmcv.ops.point_sample`` / ``sigmoid_focal_loss`` when mmcv-lite
   has no compiled ops, so that ``import mmseg.models`` works.
-- :mod:`.checkpoint`: mmengine checkpoints load under torch's ``weights_only=True`` default, and
-  anything else pickled in a checkpoint is refused with a clear :class:`UnsafeCheckpointError`;
-  :func:`safe_torch_load` is eossl's only ``torch.load`` call.
-- :mod:`.checkpoint_integrity`: sha256 records written with each checkpoint and verified on
-  every load (:class:`CorruptCheckpointError`), and the newest intact checkpoint for resuming.
-- :mod:`.versions`: every override names the releases it was written for and raises
-  :class:`UnsupportedVersionError` outside them.
+- every override names the releases it was written for (:mod:`eossl.supported_versions`) and
+  raises :class:`UnsupportedVersionError` outside them.
 - :mod:`.distributed`: :class:`DeviceAgnosticDDP`, a model wrapper that lets mmengine's Runner use
   DistributedDataParallel on CPU (gloo). It is registered in ``eossl.registry.MODEL_WRAPPERS``,
   whose lazy location is this package, and :func:`init_cpu_process_group`, which starts the
@@ -23,8 +18,8 @@ One module per gap, each saying why the gap exists and from which versions it ca
 - :mod:`.collate_scope`: the ``_scope_`` mmengine adds to an inherited ``eossl::`` recipe's
   ``collate_fn`` selects the function's registry instead of reaching it as a keyword.
 """
-from .checkpoint import UnsafeCheckpointError, install_checkpoint_safety, safe_torch_load
-from .checkpoint_integrity import CorruptCheckpointError, verify_checkpoint
+from eossl.supported_versions import UnsupportedVersionError
+
 from .collate_scope import install_collate_scope_fix
 from .distributed import (
     DeviceAgnosticDDP,
@@ -35,19 +30,15 @@ from .distributed import (
 from .fsdp import adapt_fsdp_to_cpu, install_fsdp_resume_fix
 from .mmcv_ops import install_mmcv_ops_fallback
 from .package_configs import install_package_config_lookup, package_config_path
-from .versions import UnsupportedVersionError
 
-__all__ = ['install', 'DeviceAgnosticDDP', 'UnsafeCheckpointError', 'init_cpu_process_group',
-           'init_shared_gpu_process_group',
-           'close_process_group',
-           'adapt_fsdp_to_cpu', 'package_config_path', 'safe_torch_load', 'CorruptCheckpointError',
-           'verify_checkpoint', 'UnsupportedVersionError']
+__all__ = ['install', 'DeviceAgnosticDDP', 'init_cpu_process_group',
+           'init_shared_gpu_process_group', 'close_process_group', 'adapt_fsdp_to_cpu',
+           'package_config_path', 'UnsupportedVersionError']
 
 
 def install() -> None:
     """Install every shim; safe to call more than once (each step is idempotent)."""
     install_mmcv_ops_fallback()
-    install_checkpoint_safety()
     install_fsdp_resume_fix()
     install_package_config_lookup()
     install_collate_scope_fix()

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from mmengine.registry import FUNCTIONS
 from mmengine.runner import FlexibleRunner, Runner
 
-from .versions import MMENGINE, require
+from eossl.supported_versions import MMENGINE, require
 
 
 def resolve_collate_scope(dataloader: object) -> object:
@@ -51,7 +51,7 @@ def _honour_collate_scope(build: Callable) -> Callable:
     def build_dataloader(dataloader, *args, **kwargs):
         return build(resolve_collate_scope(dataloader), *args, **kwargs)
 
-    build_dataloader._eossl_collate_scope = True
+    build_dataloader._eossl_collate_scope = True  # type: ignore[attr-defined]
     return build_dataloader
 
 

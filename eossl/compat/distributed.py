@@ -14,8 +14,7 @@ import torch.nn as nn
 from mmengine.model import MMDistributedDataParallel
 
 from eossl.registry import MODEL_WRAPPERS
-
-from .versions import MMENGINE, require
+from eossl.supported_versions import MMENGINE, require
 
 
 @MODEL_WRAPPERS.register_module()

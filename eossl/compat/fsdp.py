@@ -19,7 +19,7 @@ from mmengine._strategy import FSDPStrategy
 from mmengine.config import Config
 from torch.distributed.fsdp import FullyShardedDataParallel
 
-from .versions import MMENGINE, TORCH_FSDP_KEYWORDS, require
+from eossl.supported_versions import MMENGINE, TORCH, require
 
 
 def adapt_fsdp_to_cpu(cfg: Config) -> bool:
@@ -64,7 +64,7 @@ def install_fsdp_resume_fix() -> bool:
         return False
     override = 'mmengine FSDPStrategy.load_optim_state_dict (eossl.compat.fsdp)'
     require(override, 'mmengine', MMENGINE)
-    require(override, 'torch', TORCH_FSDP_KEYWORDS)
+    require(override, 'torch', TORCH)
     first = list(inspect.signature(FullyShardedDataParallel.optim_state_dict_to_load).parameters)
     if first[:2] != ['model', 'optim']:
         return False

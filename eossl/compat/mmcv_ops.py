@@ -17,7 +17,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from .versions import MMCV, require
+from eossl.supported_versions import MMCV, require
 
 _REDUCTIONS = ('none', 'mean', 'sum')
 
@@ -140,9 +140,9 @@ def install_mmcv_ops_fallback() -> None:
     for package in ('mmcv', 'mmcv-lite'):
         require('mmcv.ops fallback for mmcv-lite (eossl.compat.mmcv_ops)', package, MMCV)
     fallback = CompiledOpsFallback('mmcv.ops', __doc__)
-    fallback.point_sample = point_sample
-    fallback.sigmoid_focal_loss = sigmoid_focal_loss
-    fallback.__all__ = ['point_sample', 'sigmoid_focal_loss']
+    fallback.point_sample = point_sample  # type: ignore[attr-defined]
+    fallback.sigmoid_focal_loss = sigmoid_focal_loss  # type: ignore[attr-defined]
+    fallback.__all__ = ['point_sample', 'sigmoid_focal_loss']  # type: ignore[attr-defined]
     sys.modules['mmcv.ops'] = fallback
     mmcv.ops = fallback
     # Without compiled ops, mmcv.cnn.bricks.transformer (imported by mmpretrain) warns at every

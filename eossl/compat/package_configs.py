@@ -24,7 +24,7 @@ from pathlib import Path
 from mmengine.config import Config
 from mmengine.config import utils as config_utils
 
-from .versions import MMENGINE, require
+from eossl.supported_versions import MMENGINE, require
 
 PACKAGE = 'eossl'
 PREFIX = f'{PACKAGE}::'

@@ -91,7 +91,8 @@ class ArrayRaster:
                 ``width``) inside the grid; None reads the whole grid.
         """
         single = isinstance(indexes, int)
-        chosen = [indexes] if single else list(indexes or range(1, self.count + 1))
+        chosen: list[int] = [indexes] if isinstance(indexes, int) else \
+            list(indexes or range(1, self.count + 1))
         bad = [i for i in chosen if not 1 <= i <= self.count]
         if bad:
             raise IndexError(f'{self.name}: band index(es) {bad} outside 1..{self.count}')

@@ -16,7 +16,7 @@ resolves by name. Names are normalized, so ``'B01'``, ``'b1'`` and ``'B1'`` are 
 ``'B08A'`` / ``'b8a'`` are ``'B8A'`` (BigEarthNet v1 names files ``<patch>_B01.tif``).
 """
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -133,7 +133,7 @@ _BAND_RE = re.compile(r'^B0*(\d{1,2})(A?)$')
 _FILE_BAND_RE = re.compile(r'(?:^|[_\-.])(B0?\d{1,2}A?|VV|VH|HH|HV)$', re.IGNORECASE)
 
 
-def _choices(options: Sequence[str]) -> str:
+def _choices(options: Iterable[str]) -> str:
     return ', '.join(repr(o) for o in options)
 
 
@@ -188,7 +188,7 @@ def known_bands() -> dict[str, BandInfo]:
     return {b.name: b for sensor in SENSORS.values() for b in sensor}
 
 
-def canonical_band_order(names: Sequence[str]) -> list[str]:
+def canonical_band_order(names: Iterable[str]) -> list[str]:
     """``names`` normalized and sorted by Sentinel-2 L1C then Sentinel-1 product order.
 
     Names the table does not know keep their relative order after the known ones; used to order a

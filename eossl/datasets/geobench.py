@@ -27,6 +27,7 @@ import logging
 import pickle
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from mmengine.logging import print_log
@@ -35,6 +36,9 @@ from eossl.registry import DATASETS
 
 from .base import EODataset
 from .errors import InvalidSampleError
+
+if TYPE_CHECKING:
+    import h5py
 
 SPLITS = {'train': 'train', 'val': 'valid', 'valid': 'valid', 'test': 'test'}
 EUROSAT_SHIFT = {'B8A': 'B9', 'B9': 'B10', 'B10': 'B11', 'B11': 'B12', 'B12': 'B8A'}

@@ -7,6 +7,7 @@ Two layouts::
 """
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from eossl.registry import DATASETS
 
@@ -103,7 +104,7 @@ class GeoTiffFolder(EODataset):
             path: str | dict[str, str] = {b: str(match / f'{b}.tif') for b in self.band_names}
         else:
             path = str(match)
-        item = {'sample_id': sample_id, 'paths': {self.modality: path},
+        item: dict[str, Any] = {'sample_id': sample_id, 'paths': {self.modality: path},
                 'bands': {self.modality: self.band_names}}
         if self.class_from_folder:
             if match.parent == root:

@@ -16,6 +16,7 @@ import logging
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from mmengine.logging import print_log
@@ -149,7 +150,8 @@ class SSL4EOS12(EODataset):
         groups = [[i] for i in every] if self.seasons == 'all' else [every]
         items = []
         for group in groups:
-            item = dict(location=location, seasons=[seasons[i] for i in group])
+            item: dict[str, Any] = dict(location=location,
+                                        seasons=[seasons[i] for i in group])
             item['sample_id'] = location if self.seasons == 'random' else \
                 f'{location}/{seasons[group[0]]}'
             if season_labels is not None:

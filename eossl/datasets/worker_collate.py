@@ -8,6 +8,7 @@ are pinned by the DataLoader's pin-memory thread like the inputs; the data prepr
 only moves them (:func:`eossl.models.data_preprocessors.sample_fields.attach_field`).
 """
 from collections.abc import Mapping, Sequence
+from typing import TypeAlias
 
 import numpy as np
 import torch
@@ -15,7 +16,7 @@ from mmengine.dataset import default_collate
 
 from eossl.registry import FUNCTIONS
 
-Field = torch.Tensor | np.ndarray | Mapping | Sequence
+Field: TypeAlias = torch.Tensor | np.ndarray | Mapping | Sequence
 
 
 def stack_field(values: list, name: str) -> Field:

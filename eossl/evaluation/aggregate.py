@@ -33,7 +33,7 @@ def iqm(values: Sequence[float]) -> float:
     return float(array[cut:array.size - cut].mean())
 
 
-def normalised_iqm(scores: Mapping[str, Sequence[float]],
+def normalised_iqm(scores: Mapping[str, Sequence[float] | np.ndarray],
                    normaliser: Mapping[str, tuple[float, float]]) -> float:
     """IQM of ``(v - low) / (high - low)`` over every dataset's values.
 

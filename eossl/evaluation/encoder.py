@@ -12,10 +12,10 @@ An encoder spec is an mmengine config file with
 Weights (``--weights`` of ``eossl-benchmark``), by ``weights_format``:
 
 - ``'eossl'``: an eossl pretraining checkpoint; the backbone is taken with
-  :func:`eossl.models.utils.backbone_extraction.extract_backbone` (EMA teacher when present);
+  :func:`eossl.checkpoints.backbone_extraction.extract_backbone` (EMA teacher when present);
 - ``'backbone'``: a file written by ``eossl-extract-backbone`` (keys ``backbone.*``);
 - ``'softcon'``: an official SoftCon backbone state dict, converted by
-  :func:`eossl.models.utils.softcon_checkpoint.softcon_to_eossl`;
+  :func:`eossl.checkpoints.softcon_layout.softcon_to_eossl`;
 - ``'random'``: no weights, the backbone's own initialisation under a fixed seed.
 
 Features: the backbone's last output. A ViT is built with ``out_type='featmap'``, so the
@@ -31,10 +31,10 @@ from mmengine.registry import MODELS
 from mmengine.runner import set_random_seed
 from torch import nn
 
-from eossl.compat import safe_torch_load
+from eossl.checkpoints import safe_torch_load
+from eossl.checkpoints.backbone_extraction import extract_backbone, strip_prefix
+from eossl.checkpoints.softcon_layout import softcon_to_eossl
 from eossl.datasets.bands import normalize_band_name, resolve_stats
-from eossl.models.utils.backbone_extraction import extract_backbone, strip_prefix
-from eossl.models.utils.softcon_checkpoint import softcon_to_eossl
 
 WEIGHT_FORMATS = ('eossl', 'backbone', 'softcon', 'random')
 

@@ -14,6 +14,7 @@ fraction, first protocol) and, when the suite has several fractions, label-fract
 """
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -27,7 +28,7 @@ def summarise(results: dict) -> dict:
     groups: dict = defaultdict(lambda: defaultdict(list))
     for run in results['runs'].values():
         groups[(run['dataset'], run['protocol'], run['fraction'])][run['model']].append(run)
-    out = {}
+    out: dict[tuple, Any] = {}
     for key, models in groups.items():
         out[key] = {}
         for model, runs in models.items():

@@ -60,7 +60,8 @@ def export_model(model: EOInferenceModel, out: str | Path, fmt: str,
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     graph = ExportGraph(model).eval()
-    size = tuple(input_size or default_input_size(model))
+    height, width = input_size or default_input_size(model)
+    size = (height, width)
     x = torch.zeros(2, len(model.bands), *size)
     with torch.no_grad():
         names = output_names(graph(x), model.task)

@@ -26,7 +26,7 @@ def eossl_band_name(name: object) -> str | None:
     torchgeo-bench ``BandSpec``; None for a band eossl's table does not know."""
     candidates = []
     if hasattr(name, 'source_name'):  # torchgeo-bench BandSpec: the file code, then the name
-        candidates = [name.source_name, name.name]
+        candidates = [name.source_name, name.name]  # type: ignore[attr-defined]
     else:
         candidates = [getattr(name, 'value', name)]
     for candidate in candidates:

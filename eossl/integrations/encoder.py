@@ -14,9 +14,9 @@ import torch
 from torch import nn
 
 from eossl.apis.model import EOInferenceModel, init_model
-from eossl.compat import safe_torch_load
+from eossl.checkpoints import safe_torch_load
+from eossl.checkpoints.backbone_extraction import extract_backbone, strip_prefix
 from eossl.models.backbones import EOVisionTransformer
-from eossl.models.utils.backbone_extraction import extract_backbone, strip_prefix
 
 
 def load_encoder(weights: str | None = None, config: str | Path | None = None,

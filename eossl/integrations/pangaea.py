@@ -126,7 +126,7 @@ def _layer_options(recipe: Any, layers: list[int], modality: str | None) -> dict
     from eossl.apis.model import load_config
     cfg = load_config(recipe)
     key = 'backbone' if modality is None else f'{modality}_backbone'
-    options = {f'model.{key}.out_indices': tuple(layers)}
+    options: dict[str, Any] = {f'model.{key}.out_indices': tuple(layers)}
     if 'VisionTransformer' in str(cfg.model[key].get('type', '')):
         options[f'model.{key}.out_type'] = 'featmap'
     return options

@@ -175,7 +175,7 @@ def register(registry: Any = None) -> None:
     """Add the ``eossl`` source to TerraTorch's ``BACKBONE_REGISTRY`` (idempotent: a source
     already there, e.g. the start-up hook's lazy one, is kept; it delegates here)."""
     if registry is None:
-        from terratorch.registry import BACKBONE_REGISTRY as registry
+        from terratorch.registry import BACKBONE_REGISTRY as registry  # type: ignore[no-redef]
     try:
         registry.register_source(PREFIX, EOSSL_BACKBONES)
     except KeyError:  # TerraTorch: "Source for prefix eossl already exists."

@@ -53,7 +53,7 @@ def stub_library(name: str, **attributes) -> None:
     """Register module ``name`` whose every other attribute is a placeholder class."""
     module = types.ModuleType(name)
     module.__dict__.update(attributes)
-    module.__getattr__ = lambda attr: type(attr, (_Placeholder,), {})  # PEP 562
+    module.__getattr__ = lambda attr: type(attr, (_Placeholder,), {})  # type: ignore[method-assign]  # PEP 562
     sys.modules[name] = module
 
 

@@ -1,6 +1,9 @@
-"""Seeded generators of tiny fake datasets in each dataset's exact on-disk layout (for tests).
+"""Seeded generators of tiny fake datasets in each dataset's exact on-disk layout.
 
-Each generator is also a script: ``python -m eossl.testing.<name> OUT_DIR``.
+Each generator is also a script: ``python -m eossl.testing.<name> OUT_DIR``. They ship in the
+wheel because users run them: ``--preset cpu-tiny`` trains on them, ``eossl-benchmark`` generates
+its smoke data with them, the docs and benchmarks call them. Helpers only the tests use live under
+``tests/`` (a test checks that every module here has a user outside the tests).
 """
 import importlib
 

@@ -15,6 +15,7 @@ import json
 import pickle
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import h5py
 import numpy as np
@@ -28,7 +29,7 @@ S2_DESCRIPTORS = ('01 - Coastal aerosol', '02 - Blue', '03 - Green', '04 - Red',
 def write_sample(path: Path, bands: dict[str, np.ndarray], label) -> None:
     """One GEO-Bench HDF5 sample: ``bands`` ``{descriptor: (H, W)}`` and a label."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    attrs = {d: {'band_info': {'name': d}} for d in bands}
+    attrs: dict[str, Any] = {d: {'band_info': {'name': d}} for d in bands}
     attrs['bands_order'] = list(bands)
     with h5py.File(path, 'w') as handle:
         for descriptor, data in bands.items():

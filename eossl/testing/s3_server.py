@@ -18,7 +18,8 @@ class S3Server:
     """``with S3Server(root, 'bucket') as url:`` serves ``root`` as ``s3://bucket/``."""
 
     def __init__(self, root: Path, bucket: str) -> None:
-        self.root, self.bucket, self.requests = Path(root), bucket, Counter()
+        self.root, self.bucket = Path(root), bucket
+        self.requests: Counter[tuple[str, str]] = Counter()
         server = self
 
         class Handler(BaseHTTPRequestHandler):

@@ -19,7 +19,7 @@ IGNORED = (0.0, 0.0, 0.0)
 def class_colours(num_classes: int) -> np.ndarray:
     """``(num_classes, 3)`` RGB in [0, 1]: matplotlib's tab20 colours, cycled."""
     from matplotlib import colormaps
-    table = colormaps['tab20'].colors
+    table = colormaps['tab20'].colors  # type: ignore[attr-defined]
     return np.array([table[i % len(table)] for i in range(num_classes)])
 
 
@@ -66,7 +66,7 @@ def save_classification_figure(image: torch.Tensor, scores: np.ndarray, truth: S
     rgb, band_title = false_colour(image, bands)
     ranked = [int(i) for i in np.argsort(-scores)]
     order = ranked[:topk] + [i for i in ranked[topk:] if i in set(truth)]  # truth always shown
-    order = np.array(order)
+    order = np.array(order)  # type: ignore[assignment]
     fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3.2),
                                       gridspec_kw=dict(width_ratios=(1, 1.4)))
     left.imshow(rgb, interpolation='nearest')

@@ -36,7 +36,7 @@ def child(method):
 
 
 if __name__ == '__main__':
-    from eossl.engine.blas_threads import limit_openblas_threads
+    from eossl.cli.launch.blas_threads import limit_openblas_threads
     before = openblas_threads()  # every OpenBLAS loaded so far (numpy's, other packages')
     limit_openblas_threads()
     print(json.dumps([before, openblas_threads(), child('fork'), child('spawn')]))

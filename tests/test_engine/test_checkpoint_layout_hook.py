@@ -4,7 +4,6 @@ message naming the layout and the converter, instead of training from random wei
 (A crafted *malicious* checkpoint is refused before any key is looked at:
 tests/test_compat.py::test_malicious_checkpoint_is_refused and
 ::test_runner_resume_refuses_malicious_checkpoint.)"""
-import runpy
 from types import SimpleNamespace
 
 import pytest
@@ -12,7 +11,7 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from eossl.engine.hooks import CheckpointLayoutHook, ForeignCheckpointError
+from eossl.checkpoints import CheckpointLayoutHook, ForeignCheckpointError
 from eossl.registry import MODELS
 
 from ..test_tools.training_runs import REPO_ROOT
@@ -47,9 +46,9 @@ def test_official_softcon_backbone_is_refused_then_loads_after_conversion(tmp_pa
         _load_from(tmp_path, _softcon(), official)
     message = str(error.value)
     assert str(official) in message and 'DINOv2-style ViT backbone' in message
-    assert 'tools/model_converters/softcon_to_eossl.py SRC DST --prefix backbone.' in message
+    assert 'eossl-softcon-to-eossl SRC DST --prefix backbone.' in message
 
-    convert = runpy.run_path(str(REPO_ROOT / 'tools/model_converters/softcon_to_eossl.py'))['main']
+    from eossl.cli.softcon_to_eossl import main as convert
     converted = tmp_path / 'converted.pth'
     convert([str(official), str(converted), '--prefix', 'backbone.'])
     model = _softcon()
@@ -70,7 +69,7 @@ def test_official_mmearth_checkpoint_points_to_its_converter():
         'encoder.initial_conv.0.kernel': torch.zeros(9, 12, 40), 'proj.weight': torch.zeros(1),
         'mask_token': torch.zeros(1), 'pred_dict.sentinel2.weight': torch.zeros(1)}}
     with pytest.raises(ForeignCheckpointError, match=r'ckpt\.pth.*official MMEarth.*'
-                       r'tools/model_converters/mmearth_to_eossl\.py SRC DST'):
+                       r'eossl-mmearth-to-eossl SRC DST'):
         _check(model, official)
 
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from eossl.engine.cli import adapt_to_device, check_top_level_keys, merge_cli_args
+from eossl.cli.launch.runner_config import adapt_to_device, check_top_level_keys, merge_cli_args
 
 
 def recipe(**fields) -> Config:
@@ -64,7 +64,7 @@ def one_gpu(monkeypatch):
 
 @pytest.fixture
 def logged(monkeypatch):
-    from eossl.engine import cli
+    from eossl.cli.launch import runner_config as cli
     messages = []
     monkeypatch.setattr(cli, 'print_log', lambda message, **kwargs: messages.append(message))
     return messages
@@ -119,7 +119,7 @@ def test_deterministic_recipes_name_the_cublas_workspace_they_need(cpu_only, log
 
 
 def test_device_adaptation_logs_every_change_it_makes(cpu_only, logged, monkeypatch):
-    from eossl.engine import cli
+    from eossl.cli.launch import runner_config as cli
     monkeypatch.setattr(cli, 'init_cpu_process_group', lambda launcher: True)
     cfg = recipe(env_cfg=dict(dist_cfg=dict(backend='nccl')),
                  strategy=dict(type='FSDPStrategy'))
@@ -140,7 +140,7 @@ def test_device_adaptation_logs_every_change_it_makes(cpu_only, logged, monkeypa
 
 
 def test_two_processes_on_a_one_gpu_host_share_it_over_gloo(one_gpu, logged, monkeypatch):
-    from eossl.engine import cli
+    from eossl.cli.launch import runner_config as cli
     started = []
     monkeypatch.setattr(cli, 'init_shared_gpu_process_group',
                         lambda launcher, device: started.append(device) or True)
@@ -162,7 +162,7 @@ def test_two_processes_on_a_one_gpu_host_share_it_over_gloo(one_gpu, logged, mon
 def test_tf32_is_a_named_recipe_option(one_gpu, logged, monkeypatch):
     # the switch is recorded, not flipped: torch's TF32 flags are process-wide, and a failed
     # restore of them in teardown would leave the other patches (CUDA present) in place
-    from eossl.engine import cli
+    from eossl.cli.launch import runner_config as cli
     switched = []
     monkeypatch.setattr(cli, 'enable_tf32', lambda enabled=True: switched.append(enabled))
     adapt_to_device(merge_cli_args(recipe(), config_path='x.py'))

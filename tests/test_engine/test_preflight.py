@@ -4,8 +4,8 @@ import pytest
 from mmengine.config import Config
 
 from eossl.cli import train
-from eossl.engine.cli import build_runner
-from eossl.engine.preflight import check_train_batches
+from eossl.cli.launch.preflight import check_train_batches
+from eossl.cli.launch.runner_config import build_runner
 
 DEMO = 'configs/dual_simclr/dual_simclr_rn18_s1s2_demo_bigearthnet.py'
 

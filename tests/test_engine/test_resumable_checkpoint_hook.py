@@ -18,7 +18,7 @@ from mmengine.model import BaseModel
 from mmengine.runner import Runner
 from torch import nn
 
-from eossl.engine.hooks.random_states import capture_random_states, restore_random_states
+from eossl.checkpoints.random_states import capture_random_states, restore_random_states
 
 LIMIT = 1 << 20  # bytes: a checkpoint of the model below is ~12 MiB, logs stay far below
 

@@ -5,8 +5,8 @@ from mmengine._strategy import FSDPStrategy
 from mmengine.config import Config
 from mmengine.runner import FlexibleRunner, Runner
 
+from eossl.cli.launch.runner_config import build_runner, merge_cli_args
 from eossl.compat import adapt_fsdp_to_cpu, install_fsdp_resume_fix
-from eossl.engine.cli import build_runner, merge_cli_args
 
 FSDP_BASE = 'configs/_base_/strategies/fsdp.py'
 

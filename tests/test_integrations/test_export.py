@@ -7,8 +7,8 @@ import torch
 from eossl.apis import init_model
 from eossl.cli import export as cli
 from eossl.export import export_model, max_difference, read_metadata, run_export
-from eossl.testing.checkpoints import write_tiny_vit_checkpoint, write_tiny_vit_recipe
 from tests.test_apis.conftest import TINY_VIT, tiny_segmentor
+from tests.tiny_checkpoints import write_tiny_vit_checkpoint, write_tiny_vit_recipe
 
 EUROSAT_LINEAR = 'configs/benchmarks/classification/vits16_linear_eurosat.py'
 

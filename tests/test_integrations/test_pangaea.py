@@ -11,7 +11,7 @@ from omegaconf import OmegaConf
 
 import eossl.integrations
 from eossl.models.weights import WeightsNotFoundError, get_weights
-from eossl.testing.checkpoints import official_softcon_vit_state, populate_hub_cache
+from tests.tiny_checkpoints import official_softcon_vit_state, populate_hub_cache
 
 YAML = Path(eossl.integrations.__file__).parent / 'pangaea_conf' / 'encoder' / 'eossl.yaml'
 

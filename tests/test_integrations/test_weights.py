@@ -19,7 +19,7 @@ from eossl.models.weights import (
     register_checkpoint,
 )
 from eossl.registry import MODELS
-from eossl.testing.checkpoints import (
+from tests.tiny_checkpoints import (
     official_softcon_vit_state,
     populate_hub_cache,
     write_tiny_vit_checkpoint,

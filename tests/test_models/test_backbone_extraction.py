@@ -2,8 +2,8 @@
 import pytest
 import torch
 
-from eossl.models.utils import check_pretrained, extract_backbone, pretrained_inits
-from eossl.models.utils.pretrained_check import PretrainedMismatchError
+from eossl.checkpoints import check_pretrained, extract_backbone, pretrained_inits
+from eossl.checkpoints.pretrained_check import PretrainedMismatchError
 from eossl.registry import MODELS
 
 

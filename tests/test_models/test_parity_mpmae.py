@@ -1,6 +1,6 @@
 """MP-MAE built from every shipped MP-MAE recipe vs the official MMEarth code's outputs.
 
-``tests/data/parity/mpmae.npz`` was written by ``tools/parity/generate_references.py`` from
+``tests/data/parity/mpmae.npz`` was written by ``eossl-parity-references`` from
 vishalned/MMEarth-train (commit inside the file): the official ``FCMAE.forward`` loss path
 (``nan_to_num``, ``norm_pix_loss``, per-target losses, uncertainty weighting) on given
 predictions, ``gen_random_mask``, and the official decoder with its shared image-level

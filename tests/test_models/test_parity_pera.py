@@ -1,6 +1,6 @@
 """PerA components built from every shipped PerA recipe vs the official code's outputs.
 
-``tests/data/parity/pera.npz`` was written by ``tools/parity/generate_references.py`` from
+``tests/data/parity/pera.npz`` was written by ``eossl-parity-references`` from
 SathShen/PerA (commit inside the file); only sizes are shrunk here, every loss / weight / ratio /
 drop-path / interpolation setting comes from the recipe.
 """

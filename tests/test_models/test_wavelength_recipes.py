@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from eossl.checkpoints import safe_torch_load
 from eossl.cli import train
-from eossl.compat import safe_torch_load
 
 pytestmark = pytest.mark.slow  # five end-to-end training runs, ~25 s of CPU together
 

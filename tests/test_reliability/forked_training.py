@@ -14,8 +14,8 @@ import torch.multiprocessing as mp
 from mmengine.config import Config
 from mmengine.hooks import Hook
 
-from eossl.engine.cli import adapt_to_device, build_runner, merge_cli_args
-from eossl.engine.interruptions import lock_work_dir, train_with_resume_hint
+from eossl.cli.launch.interruptions import lock_work_dir, train_with_resume_hint
+from eossl.cli.launch.runner_config import adapt_to_device, build_runner, merge_cli_args
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # values that differ between identical runs (wall-clock) or only count steps

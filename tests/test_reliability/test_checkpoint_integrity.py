@@ -17,8 +17,8 @@ from mmengine.runner import Runner
 from mmengine.runner.checkpoint import CheckpointLoader
 from torch import nn
 
-from eossl.compat import CorruptCheckpointError, safe_torch_load
-from eossl.compat.checkpoint_integrity import (
+from eossl.checkpoints import CorruptCheckpointError, safe_torch_load
+from eossl.checkpoints.integrity import (
     CheckpointFallbackWarning,
     auto_resume_checkpoint,
     integrity_problem,

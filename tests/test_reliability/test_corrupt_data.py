@@ -5,8 +5,8 @@ import pytest
 from mmengine.config import Config
 from mmengine.runner import Runner
 
+from eossl.cli.launch.runner_config import merge_cli_args
 from eossl.datasets.errors import InvalidSampleError
-from eossl.engine.cli import merge_cli_args
 from eossl.testing import make_fake_ssl4eo_s12
 
 from ..test_tools.training_runs import REPO_ROOT

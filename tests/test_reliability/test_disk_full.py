@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from eossl.apis import init_model, predict_scene
-from eossl.compat.checkpoint_integrity import integrity_problem
+from eossl.checkpoints.integrity import integrity_problem
 from eossl.datasets.shards import pack_dataset, verify_shards
 from eossl.disk_writes import DiskWriteError
 from eossl.testing import make_fake_ssl4eo_s12, write_geotiff

@@ -11,8 +11,8 @@ import pytest
 import torch
 from mmengine.hooks import Hook
 
-from eossl.engine.stop_signals import StopSignals
-from eossl.engine.work_dir_lock import LOCK_NAME, WorkDirLock, WorkDirLockedError
+from eossl.cli.launch.stop_signals import StopSignals
+from eossl.cli.launch.work_dir_lock import LOCK_NAME, WorkDirLock, WorkDirLockedError
 from eossl.testing import make_fake_ssl4eo_s12
 
 from .forked_training import SendSignal, logged_steps, train_forked

@@ -7,7 +7,7 @@ import pytest
 import torch
 from mmengine.hooks import Hook
 
-from eossl.compat.checkpoint_integrity import integrity_problem
+from eossl.checkpoints.integrity import integrity_problem
 from eossl.testing import make_fake_ssl4eo_s12
 
 from .forked_training import train_forked

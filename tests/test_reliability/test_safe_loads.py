@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from eossl.checkpoints import UnsafeCheckpointError
 from eossl.cli import (
     eossl_to_softcon,
     extract_backbone,
@@ -21,11 +22,10 @@ from eossl.cli import (
     test,
     train,
 )
-from eossl.compat import UnsafeCheckpointError
 from eossl.testing import make_fake_eurosat
 
 REPO = Path(__file__).resolve().parents[2]
-SAFE_LOADER = REPO / 'eossl' / 'compat' / 'checkpoint.py'
+SAFE_LOADER = REPO / 'eossl' / 'checkpoints' / 'safe_load.py'
 DEMO = 'configs/dual_simclr/dual_simclr_rn18_s1s2_demo_bigearthnet.py'
 LINEAR = 'configs/benchmarks/classification/rn50_linear_eurosat.py'
 
@@ -56,7 +56,7 @@ def test_no_torch_load_outside_the_safe_loader():
                 assert len(calls) == 1, 'safe_torch_load holds the one torch.load call'
                 continue
             offenders += [f'{path.relative_to(REPO)}:{line}' for line in calls]
-    assert not offenders, ('torch.load outside eossl.compat.safe_torch_load (use it instead): '
+    assert not offenders, ('torch.load outside eossl.checkpoints.safe_torch_load (use it instead): '
                            + ', '.join(offenders))
 
 
@@ -110,7 +110,7 @@ def test_mmearth_converter_still_reads_the_official_args_namespace(tmp_path):
     torch.save({'model': {'encoder.stem.0.weight': torch.zeros(1)}, 'epoch': 199,
                 'args': argparse.Namespace(output_dir=pathlib.PosixPath('/x'), lr=1e-4)},
                official)
-    from eossl.compat import safe_torch_load
+    from eossl.checkpoints import safe_torch_load
     loaded = safe_torch_load(str(official), extra_globals=mmearth_to_eossl.OFFICIAL_EXTRA_GLOBALS)
     assert loaded['args'].output_dir == pathlib.PosixPath('/x')
     with pytest.raises(UnsafeCheckpointError, match='argparse.Namespace'):

@@ -3,11 +3,12 @@ for, naming the override, the supported range and the installed version."""
 import pytest
 from mmengine.config import Config
 
-from eossl.compat import UnsupportedVersionError, versions
-from eossl.compat.checkpoint import install_checkpoint_safety
+from eossl import supported_versions as versions
+from eossl.checkpoints import ResumableCheckpointHook
+from eossl.checkpoints.safe_load import install_checkpoint_safety
 from eossl.compat.distributed import DeviceAgnosticDDP, init_cpu_process_group
 from eossl.compat.fsdp import adapt_fsdp_to_cpu, install_fsdp_resume_fix
-from eossl.engine.hooks import ResumableCheckpointHook
+from eossl.supported_versions import UnsupportedVersionError
 
 
 @pytest.fixture
@@ -19,7 +20,7 @@ def future(monkeypatch):
 
 def test_installed_releases_pass_every_guard():
     for package, spec in (('mmengine', versions.MMENGINE),
-                          ('torch', versions.TORCH_FSDP_KEYWORDS)):
+                          ('torch', versions.TORCH)):
         versions.require('x', package, spec)
 
 

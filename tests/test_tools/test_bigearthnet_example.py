@@ -1,4 +1,4 @@
-"""tools/dataset_converters/bigearthnet_example.py: a safe, idempotent copy of the real example."""
+"""eossl-bigearthnet-example: a safe, idempotent copy of the real example."""
 import importlib.util
 import io
 import subprocess

@@ -8,7 +8,7 @@ import yaml
 from mmengine.config import Config
 
 from eossl.cli import print_config, train
-from eossl.engine.overrides import enable_tensorboard, merge_cfg_file, parse_value
+from eossl.cli.launch.overrides import enable_tensorboard, merge_cfg_file, parse_value
 from eossl.engine.presets import apply_preset
 
 PERA = 'configs/pera_vits.py'

@@ -1,4 +1,4 @@
-"""tools/dataset_converters/compute_band_stats.py: streaming statistics and the CLI."""
+"""eossl-compute-band-stats: streaming statistics and the CLI."""
 import importlib.util
 import json
 from pathlib import Path

@@ -1,18 +1,14 @@
 """Every ``eossl-*`` command: a user error is one line ``eossl-<cmd>: error: …``, exit 2, no
 traceback; ``--debug`` / ``EOSSL_DEBUG=1`` shows the traceback."""
 import logging
-import re
 import sys
-from pathlib import Path
 
 import pytest
 
 from eossl.cli import console
 
-ROOT = Path(__file__).resolve().parents[2]
-# [project.scripts] of pyproject.toml (no tomllib: Python 3.10 is supported)
-_SECTION = (ROOT / 'pyproject.toml').read_text().split('[project.scripts]')[1].split('\n[')[0]
-SCRIPTS = dict(re.findall(r'^(eossl-[\w-]+) = "([\w.:]+)"', _SECTION, re.M))
+# the console scripts the wheel installs (generated from the modules of eossl/cli)
+SCRIPTS = dict(line.split(' = ') for line in console.console_scripts())
 MISSING = '/nonexistent/missing_recipe.py'
 CKPT = '/nonexistent/missing.pth'
 # arguments that name a file that does not exist (or a folder that cannot be made)

@@ -16,7 +16,7 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
-from eossl.models.utils.pretrained_check import PretrainedMismatchError
+from eossl.checkpoints.pretrained_check import PretrainedMismatchError
 from eossl.testing import make_fake_dfc2020, make_fake_eurosat, make_fake_sen12ms
 
 REPO = Path(__file__).resolve().parents[2]
@@ -24,11 +24,6 @@ PRETRAIN = REPO / 'configs/dual_simclr/dual_simclr_rn50_s1s2_200e_sen12ms.py'
 LINEAR = REPO / 'configs/benchmarks/classification/rn50_linear_eurosat.py'
 UPERNET = REPO / 'configs/benchmarks/segmentation/upernet_rn50_dfc2020.py'
 LOADER = dict(batch_size=4, num_workers=0, persistent_workers=False, pin_memory=False)
-
-
-def load_tool(relative: str):
-    """The ``eossl.cli`` module that the tool script ``relative`` wraps."""
-    return importlib.import_module(f'eossl.cli.{Path(relative).stem}')
 
 
 def loader_options(*names: str, data_root: Path, **dataset) -> dict:
@@ -64,7 +59,7 @@ def pretrained(tmp_path_factory) -> dict[str, Path]:
     with DefaultScope.overwrite_default_scope('eossl'):
         build_runner(PRETRAIN, root / 'pretrain', options).train()
     backbone = root / 's2_backbone.pth'
-    meta = load_tool('tools/model_converters/extract_backbone.py').main(
+    meta = importlib.import_module('eossl.cli.extract_backbone').main(
         [str(root / 'pretrain' / 'epoch_1.pth'), str(backbone), '--modality', 's2'])
     assert meta['in_channels'] == {'backbone.': 13}
     return {'root': root, 'backbone': backbone}
@@ -108,7 +103,7 @@ def test_upernet_finetune_reports_miou(pretrained, tmp_path):
 
 
 def test_knn_probe_tool_reports_accuracy(pretrained):
-    knn = load_tool('tools/analysis_tools/knn_probe.py')
+    knn = importlib.import_module('eossl.cli.knn_probe')
     options = [f'{k}={v}' for k, v in loader_options(
         'train_dataloader', 'val_dataloader', data_root=pretrained['root'] / 'eurosat',
         split_file=None).items() if 'persistent' not in k and 'pin_memory' not in k]

@@ -1,4 +1,4 @@
-"""tools/model_converters/mmearth_to_eossl.py on a state dict crafted in the official layout."""
+"""eossl-mmearth-to-eossl on a state dict crafted in the official layout."""
 import importlib.util
 from pathlib import Path
 

@@ -1,4 +1,4 @@
-"""eossl-pack-shards (tools/dataset_converters/pack_shards.py): parallel packing into litdata
+"""eossl-pack-shards (eossl-pack-shards): parallel packing into litdata
 chunks, resuming, verify mode."""
 import importlib.util
 import json

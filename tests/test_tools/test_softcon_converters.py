@@ -9,8 +9,8 @@ import torch
 import torch.nn.functional as F
 import torchvision
 
+from eossl.checkpoints import eossl_to_softcon, softcon_to_eossl
 from eossl.models.backbones import EOResNet, EOVisionTransformer
-from eossl.models.utils import eossl_to_softcon, softcon_to_eossl
 
 DIM, DEPTH, HEADS, PATCH, GRID, BANDS = 24, 2, 3, 14, 2, 2
 

@@ -78,7 +78,7 @@ def test_pretraining_recipe_is_refused_with_the_fix(tmp_path, probe_checkpoint):
 def test_runner_type_of_the_recipe_is_used(tmp_path, probe_checkpoint, monkeypatch):
     checkpoint, options = probe_checkpoint
     built = []
-    from eossl.engine import cli
+    from eossl.cli.launch import runner_config as cli
     original = cli.build_runner
 
     def spy(cfg: Config):

@@ -77,7 +77,7 @@ def test_kill_and_resume_continues_the_loss_curve_exactly(tmp_path, demo_options
 
 def test_yaml_export_trains_like_the_python_recipe(tmp_path, demo_options):
     exported = tmp_path / 'demo.yaml'
-    subprocess.run([sys.executable, 'tools/analysis_tools/print_config.py', DEMO, '--out',
+    subprocess.run([sys.executable, '-m', 'eossl.cli.print_config', DEMO, '--out',
                     str(exported)], cwd=REPO_ROOT, check=True, capture_output=True)
     short = [*demo_options, 'train_cfg.max_epochs=2']
     run_train(DEMO, tmp_path / 'py', *short)

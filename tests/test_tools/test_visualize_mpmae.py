@@ -1,4 +1,4 @@
-"""tools/analysis_tools/visualize_mpmae.py writes a reconstruction figure for a checkpoint."""
+"""eossl-visualize-mpmae writes a reconstruction figure for a checkpoint."""
 import importlib.util
 from pathlib import Path
 

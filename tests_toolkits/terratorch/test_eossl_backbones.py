@@ -14,13 +14,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-
-from eossl.testing.checkpoints import (
+from tiny_checkpoints import (
     official_softcon_vit_state,
     populate_hub_cache,
     write_tiny_vit_checkpoint,
     write_tiny_vit_recipe,
 )
+
 from eossl.testing.geotiff_folder import write_geotiff
 
 BANDS = ['BLUE', 'GREEN', 'RED', 'NIR_NARROW', 'SWIR_1', 'SWIR_2']

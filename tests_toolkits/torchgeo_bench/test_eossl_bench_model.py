@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 import torch
+from tiny_checkpoints import write_tiny_vit_checkpoint, write_tiny_vit_recipe
 from torchgeo_bench.datasets import EuroSAT
 
 from eossl.integrations.torchgeo_bench import EOSSLBenchModel
-from eossl.testing.checkpoints import write_tiny_vit_checkpoint, write_tiny_vit_recipe
 from eossl.testing.eurosat import make_fake_eurosat
 
 TIF_DIR = Path('ds/images/remote_sensing/otherDatasets/sentinel_2/tif')

@@ -1,5 +1,5 @@
 # The six real BigEarthNet v1 S1/S2 example pairs (extract them with
-# tools/dataset_converters/bigearthnet_example.py): S1 VV/VH and the 12 S2 L2A bands, all on the
+# eossl-bigearthnet-example): S1 VV/VH and the 12 S2 L2A bands, all on the
 # 120 x 120 grid of the 10 m bands; no augmentation (Dual-SimCLR's positive pair is S1_i <-> S2_i).
 data_root = 'data/bigearthnet_example'
 

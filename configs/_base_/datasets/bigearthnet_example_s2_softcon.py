@@ -1,6 +1,6 @@
 # The six real BigEarthNet v1 example patches (S2 L2A, 12 bands, 120 px; 19-class labels), two
 # views each for the SoftCon CPU demo. Put them in place with
-#   python tools/dataset_converters/bigearthnet_example.py data/bigearthnet_example
+#   eossl-bigearthnet-example data/bigearthnet_example
 # The snowy patch is kept (exclude_cloudy_snowy=False) so that one batch holds all six.
 # eossl option: a crop view under 50 % valid (non-nodata) pixels is re-drawn (min_valid_fraction)
 dataset_type = 'BigEarthNet'

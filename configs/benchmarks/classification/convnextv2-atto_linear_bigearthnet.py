@@ -1,7 +1,7 @@
 # Linear probe of an MP-MAE ConvNeXt V2-atto (12 S2 bands without B10) on BigEarthNet, 128 px:
 # the frozen backbone's pooled, layer-normed last stage (320-d) -> a linear layer, mAP.
 # The stem must match pretraining (MMEarth stem, patch 16 = stem stride 2).
-#   python tools/model_converters/extract_backbone.py work_dirs/mpmae_atto/epoch_200.pth \
+#   eossl-extract-backbone work_dirs/mpmae_atto/epoch_200.pth \
 #       checkpoints/mpmae_convnextv2-atto_backbone.pth
 _base_ = [
     './_base_/datasets/bigearthnet_s2.py',

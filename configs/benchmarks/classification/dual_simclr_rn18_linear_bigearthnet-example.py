@@ -2,9 +2,9 @@
 # dual_simclr_rn18_s1s2_demo_bigearthnet.py): linear probe of both ResNet-18s (512 + 512
 # pooled features) on the six real BigEarthNet example pairs, 19-class multi-label. Six patches
 # train and evaluate: a smoke test of the chain, not a benchmark. A kNN probe needs no training:
-#   python tools/model_converters/extract_backbone.py work_dirs/demo/epoch_30.pth \
+#   eossl-extract-backbone work_dirs/demo/epoch_30.pth \
 #       work_dirs/demo/backbone.pth
-#   python tools/analysis_tools/knn_probe.py \
+#   eossl-knn-probe \
 #       configs/benchmarks/classification/dual_simclr_rn18_linear_bigearthnet-example.py \
 #       --checkpoint work_dirs/demo/backbone.pth --query train --k 5
 _base_ = [

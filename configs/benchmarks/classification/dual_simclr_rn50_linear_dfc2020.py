@@ -1,7 +1,7 @@
 # Linear probe of Dual-SimCLR (ResNet-50 per modality) on DFC2020 scene classification
 # (majority class, 8 classes), as the official downstream classifier: both frozen backbones'
 # pooled last stages concatenated (2048 + 2048) -> a linear layer.
-#   python tools/model_converters/extract_backbone.py work_dirs/dual_simclr_rn50/epoch_200.pth \
+#   eossl-extract-backbone work_dirs/dual_simclr_rn50/epoch_200.pth \
 #       checkpoints/dual_simclr_rn50_s1s2_backbone.pth          (--modality both, the default)
 # Multi-label scenes: dual_simclr_rn50_linear_dfc2020-multilabel.py.
 _base_ = [

@@ -1,7 +1,7 @@
 # Linear probe of a ResNet-50 (13-band S2 L1C; SoftCon, or the S2 branch of Dual-SimCLR) on
 # EuroSAT-MS, 224 px: the frozen backbone's globally pooled last stage (2048-d) -> a linear
 # layer; BatchNorm keeps its pretrained statistics. Published SoftCon RN50: 98.6 %.
-#   python tools/model_converters/extract_backbone.py work_dirs/softcon_rn50/epoch_100.pth \
+#   eossl-extract-backbone work_dirs/softcon_rn50/epoch_100.pth \
 #       checkpoints/softcon_rn50_s2_backbone.pth
 # (a Dual-SimCLR run: add --modality s2)
 _base_ = [

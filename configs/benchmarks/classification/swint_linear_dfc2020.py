@@ -2,7 +2,7 @@
 # classification (majority class, 8 classes), 224 px crops: frozen pooled 768-d features ->
 # a linear layer. Inputs are prepared as Dual-SimCLR pretrains (clip to [0, 10000], per-sample
 # band maxima), not z-scored.
-#   python tools/model_converters/extract_backbone.py work_dirs/dual_simclr_swint/epoch_300.pth \
+#   eossl-extract-backbone work_dirs/dual_simclr_swint/epoch_300.pth \
 #       checkpoints/dual_simclr_swint_s2_backbone.pth --modality s2
 _base_ = [
     './_base_/datasets/dfc2020_s2.py',

@@ -1,9 +1,9 @@
 # Linear probe of a SoftCon ViT-S/14 (13-band S2 L1C) on EuroSAT-MS, 224 px: the frozen
 # backbone's normed CLS token (384-d) -> a linear layer. Published SoftCon ViT-S/14: 97.1 %.
 # The backbone file comes from a SoftCon pretraining checkpoint:
-#   python tools/model_converters/extract_backbone.py work_dirs/softcon_vits14/epoch_100.pth \
+#   eossl-extract-backbone work_dirs/softcon_vits14/epoch_100.pth \
 #       checkpoints/softcon_vits14_s2_backbone.pth
-# (an official SoftCon release converts with tools/model_converters/softcon_to_eossl.py
+# (an official SoftCon release converts with eossl-softcon-to-eossl
 #  --prefix backbone.). Fine-tuning: vits14_finetune_eurosat.py.
 _base_ = [
     './_base_/datasets/eurosat_ms.py',

@@ -1,7 +1,7 @@
 # Linear probe of a PerA ViT-S/16 (13-band S2 L1C) on EuroSAT-MS, 224 px: the frozen
 # backbone's normed CLS token (384-d) -> a linear layer. The backbone is the EMA teacher of
 # the PerA run (extract_backbone.py's default for checkpoints with a teacher):
-#   python tools/model_converters/extract_backbone.py work_dirs/pera_vits16/epoch_200.pth \
+#   eossl-extract-backbone work_dirs/pera_vits16/epoch_200.pth \
 #       checkpoints/pera_vits16_s2_backbone.pth
 _base_ = [
     './_base_/datasets/eurosat_ms.py',

@@ -1,6 +1,6 @@
 # FCN on a dilated ResNet-50 (13-band S2 L1C), DFC2020 land cover (8 classes), 224 px crops,
 # 20k iterations.
-#   python tools/model_converters/extract_backbone.py work_dirs/softcon_rn50/epoch_100.pth \
+#   eossl-extract-backbone work_dirs/softcon_rn50/epoch_100.pth \
 #       checkpoints/softcon_rn50_s2_backbone.pth
 _base_ = [
     './_base_/models/fcn_resnet.py',

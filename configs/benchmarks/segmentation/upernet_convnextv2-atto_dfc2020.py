@@ -1,7 +1,7 @@
 # UPerNet on an MP-MAE ConvNeXt V2-atto, DFC2020 land cover (8 classes), 224 px crops, 20k
 # iterations. MP-MAE pretrains on 12 bands (no B10): they are read by name from the 13-band
 # L1C files, and normalized with the L1C statistics of those 12 bands.
-#   python tools/model_converters/extract_backbone.py work_dirs/mpmae_atto/epoch_200.pth \
+#   eossl-extract-backbone work_dirs/mpmae_atto/epoch_200.pth \
 #       checkpoints/mpmae_convnextv2-atto_backbone.pth
 _base_ = [
     './_base_/models/upernet_convnextv2.py',

@@ -1,7 +1,7 @@
 # UPerNet on the S2 Swin-T of a Dual-SimCLR run (13-band S2 L1C), DFC2020 land cover (8
 # classes), 224 px crops, 20k iterations; inputs prepared as Dual-SimCLR pretrains (clip to
 # [0, 10000], per-sample band maxima), not z-scored.
-#   python tools/model_converters/extract_backbone.py work_dirs/dual_simclr_swint/epoch_300.pth \
+#   eossl-extract-backbone work_dirs/dual_simclr_swint/epoch_300.pth \
 #       checkpoints/dual_simclr_swint_s2_backbone.pth --modality s2
 _base_ = [
     './_base_/models/upernet_swin.py',

@@ -1,7 +1,7 @@
 # UPerNet on a SoftCon ViT-S/14 (13-band S2 L1C), DFC2020 land cover (8 classes), 224 px
 # training crops, 20k iterations; blocks 4, 6, 8, 12 -> MultiLevelNeck -> UPerNet. Test patches
 # (256 px) are padded to a multiple of 14 and the prediction cropped back.
-#   python tools/model_converters/extract_backbone.py work_dirs/softcon_vits14/epoch_100.pth \
+#   eossl-extract-backbone work_dirs/softcon_vits14/epoch_100.pth \
 #       checkpoints/softcon_vits14_s2_backbone.pth
 _base_ = [
     './_base_/models/upernet_vit.py',

@@ -1,7 +1,7 @@
 # UPerNet on a PerA ViT-S/16 (13-band S2 L1C; the EMA teacher, extract_backbone.py's default),
 # DFC2020 land cover: the ViT-S/14 recipe with 16 px patches (256 px test patches need no
 # padding).
-#   python tools/model_converters/extract_backbone.py work_dirs/pera_vits16/epoch_200.pth \
+#   eossl-extract-backbone work_dirs/pera_vits16/epoch_200.pth \
 #       checkpoints/pera_vits16_s2_backbone.pth
 _base_ = ['./upernet_vits14_dfc2020.py']
 

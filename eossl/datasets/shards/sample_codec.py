@@ -18,6 +18,7 @@ catches a changed byte, which the litdata chunk layout alone cannot.
 import json
 import math
 import os
+from typing import Any
 
 import numpy as np
 import rasterio
@@ -115,7 +116,7 @@ def encode_sample(item: dict) -> dict:
     return {'sample': text, 'pixels': pixels}
 
 
-def _float_or_none(value: object) -> float | None:
+def _float_or_none(value: Any) -> float | None:
     """A stored nodata value back as float (``'nan'`` → NaN)."""
     return None if value is None else float(value)
 

@@ -185,7 +185,7 @@ class ShardStream(StreamingDataset):
 
     def __getitem__(self, index: ChunkedIndex | int) -> dict:
         """The pipeline output of sample ``index``, or of a replacement (``skip_invalid``)."""
-        if self.cache is None:  # random access before any iteration: open the cache
+        if self.cache is None:  # type: ignore[has-type]  # random access before any iteration: open the cache
             self.worker_env = WorkerEnv.detect()
             self.cache = self._create_cache(worker_env=self.worker_env)
         if isinstance(index, int):

@@ -15,6 +15,7 @@ import os
 import shutil
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from mmengine.logging import print_log
 from mmengine.utils import ProgressBar
@@ -105,9 +106,10 @@ def _write_part(dataset, out_dir: Path, part: int, samples_per_shard: int, scrat
             continue
         writer[written] = sample
         written += 1
-    record = dict(part=part, samples_per_shard=samples_per_shard, dataset_size=len(dataset),
-                  layout=getattr(encode, 'layout', 'files'), chunks=[], config=None, sha256=[],
-                  skipped=skipped)
+    record: dict[str, Any] = dict(
+        part=part, samples_per_shard=samples_per_shard, dataset_size=len(dataset),
+        layout=getattr(encode, 'layout', 'files'), chunks=[], config=None, sha256=[],
+        skipped=skipped)
     if written:
         writer.done()
         index = json.loads(next(scratch.glob(f'*.{INDEX_FILE}')).read_text(encoding='utf-8'))

@@ -1,6 +1,7 @@
 """Packing: numpy ``(C, H, W)`` arrays (or lists of views) → tensors + a ``DataSample``."""
 import warnings
 from collections.abc import Sequence
+from typing import TypeAlias
 
 import numpy as np
 import torch
@@ -9,7 +10,7 @@ from mmpretrain.structures import DataSample
 
 from eossl.registry import TRANSFORMS
 
-PackedInput = torch.Tensor | list[torch.Tensor]
+PackedInput: TypeAlias = torch.Tensor | list[torch.Tensor]
 _READ_ONLY_SEEN: list[bool] = []
 
 

@@ -235,7 +235,7 @@ class EORandomResizedCrop(_BoxTransform):
         area = height * width
         log_ratio = (math.log(self.ratio[0]), math.log(self.ratio[1]))
         for _ in range(self.max_attempts):
-            target = area * np.random.uniform(*self.scale)
+            target = area * np.random.uniform(self.scale[0], self.scale[1])
             aspect = math.exp(np.random.uniform(*log_ratio))
             w = round(math.sqrt(target * aspect))
             h = round(math.sqrt(target / aspect))

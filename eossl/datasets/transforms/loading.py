@@ -254,7 +254,7 @@ class LoadMultiBandImage(BaseTransform):
                 if r.single_band_file and sources[r.path].count != 1:
                     raise InvalidSampleError(f"{r.path}: expected 1 band (band '{r.name}'), "
                                              f'found {sources[r.path].count}')
-            target = self._target_grid({p: src.shape for p, src in sources.items()})
+            target = self._target_grid({p: src.shape for p, src in sources.items()})  # type: ignore[misc]
             window = self.window or (0, 0, *target)
             if window[0] < 0 or window[1] < 0 or window[0] + window[2] > target[0] or \
                     window[1] + window[3] > target[1]:

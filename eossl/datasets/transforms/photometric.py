@@ -133,7 +133,7 @@ class RandomGaussianBlur(_RandomBandTransform):
 
     def draw(self, num_bands: int) -> dict:
         """One ``sigma`` for all bands."""
-        return dict(sigma=float(np.random.uniform(*self.sigma)))
+        return dict(sigma=float(np.random.uniform(self.sigma[0], self.sigma[1])))
 
     def apply(self, array: np.ndarray, params: dict, scale: float) -> np.ndarray:
         """Normalized-convolution blur over H and W with ``σ·scale``."""

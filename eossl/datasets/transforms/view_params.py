@@ -74,8 +74,8 @@ def draw_view_params(image: np.ndarray, geometries: Sequence[Compose], student: 
     """
     bands, height, width = image.shape
     fraction = (lambda box: 1.0) if complete else source_fraction(image)
-    out = {k: [] for k in ('box', 'size', 'mode', 'flip', 'student', 'student_applied',
-                           'teacher', 'teacher_applied')}
+    out: dict[str, list] = {k: [] for k in ('box', 'size', 'mode', 'flip', 'student',
+                                            'student_applied', 'teacher', 'teacher_applied')}
     for geometry in geometries:
         crop, *flip = geometry.transforms
         out['box'].append(crop.valid_box(

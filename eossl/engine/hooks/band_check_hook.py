@@ -4,6 +4,7 @@ from collections.abc import Iterator, Mapping, Sequence
 
 from mmengine.hooks import Hook
 from torch import nn
+from torch.utils.hooks import RemovableHandle
 
 from eossl.registry import HOOKS
 
@@ -85,7 +86,7 @@ class BandCheckHook(Hook):
     priority = 'NORMAL'
 
     def __init__(self) -> None:
-        self._handles: dict[int, object] = {}
+        self._handles: dict[int, RemovableHandle] = {}
 
     def before_run(self, runner) -> None:
         """Install the one-shot channel checks."""

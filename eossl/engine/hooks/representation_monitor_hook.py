@@ -32,6 +32,7 @@ nothing), ``teacher_batch_entropy < min_teacher_batch_entropy`` (0.05: one proto
 :class:`RepresentationCollapseError`. ``None`` disables a check.
 """
 import math
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -94,8 +95,8 @@ class RepresentationMonitorHook(Hook):
                           teacher_batch_entropy=min_teacher_batch_entropy)
         self.upper = dict(teacher_entropy=max_teacher_entropy)
         self.active = False
-        self.seen: dict[str, object] = {}
-        self.model = None
+        self.seen: dict[str, Any] = {}
+        self.model: Any = None
         self.handles: list = []
         self.history: list[dict[str, float]] = []  # every observed iteration's monitors
 
@@ -135,7 +136,7 @@ class RepresentationMonitorHook(Hook):
 
     def _monitors(self) -> dict[str, torch.Tensor]:
         """The monitors of what this iteration's forward hooks kept."""
-        seen, out = self.seen, {}
+        seen, out = self.seen, dict[str, torch.Tensor]()
         if self.kind == 'SoftCon' and 'softcon' in seen:
             z1, z2 = seen['softcon'].chunk(2)
             out.update(_embed_stats(seen['softcon']), **_pair_stats(z1, z2))

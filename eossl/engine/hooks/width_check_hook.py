@@ -12,6 +12,7 @@ import torch
 from mmengine.hooks import Hook
 from mmpretrain.models.utils import LayerNorm2d
 from torch import nn
+from torch.utils.hooks import RemovableHandle
 
 from eossl.registry import HOOKS
 
@@ -116,7 +117,7 @@ class WidthCheckHook(Hook):
     priority = 'NORMAL'
 
     def __init__(self) -> None:
-        self._handles: dict[int, object] = {}
+        self._handles: dict[int, RemovableHandle] = {}
 
     def before_run(self, runner) -> None:
         """Install the one-shot width checks."""

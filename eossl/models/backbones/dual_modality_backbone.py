@@ -13,7 +13,7 @@ class DualModalityBackbone(BaseModule):
 
     This is the official Dual-SimCLR downstream classifier's feature: each backbone's last output
     globally average-pooled, ``[f_s1, f_s2]`` → a linear head. The sub-backbones are the modules
-    ``s1`` and ``s2``, so ``tools/model_converters/extract_backbone.py --modality both`` writes
+    ``s1`` and ``s2``, so ``eossl-extract-backbone --modality both`` writes
     ``backbone.s1.*`` / ``backbone.s2.*`` and
     ``init_cfg=dict(type='Pretrained', checkpoint=..., prefix='backbone.')`` loads both.
 

@@ -51,7 +51,7 @@ class EOResNet(ResNet):
                              f"{self.bands!r}, deep_stem={kwargs.get('deep_stem', False)}")
         super().__init__(depth=depth, in_channels=in_channels, **kwargs)
         if patch_embed == 'wavelength':
-            self.conv1 = WavelengthConv2d(self.conv1.out_channels, 7, stride=2, padding=3,
+            self.conv1 = WavelengthConv2d(self.conv1.out_channels, 7, stride=2, padding=3,  # type: ignore[has-type]
                                           bias=False, bands=self.bands, **(wavelength_cfg or {}))
         self.channels_last = channels_last
         if channels_last:

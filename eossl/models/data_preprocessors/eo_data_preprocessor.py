@@ -1,5 +1,6 @@
 """Per-band normalization of multi-band batches, views and modality dicts."""
 from collections.abc import Mapping, Sequence
+from typing import TypeAlias
 
 import torch
 from mmengine.model import BaseDataPreprocessor
@@ -11,7 +12,7 @@ from eossl.registry import MODELS
 from .batch_views import aligned_views
 from .sample_fields import MissingFieldError, attach_field, collate_field
 
-Batch = torch.Tensor | list[torch.Tensor]
+Batch: TypeAlias = torch.Tensor | list[torch.Tensor]
 PerModality = Sequence[float] | Mapping[str, Sequence[float]]
 
 
@@ -113,8 +114,8 @@ class EODataPreprocessor(BaseDataPreprocessor):
             raise ValueError('EODataPreprocessor: mean and std must both be lists or dicts with '
                              f'the same modalities, got {mean!r} and {std!r}')
         if isinstance(mean, Mapping):
-            return {m: (list(mean[m]), list(std[m])) for m in mean}
-        return {None: (list(mean), list(std))}
+            return {m: (list(mean[m]), list(std[m])) for m in mean}  # type: ignore[call-overload]
+        return {None: (list(mean), list(std))}  # type: ignore[arg-type]
 
     def forward(self, data: dict, training: bool = False) -> dict:
         """``{'inputs', 'data_samples'}`` with normalized float inputs of the same structure
@@ -144,11 +145,11 @@ class EODataPreprocessor(BaseDataPreprocessor):
         data = self.cast_data(data)
         inputs = data['inputs']
         if views is not None:
-            inputs = aligned_views(decode_tensor(self._as_batch(inputs, None)), views)
+            inputs = aligned_views(decode_tensor(self._as_batch(inputs, None)), views)  # type: ignore[arg-type]
         if isinstance(inputs, Mapping):
             out = {m: self._process(v, m) for m, v in inputs.items()}
         else:
-            out = self._process(inputs, None)
+            out = self._process(inputs, None)  # type: ignore[assignment]
         return {'inputs': out, 'data_samples': data.get('data_samples')}
 
     @staticmethod

@@ -11,6 +11,7 @@ samples (a per-rank half, a sub-batch) still gets its own rows: they are gathere
 shared batch on the device.
 """
 from collections.abc import Mapping, Sequence
+from typing import TypeAlias
 
 import numpy as np
 import torch
@@ -18,7 +19,7 @@ from mmpretrain.structures import DataSample
 
 from eossl.datasets.worker_collate import stack_field
 
-Field = torch.Tensor | np.ndarray | Mapping | Sequence
+Field: TypeAlias = torch.Tensor | np.ndarray | Mapping | Sequence
 
 
 class MissingFieldError(KeyError):
@@ -35,9 +36,9 @@ def _to_device(value: Field, device: torch.device, non_blocking: bool) -> Field:
         return {k: _to_device(v, device, non_blocking) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_to_device(v, device, non_blocking) for v in value]
-    if device.type == 'cuda' and value.device.type == 'cpu' and not value.is_pinned():
-        value = value.pin_memory()
-    return value.to(device, non_blocking=non_blocking)
+    if device.type == 'cuda' and value.device.type == 'cpu' and not value.is_pinned():  # type: ignore[union-attr]
+        value = value.pin_memory()  # type: ignore[union-attr]
+    return value.to(device, non_blocking=non_blocking)  # type: ignore[union-attr]
 
 
 def _leaf(value: Field) -> Field:
@@ -53,7 +54,7 @@ def _rows(value: Field, rows: torch.Tensor) -> Field:
         return {k: _rows(v, rows) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_rows(v, rows) for v in value]
-    return value.index_select(0, rows.to(value.device))
+    return value.index_select(0, rows.to(value.device))  # type: ignore[union-attr]
 
 
 def collate_field(data_samples: Sequence[DataSample], name: str, device: torch.device,
@@ -100,4 +101,4 @@ def _mark(value: Field) -> None:
         for v in value:
             _mark(v)
     else:
-        value._eossl_collated = True
+        value._eossl_collated = True  # type: ignore[union-attr]

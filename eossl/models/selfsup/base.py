@@ -1,6 +1,7 @@
 """Base class of every eossl pretraining algorithm."""
 from abc import abstractmethod
 from collections import OrderedDict
+from typing import TypeAlias
 
 import torch
 from mmengine.dist import all_reduce, get_world_size
@@ -9,7 +10,8 @@ from mmpretrain.structures import DataSample
 
 from eossl.models.utils.band_routing import route_batch_bands
 
-EOInputs = torch.Tensor | list[torch.Tensor] | dict[str, torch.Tensor | list[torch.Tensor]]
+EOInputs: TypeAlias = (torch.Tensor | list[torch.Tensor]
+                       | dict[str, torch.Tensor | list[torch.Tensor]])
 
 
 class BaseEOSelfSupervisor(BaseModel):

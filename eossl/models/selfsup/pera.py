@@ -1,5 +1,6 @@
 """PerA: self-distillation on perfectly aligned view pairs with disjoint sparse tokens."""
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 from mmpretrain.structures import DataSample
@@ -100,7 +101,7 @@ class PerA(BaseEOSelfSupervisor):
             raise ValueError(f'PerA: data samples lack the "{self.mask_key}" field; add '
                              "DisjointMaskGenerator and PackEOInputs(algorithm_keys=("
                              f"'{self.mask_key}',)) to the pipeline")
-        masks = collate_field(data_samples, self.mask_key, device)
+        masks: Any = collate_field(data_samples, self.mask_key, device)
         for name in ('student', 'predict', 'teacher'):
             if len(masks[name]) != slots:
                 raise ValueError(f'PerA: "{self.mask_key}.{name}" must list {slots} slots')

@@ -27,4 +27,4 @@ def visible_cls_token(vit: EOVisionTransformer, images: torch.Tensor,
     """Final-normed CLS token ``(B, D)`` of ``images`` ``(B, C, H, W)`` encoded from CLS and the
     patches ``keep_idx`` ``(B, K)`` only; position embeddings are added before the drop."""
     tokens = vit.select_tokens(vit.embed(images), keep_idx)
-    return vit.encode(tokens)[:, 0]
+    return vit.encode(tokens)[:, 0]  # type: ignore[call-overload]

@@ -22,8 +22,9 @@ Strategies for the first layer ``W`` (RGB kernels ``W_R, W_G, W_B``, mean ``W̄`
   bands have no RGB counterpart). The bias, if any, still loads.
 """
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -31,7 +32,7 @@ from mmengine.logging import print_log
 from mmengine.model.weight_init import update_init_info
 from torch import nn
 
-from eossl.compat import safe_torch_load
+from eossl.checkpoints import safe_torch_load
 from eossl.datasets.bands import normalize_band_name
 from eossl.registry import WEIGHT_INITIALIZERS
 
@@ -112,11 +113,11 @@ def read_state_dict(source: StateDict | str | Path, prefix: str | None = None) -
         if not path.is_file():
             raise FileNotFoundError(f'RGB checkpoint {path} does not exist (eossl never downloads '
                                     'weights: put the file there first)')
-        source = safe_torch_load(path)
+        source = dict(safe_torch_load(path))
     for wrapper in ('state_dict', 'model'):
-        if isinstance(source.get(wrapper), Mapping):
-            source = source[wrapper]
-    state = dict(source)
+        if isinstance(source.get(wrapper), Mapping):  # type: ignore[union-attr]
+            source = source[wrapper]  # type: ignore[index]
+    state = dict(source)  # type: ignore[arg-type]
     if prefix:
         state = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
         if not state:
@@ -135,7 +136,7 @@ def _first_layer_key(model: nn.Module, state: dict, first_layer: str | None) -> 
                      'both the model and the checkpoint; name it with first_layer=...')
 
 
-def _describe(keys: Sequence[str], limit: int = 8) -> str:
+def _describe(keys: Collection[str], limit: int = 8) -> str:
     keys = sorted(keys)
     more = f' … (+{len(keys) - limit} more)' if len(keys) > limit else ''
     return ', '.join(keys[:limit]) + more
@@ -207,8 +208,9 @@ class RGBInflatedPretrainedInit:
                  prefix: str | None = None, drop_prefixes: Sequence[str] = (),
                  first_layer: str | None = None) -> None:
         self.checkpoint = checkpoint
-        self.kwargs = dict(bands=bands, strategy=strategy, fill=fill, rgb_bands=rgb_bands,
-                           prefix=prefix, drop_prefixes=drop_prefixes, first_layer=first_layer)
+        self.kwargs: dict[str, Any] = dict(
+            bands=bands, strategy=strategy, fill=fill, rgb_bands=rgb_bands, prefix=prefix,
+            drop_prefixes=drop_prefixes, first_layer=first_layer)
 
     def __call__(self, module: nn.Module) -> None:
         """Load into ``module`` (see the class docstring)."""

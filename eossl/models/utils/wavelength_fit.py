@@ -11,11 +11,12 @@ the checkpoint never saw get the kernels the fitted layer interpolates from thei
 (meaningful near the fitted wavelengths, a starting point elsewhere).
 
 Use it as an ``init_cfg`` (``dict(type='WavelengthFromFixedPretrained', checkpoint=PATH,
-bands=(...))``) or offline: ``python tools/model_converters/fit_wavelength_stem.py``.
+bands=(...))``) or offline: ``eossl-fit-wavelength-stem``.
 """
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import torch
 from mmengine.logging import print_log
@@ -151,7 +152,7 @@ class WavelengthFromFixedPretrainedInit:
     def __init__(self, checkpoint: str, bands: Sequence[str] | None = None,
                  prefix: str | None = None, tolerance: float = 1e-4) -> None:
         self.checkpoint = checkpoint
-        self.kwargs = dict(bands=bands, prefix=prefix, tolerance=tolerance)
+        self.kwargs: dict[str, Any] = dict(bands=bands, prefix=prefix, tolerance=tolerance)
 
     def __call__(self, module: nn.Module) -> None:
         """Load into ``module`` (see the class docstring)."""

@@ -1,8 +1,8 @@
-# Demo: the six real BigEarthNet v1 S1/S2 example pairs (tools/dataset_converters/
-# bigearthnet_example.py), prepared as the Dual-SimCLR demo pretraining prepares them (S1 VV/VH,
-# 12 S2 L2A bands on the 120 px grid, z-scored with BigEarthNet statistics), 19-class labels.
+# Demo: the six real BigEarthNet v1 S1/S2 example pairs (eossl-bigearthnet-example), prepared as
+# the Dual-SimCLR demo pretraining prepares them (S1 VV/VH, 12 S2 L2A bands on the 120 px grid,
+# z-scored with BigEarthNet statistics), 19-class labels.
 # Six patches make no split: every loader (train, val, test) reads all of them, so the numbers
-# only show that the chain runs; tools/analysis_tools/knn_probe.py --query train probes them
+# only show that the chain runs; eossl-knn-probe --query train probes them
 # leave-one-out.
 data_root = 'data/bigearthnet_example'
 classes = ('Urban fabric', 'Industrial or commercial units', 'Arable land', 'Permanent crops',

@@ -10,12 +10,12 @@ from mmengine.dist import all_reduce, is_main_process
 from mmengine.fileio.backends import LocalBackend
 from mmengine.hooks import CheckpointHook
 
-from eossl.compat.checkpoint_integrity import integrity_problem, record_path, record_text
-from eossl.compat.versions import MMENGINE, require
 from eossl.disk_writes import write_error
-from eossl.engine.stop_signals import StopSignals, TrainingStopped
+from eossl.cli.launch.stop_signals import StopSignals, TrainingStopped
 from eossl.registry import HOOKS
+from eossl.supported_versions import MMENGINE, require
 
+from .integrity import integrity_problem, record_path, record_text
 from .random_states import gather_random_states, restore_own_random_states
 
 POINTER = 'last_checkpoint'
@@ -80,7 +80,7 @@ class ResumableCheckpointHook(CheckpointHook):
     or ``file_client_args``) keeps mmengine's writes.
 
     **Integrity records.** Once published, each checkpoint gets ``<name>.sha256`` (see
-    :mod:`eossl.compat.checkpoint_integrity`), hashed from the bytes on disk and written
+    :mod:`eossl.checkpoints.integrity`), hashed from the bytes on disk and written
     atomically before ``last_checkpoint`` points at it (a checkpoint whose zip CRCs already
     fail on disk gets no record and no pointer: a warning names it); every eossl load verifies
     it and
@@ -103,7 +103,7 @@ class ResumableCheckpointHook(CheckpointHook):
     and Kubernetes send before a kill) or SIGINT (Ctrl-C) the current iteration finishes, a
     checkpoint ``iter_N.pth`` of that position is saved as above (with the data position, see
     :class:`~eossl.engine.hooks.DataStateHook`) and
-    :class:`~eossl.engine.stop_signals.TrainingStopped` is raised; ``eossl-train`` turns it
+    :class:`~eossl.cli.launch.stop_signals.TrainingStopped` is raised; ``eossl-train`` turns it
     into a one-line hint to ``--resume`` and exit code 143 / 130. A signal during a save lets
     that save finish. The resumed run continues that epoch after the consumed batches. Only on
     the main thread of a local-storage run; a second SIGINT stops at once. With several

@@ -17,6 +17,7 @@ import threading
 import weakref
 from collections.abc import Sequence
 from types import FrameType
+from typing import Any
 
 
 class TrainingStopped(Exception):
@@ -49,10 +50,10 @@ class StopSignals:
                              "such as 'SIGTERM', 'SIGINT', 'SIGUSR1'")
         self.names = tuple(names)
         self.signame: str | None = None
-        self._previous: dict[int, object] = {}
+        self._previous: dict[int, Any] = {}
         self._pid, self._owner = -1, weakref.ref(self)
 
-    def install(self, owner: object) -> bool:
+    def install(self, owner: Any) -> bool:
         """Install the handlers while ``owner.train()`` runs (the runner); False (and nothing
         done) outside the main thread."""
         if threading.current_thread() is not threading.main_thread():

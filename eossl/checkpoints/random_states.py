@@ -9,6 +9,7 @@ exactly what the uninterrupted one drew.
 States are stored as tensors, ints, floats and tuples only, so checkpoints holding them still
 load under ``torch.load(weights_only=True)`` (numpy's uint32 key array would not).
 """
+from typing import Any
 import random
 import warnings
 
@@ -16,7 +17,7 @@ import numpy as np
 import torch
 from mmengine.dist import all_gather_object, get_rank, get_world_size
 
-RandomStates = dict[str, object]
+RandomStates = dict[str, Any]
 
 
 def capture_random_states() -> RandomStates:
@@ -25,7 +26,7 @@ def capture_random_states() -> RandomStates:
     kind, keys, pos, has_gauss, cached_gaussian = np.random.get_state()
     states: RandomStates = dict(
         python=random.getstate(),
-        numpy=dict(kind=kind, keys=torch.from_numpy(keys.astype(np.int64)), pos=int(pos),
+        numpy=dict(kind=kind, keys=torch.from_numpy(keys.astype(np.int64)), pos=int(pos),  # type: ignore[attr-defined]
                    has_gauss=int(has_gauss), cached_gaussian=float(cached_gaussian)),
         torch=torch.get_rng_state())
     if torch.cuda.is_available() and torch.cuda.is_initialized():
@@ -78,7 +79,7 @@ def restore_own_random_states(per_rank: list[RandomStates]) -> bool:
     return True
 
 
-def _as_tuples(value: object) -> object:
+def _as_tuples(value: Any) -> Any:
     """Lists back to tuples, recursively (``random.setstate`` rejects lists)."""
     if isinstance(value, (list, tuple)):
         return tuple(_as_tuples(v) for v in value)

@@ -1,10 +1,10 @@
 """Fail before training when a ``Pretrained`` checkpoint does not fit its module."""
 from mmengine.hooks import Hook
 
-from eossl.models.utils.pretrained_check import check_pretrained, pretrained_inits
+from eossl.engine.hooks.schedule import unwrap
 from eossl.registry import HOOKS
 
-from .schedule import unwrap
+from .pretrained_check import check_pretrained, pretrained_inits
 
 
 @HOOKS.register_module()
@@ -15,7 +15,7 @@ class PretrainedCheckHook(Hook):
     (``Runner.train`` initializes weights after calling it), so a missing file, a wrong prefix
     or a checkpoint pretrained on another band count surfaces here as an error naming the file,
     the recipe field and both sides, instead of a warning and a silently random first layer.
-    See :func:`eossl.models.utils.pretrained_check.check_pretrained`.
+    See :func:`eossl.checkpoints.pretrained_check.check_pretrained`.
     """
 
     priority = 'VERY_HIGH'

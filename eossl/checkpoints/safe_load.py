@@ -11,7 +11,7 @@ Remove once mmengine allowlists its own checkpoint contents.
 
 :func:`safe_torch_load` is the one place eossl calls ``torch.load`` (a test scans ``eossl/`` and
 ``tools/`` for any other call): it verifies the checkpoint's integrity record first (see
-:mod:`.checkpoint_integrity`) and turns refusals and unreadable archives into errors naming the
+:mod:`.integrity`) and turns refusals and unreadable archives into errors naming the
 file.
 """
 import os
@@ -26,8 +26,9 @@ import torch
 from mmengine.logging import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
 
-from .checkpoint_integrity import CorruptCheckpointError, verify_checkpoint
-from .versions import MMENGINE, require
+from eossl.supported_versions import MMENGINE, require
+
+from .integrity import CorruptCheckpointError, verify_checkpoint
 
 # mmengine logs Python floats/ints (float64/int64 arrays); 32-bit ones come from numpy scalars
 # users log. A dtype's class must be allowlisted for the unpickler to BUILD the dtype object.
@@ -83,11 +84,11 @@ def _refusal_message(filename: str, error: pickle.UnpicklingError) -> str:
     return (f'Refused to load checkpoint {filename!r} for safety: {reason}. Unpickling arbitrary '
             'globals can run arbitrary code, so eossl keeps torch.load(weights_only=True). '
             'A checkpoint in a foreign layout (another codebase\'s pretrained weights) should be '
-            'converted once with the matching script in tools/model_converters, which writes '
-            'plain tensors.')
+            'converted once with the matching command (eossl-softcon-to-eossl, '
+            'eossl-mmearth-to-eossl), which writes plain tensors.')
 
 
-def safe_torch_load(filename: str, map_location: Any = 'cpu', *,
+def safe_torch_load(filename: str | os.PathLike, map_location: Any = 'cpu', *,
                     extra_globals: Iterable[Callable | tuple[Callable, str]] = ()) -> Any:
     """``torch.load(weights_only=True)`` with eossl's allowlist, after an integrity check.
 
@@ -138,7 +139,7 @@ def install_checkpoint_safety() -> None:
     Raises:
         UnsupportedVersionError: mmengine outside the releases this was written for.
     """
-    require('mmengine CheckpointLoader local-file loader (eossl.compat.checkpoint)',
+    require('mmengine CheckpointLoader local-file loader (eossl.checkpoints.safe_load)',
             'mmengine', MMENGINE)
     torch.serialization.add_safe_globals(_safe_globals())
     CheckpointLoader.register_scheme(prefixes='', loader=load_from_local, force=True)

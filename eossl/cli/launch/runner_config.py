@@ -1,7 +1,7 @@
 """Turn a recipe plus command-line options into the config a Runner is built from.
 
-Shared by ``tools/train.py`` and ``tools/test.py`` so that both apply the same rules, and
-importable so that the rules are unit-tested.
+Shared by ``eossl-train``, ``eossl-test`` and ``eossl-dist-train`` so that all apply the same
+rules, and importable so that the rules are unit-tested.
 """
 import difflib
 import inspect
@@ -14,15 +14,14 @@ from mmengine.config import Config
 from mmengine.logging import print_log
 from mmengine.runner import FlexibleRunner, Runner
 
+from eossl.checkpoints.integrity import auto_resume_checkpoint
 from eossl.compat import (
     adapt_fsdp_to_cpu,
     init_cpu_process_group,
     init_shared_gpu_process_group,
 )
-from eossl.compat.checkpoint_integrity import auto_resume_checkpoint
+from eossl.engine.precision import apply_amp, enable_tf32
 from eossl.registry import RUNNERS
-
-from .precision import apply_amp, enable_tf32
 
 # cuBLAS refuses deterministic matmuls without a fixed workspace (CUDA >= 10.2)
 CUBLAS_WORKSPACE = ':4096:8'
@@ -62,7 +61,7 @@ def merge_cli_args(cfg: Config, *, config_path: str, work_dir: str | None = None
 
     ``resume='auto'`` resumes from the newest intact checkpoint in the work dir (a corrupt or
     truncated newer one is skipped with a warning, see
-    :func:`eossl.compat.checkpoint_integrity.auto_resume_checkpoint`), a path resumes from
+    :func:`eossl.checkpoints.integrity.auto_resume_checkpoint`), a path resumes from
     that checkpoint (verified when loaded). ``--amp`` trains under autocast on this machine's
     device, bf16 where it is native (:func:`eossl.engine.precision.apply_amp`; every change is
     logged). An FSDP recipe whose optimizer wrapper is mmengine's (which would clip each

@@ -57,11 +57,17 @@ class LiteralDictAction(argparse.Action):
         setattr(namespace, self.dest, options)
 
 
-def add_override_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--cfg-options``, ``--cfg-file`` and ``--tensorboard``, shared by train and test."""
+def add_cfg_options(parser: argparse.ArgumentParser) -> None:
+    """``--cfg-options KEY=VALUE ...``, parsed by :class:`LiteralDictAction`: the one declaration
+    every eossl command that reads a recipe uses (a test checks that none declares its own)."""
     parser.add_argument('--cfg-options', nargs='+', action=LiteralDictAction,
                         help='override recipe fields: KEY=VALUE, VALUE a Python literal '
                         "(dicts too: 'model.head=dict(type=\"X\")') or as mmengine parses it")
+
+
+def add_override_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--cfg-options``, ``--cfg-file`` and ``--tensorboard``, shared by train and test."""
+    add_cfg_options(parser)
     parser.add_argument('--cfg-file', action='append', default=[],
                         help='merge this config file (.py/.yaml/.json) into the recipe; '
                         'repeatable, applied before --cfg-options')
@@ -100,7 +106,7 @@ def enable_tensorboard(cfg: Config) -> Config:
 
 def apply_overrides(cfg: Config, args: argparse.Namespace) -> dict | None:
     """Apply ``--cfg-file`` and ``--tensorboard`` to ``cfg``; return the ``--cfg-options``
-    (merged last, by :func:`eossl.engine.cli.merge_cli_args`)."""
+    (merged last, by :func:`eossl.cli.launch.runner_config.merge_cli_args`)."""
     for path in args.cfg_file:
         merge_cfg_file(cfg, path)
     if args.tensorboard:

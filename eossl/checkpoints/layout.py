@@ -4,16 +4,16 @@ from collections.abc import Collection, Mapping
 
 from mmengine.hooks import Hook
 
-from eossl.models.utils.softcon_checkpoint import RESNET_REQUIRED, VIT_REQUIRED
+from eossl.engine.hooks.schedule import unwrap
 from eossl.registry import HOOKS
 
-from .schedule import unwrap
+from .softcon_layout import RESNET_REQUIRED, VIT_REQUIRED
 
-CONVERTERS = 'tools/model_converters'
-SOFTCON_ADVICE = (f'convert it once with `python {CONVERTERS}/softcon_to_eossl.py SRC DST '
+CONVERTERS = 'eossl-softcon-to-eossl, eossl-mmearth-to-eossl'
+SOFTCON_ADVICE = ('convert it once with `eossl-softcon-to-eossl SRC DST '
                   '--prefix backbone.` and load DST, or load it into the backbone alone with '
                   "model.backbone.init_cfg=dict(type='Pretrained', checkpoint=SRC)")
-MMEARTH_ADVICE = (f'convert it once with `python {CONVERTERS}/mmearth_to_eossl.py SRC DST` and '
+MMEARTH_ADVICE = ('convert it once with `eossl-mmearth-to-eossl SRC DST` and '
                   'load DST')
 CHUNKED_BLOCKS = re.compile(r'^blocks\.\d+\.\d+\.')
 # inserted into parameter names by torch's FSDP and activation-checkpoint wrappers
@@ -61,7 +61,7 @@ def identify_layout(keys: Collection[str], model_keys: Collection[str]) -> tuple
                     f"load it into that part with model.{prefix[:-1]}.init_cfg=dict("
                     "type='Pretrained', checkpoint=SRC), or add the prefix to its keys")
     return 'a checkpoint of another model or codebase', (
-        f'convert it with the matching script in {CONVERTERS}, or check that the recipe builds '
+        f'convert it with the matching command ({CONVERTERS}), or check that the recipe builds '
         'the model this checkpoint was trained with')
 
 
@@ -74,7 +74,7 @@ class CheckpointLayoutHook(Hook):
     so a run meant to continue from pretrained weights silently trains from scratch. Typical
     cause: a checkpoint in another codebase's key layout (official SoftCon / DINOv2 backbones,
     MMEarth's FCMAE) given to ``load_from``; the error names the layout and the converter in
-    ``tools/model_converters`` to use. Checkpoints sharing at least one key pass unchanged
+    converter command to use. Checkpoints sharing at least one key pass unchanged
     (partial loads are mmengine's business).
     """
 

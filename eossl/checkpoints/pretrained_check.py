@@ -5,8 +5,9 @@ bands put into a 12-band backbone only logs a size-mismatch warning and leaves t
 random, and a wrong ``prefix`` loads nothing at all. :func:`check_pretrained` turns those cases
 into errors that name the file, the recipe field and both sides.
 """
+from typing import Any
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from mmengine.runner.checkpoint import CheckpointLoader
 from torch import nn
@@ -50,7 +51,7 @@ def check_pretrained(module: nn.Module, checkpoint: str, prefix: str | None = No
     if '://' in str(checkpoint) or not os.path.isfile(checkpoint):
         raise FileNotFoundError(
             f'{field}={checkpoint!r}: no such local file. Make it with '
-            'tools/model_converters/extract_backbone.py from a pretraining checkpoint (eossl '
+            'eossl-extract-backbone from a pretraining checkpoint (eossl '
             'never downloads weights), or fix the path in the recipe / --cfg-options')
     state = unwrap_state_dict(CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu'))
     if prefix:
@@ -75,7 +76,7 @@ def check_pretrained(module: nn.Module, checkpoint: str, prefix: str | None = No
             + '; '.join(mismatched[:5]) + more)
 
 
-def _check_first_layer(state: dict, own: dict, checkpoint: str, module: nn.Module,
+def _check_first_layer(state: Mapping[str, Any], own: Mapping[str, Any], checkpoint: str, module: nn.Module,
                        where: str) -> None:
     """The band-count error: a first layer's input channels differ on the two sides.
 

@@ -3,7 +3,7 @@ after any stop.
 
 :func:`lock_work_dir` refuses a second run on a work dir (see :mod:`.work_dir_lock`);
 :func:`train_with_resume_hint` runs training and, when it ends early — a stop signal
-(:class:`~eossl.engine.stop_signals.TrainingStopped`, exit code 143 / 130), a crash, a killed
+(:class:`~eossl.cli.launch.stop_signals.TrainingStopped`, exit code 143 / 130), a crash, a killed
 DataLoader worker — prints the checkpoint it can continue from and the ``--resume`` command.
 """
 import logging

@@ -1,4 +1,5 @@
-"""Tiny eossl recipes, checkpoints and official-layout state dicts for offline tests.
+"""Tiny eossl recipes, checkpoints and official-layout state dicts for offline tests (tests/ and,
+loaded by file path, tests_toolkits/: nothing here ships in the wheel).
 
 - :func:`write_tiny_vit_recipe` / :func:`write_tiny_vit_checkpoint`: a 2-block, 32-wide
   EOVisionTransformer pretraining recipe and a checkpoint of it in eossl's layout

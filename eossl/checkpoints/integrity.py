@@ -128,7 +128,7 @@ def newest_intact_checkpoint(candidates: list[str],
                              warn=None) -> tuple[str | None, list[tuple[str, str]]]:
     """The newest intact checkpoint among ``candidates`` (highest step first) and what was
     rejected on the way, as ``[(path, reason)]``; ``warn(message)`` is called per rejection."""
-    rejected = []
+    rejected: list[tuple[str, str]] = []
     for path in sorted(dict.fromkeys(candidates), key=checkpoint_step, reverse=True):
         problem = integrity_problem(path)
         if problem is None:
