@@ -1,7 +1,7 @@
 """PerA views: eossl's recipes vs the official ``PerAAugmentation``, compared statistically.
 
 ``tests/data/parity/pera_views.npz`` holds 1000 draws (× 10 slots) of the official pipeline of
-SathShen/PerA (``tools/parity/generate_references.py --pera``, :mod:`eossl.parity.pera_views`)
+SathShen/PerA (``eossl-parity-references --pera``, :mod:`eossl.parity.pera_views`)
 on a 48 × 64 image: per slot the crop box, the flips, and per branch whether it is jittered,
 grayscale, the four factors and the op order. Here the recipes' ``AlignedMultiViews`` runs on
 an image of that size with its random draws recorded (the jitter's pixel work is skipped: it

@@ -1,6 +1,6 @@
 """Whole PerA training steps of the shipped RGB recipe vs the official ``PretrainFrame.optimize``.
 
-``tests/data/parity/pera_whole_step.npz`` was written by ``tools/parity/generate_references.py
+``tests/data/parity/pera_whole_step.npz`` was written by ``eossl-parity-references
 --pera`` (:mod:`eossl.parity.pera_step`): the official model, optimizer, schedulers and loss of
 SathShen/PerA (commit inside the file) at a tiny size (:data:`eossl.testing.pera_step.TINY`),
 started from eossl's initial weights (stored in the file), trained for three steps on one fixed
