@@ -7,11 +7,15 @@ Each PATH is a git checkout or a bare git repository (extracted with ``git archi
 ``SathShen/PerA``, ``vishalned/MMEarth-train`` or ``HSG-AIML/SSLTransformerRS``. Their code is
 imported as it is (CUDA-only imports stubbed, see :mod:`eossl.parity.official`) and run on
 seeded inputs; the outputs, with the official commit, go to ``<out>/{pera,mpmae,dual_simclr}.npz``
-(kilobytes each). ``--pydeps`` is a ``pip install --target`` folder with the official code's
-dependencies (``timm``, ``kornia==0.7.4``, ``torchmetrics==1.4.0.post0``) kept out of eossl's
-environment. The tests in ``tests/test_models/test_parity_*.py`` compare eossl against them.
+(kilobytes each), and, for a method whose module has them, its whole-step references
+(``<out>/<method>_whole_step.npz``: ``whole_step``) and its view-distribution draws
+(``<out>/<method>_views.npz``: ``views``). ``--pydeps`` is a ``pip install --target`` folder
+with the official code's dependencies (``timm``, ``kornia==0.7.4``,
+``torchmetrics==1.4.0.post0``) kept out of eossl's environment. The tests in
+``tests/test_models/test_parity_*.py`` and ``test_whole_step_*.py`` compare eossl against them.
 """
 import argparse
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -51,12 +55,17 @@ def main(argv: Sequence[str] | None = None) -> None:
         if not getattr(args, name):
             continue
         root, commit = checkout(getattr(args, name))
-        arrays = generate(root)
-        path = out_dir / OUTPUTS[name]
-        np.savez_compressed(path, official_repo=np.array(SOURCES[name]),
-                            official_commit=np.array(commit), **arrays)
-        print(f'{path}: {len(arrays)} arrays from {SOURCES[name]}@{commit[:12]}, '
-              f'{path.stat().st_size / 1024:.0f} KiB')
+        module = sys.modules[generate.__module__]
+        for suffix, kind in (('', 'references'), ('_whole_step', 'whole_step'),
+                             ('_views', 'views')):
+            if not hasattr(module, kind):
+                continue
+            arrays = getattr(module, kind)(root)
+            path = out_dir / OUTPUTS[name].replace('.npz', f'{suffix}.npz')
+            np.savez_compressed(path, official_repo=np.array(SOURCES[name]),
+                                official_commit=np.array(commit), **arrays)
+            print(f'{path}: {len(arrays)} arrays from {SOURCES[name]}@{commit[:12]}, '
+                  f'{path.stat().st_size / 1024:.0f} KiB')
 
 
 if __name__ == '__main__':
