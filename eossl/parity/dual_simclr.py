@@ -75,7 +75,9 @@ def step_batch() -> dict[str, torch.Tensor]:
 def build_eossl(model_cfg: dict) -> torch.nn.Module:
     """eossl's model, initialised from seed 0 (the same draw in the generator and the test),
     in float64 (see :func:`step_batch`)."""
+    import eossl
     from eossl.registry import MODELS
+    eossl.register_all_modules()
     torch.manual_seed(0)
     model = MODELS.build(model_cfg)
     model.init_weights()

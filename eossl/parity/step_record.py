@@ -40,6 +40,15 @@ def record(prefix: str, names: list[str], params: Mapping[str, torch.Tensor],
     return out
 
 
+def capture_grads(params: Mapping[str, torch.Tensor]) -> tuple[dict, list]:
+    """``(grads, hooks)``: ``grads[name]`` holds a copy of each gradient when it is accumulated
+    (training loops zero them after their step); remove the hooks when done."""
+    grads: dict[str, torch.Tensor] = {}
+    hooks = [p.register_post_accumulate_grad_hook(
+        lambda p, n=n: grads.__setitem__(n, p.grad.detach().clone())) for n, p in params.items()]
+    return grads, hooks
+
+
 def eossl_steps(model: torch.nn.Module, optim_wrapper, data: dict, steps: Iterable[int],
                 full: Iterable[str], after_step=None) -> dict:
     """Run eossl ``train_step`` calls on ``data``, recording after each step in ``steps``.
@@ -52,9 +61,7 @@ def eossl_steps(model: torch.nn.Module, optim_wrapper, data: dict, steps: Iterab
     names = [n for n, _ in model.named_parameters()]
     params = dict(model.named_parameters())
     initial = {n: p.detach().clone() for n, p in params.items()}
-    grads: dict[str, torch.Tensor] = {}
-    hooks = [p.register_post_accumulate_grad_hook(
-        lambda p, n=n: grads.__setitem__(n, p.grad.detach().clone())) for n, p in params.items()]
+    grads, hooks = capture_grads(params)
     losses, out = [], {}
     try:
         for i in range(1, max(steps) + 1):
