@@ -1,10 +1,12 @@
 """Write the parity reference files from local checkouts of the official repositories.
 
     python tools/parity/generate_references.py \\
-        --pera PATH --mmearth PATH --ssltrs PATH [--pydeps DIR] [--out tests/data/parity]
+        --pera PATH --mmearth PATH --ssltrs PATH --softcon PATH [--pydeps DIR] \\
+        [--out tests/data/parity]
 
 Each PATH is a git checkout or a bare git repository (extracted with ``git archive``) of
-``SathShen/PerA``, ``vishalned/MMEarth-train`` or ``HSG-AIML/SSLTransformerRS``. Their code is
+``SathShen/PerA``, ``vishalned/MMEarth-train``, ``HSG-AIML/SSLTransformerRS`` or
+``zhu-xlab/softcon`` (backbones only: whole-step references, see :mod:`eossl.parity.softcon`). Their code is
 imported as it is (CUDA-only imports stubbed, see :mod:`eossl.parity.official`) and run on
 seeded inputs; the outputs, with the official commit, go to ``<out>/{pera,mpmae,dual_simclr}.npz``
 (kilobytes each), and, for a method whose module has them, its whole-step references
@@ -15,7 +17,6 @@ with the official code's dependencies (``timm``, ``kornia==0.7.4``,
 ``tests/test_models/test_parity_*.py`` and ``test_whole_step_*.py`` compare eossl against them.
 """
 import argparse
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -23,8 +24,9 @@ import numpy as np
 import torch
 
 SOURCES = dict(pera='SathShen/PerA', mmearth='vishalned/MMEarth-train',
-               ssltrs='HSG-AIML/SSLTransformerRS')
-OUTPUTS = dict(pera='pera.npz', mmearth='mpmae.npz', ssltrs='dual_simclr.npz')
+               ssltrs='HSG-AIML/SSLTransformerRS', softcon='zhu-xlab/softcon')
+OUTPUTS = dict(pera='pera.npz', mmearth='mpmae.npz', ssltrs='dual_simclr.npz',
+               softcon='softcon.npz')
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -43,19 +45,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> None:
     """Write the reference files of every method whose official checkout is given."""
     args = parse_args(argv)
-    from eossl.parity import dual_simclr, mpmae, pera
+    from eossl.parity import dual_simclr, mpmae, pera, softcon
     from eossl.parity.official import checkout, prepare
     prepare(args.pydeps)
-    generators = dict(pera=pera.references, mmearth=mpmae.references,
-                      ssltrs=dual_simclr.references)
+    modules = dict(pera=pera, mmearth=mpmae, ssltrs=dual_simclr, softcon=softcon)
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(1)
-    for name, generate in generators.items():
+    for name, module in modules.items():
         if not getattr(args, name):
             continue
         root, commit = checkout(getattr(args, name))
-        module = sys.modules[generate.__module__]
         for suffix, kind in (('', 'references'), ('_whole_step', 'whole_step'),
                              ('_views', 'views')):
             if not hasattr(module, kind):

@@ -58,8 +58,8 @@ def eossl_steps(model: torch.nn.Module, optim_wrapper, data: dict, steps: Iterab
     are accumulated (the optimizer wrapper zeroes them after its step). ``after_step(i)``
     (optional) runs after step ``i`` (1-based), e.g. the recipe's EMA or scheduler hooks.
     """
-    names = [n for n, _ in model.named_parameters()]
-    params = dict(model.named_parameters())
+    params = {n: p for n, p in model.named_parameters() if p.requires_grad}
+    names = list(params)
     initial = {n: p.detach().clone() for n, p in params.items()}
     grads, hooks = capture_grads(params)
     losses, out = [], {}
