@@ -6,14 +6,14 @@
 
 Each PATH is a git checkout or a bare git repository (extracted with ``git archive``) of
 ``SathShen/PerA``, ``vishalned/MMEarth-train``, ``HSG-AIML/SSLTransformerRS`` or
-``zhu-xlab/softcon`` (backbones only: whole-step references, see :mod:`eossl.parity.softcon`). Their code is
-imported as it is (CUDA-only imports stubbed, see :mod:`eossl.parity.official`) and run on
-seeded inputs; the outputs, with the official commit, go to ``<out>/{pera,mpmae,dual_simclr}.npz``
-(kilobytes each), and, for a method whose module has them, its whole-step references
-(``<out>/<method>_whole_step.npz``: ``whole_step``) and its view-distribution draws
-(``<out>/<method>_views.npz``: ``views``). ``--pydeps`` is a ``pip install --target`` folder
-with the official code's dependencies (``timm``, ``kornia==0.7.4``,
-``torchmetrics==1.4.0.post0``) kept out of eossl's environment. The tests in
+``zhu-xlab/softcon`` (backbones only: whole-step references, see :mod:`eossl.parity.softcon`).
+Their code is imported as it is (CUDA-only imports stubbed, see :mod:`eossl.parity.official`)
+and run on seeded inputs; the outputs, with the official commit, go to
+``<out>/{pera,mpmae,dual_simclr}.npz`` (kilobytes each) and, for a method whose module has
+them, to its whole-step references (``<out>/<method>_whole_step.npz``, from ``whole_step``)
+and its view-distribution draws (``<out>/<method>_views.npz``, from ``views``). ``--pydeps``
+is a ``pip install --target`` folder with the official code's dependencies (``timm``,
+``kornia==0.7.4``, ``torchmetrics==1.4.0.post0``) kept out of eossl's environment. The tests in
 ``tests/test_models/test_parity_*.py`` and ``test_whole_step_*.py`` compare eossl against them.
 """
 import argparse

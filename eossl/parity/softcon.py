@@ -21,7 +21,8 @@ independently of eossl's modules:
 
 The recipe ``softcon_vits14_s2_100e_ssl4eo.py`` is reduced to a 2-block, 24-wide ViT on 56 px
 (4 × 4 patches of 14), a 32-wide projector to 16; masks (kept patches) and stochastic-depth
-draws are pinned on both sides (kept patches injected, the global seed set per step). float64 throughout.
+draws are pinned on both sides (kept patches injected, the global seed set per step).
+float64 throughout.
 """
 import importlib
 import math

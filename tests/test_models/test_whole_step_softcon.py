@@ -10,8 +10,10 @@ schedule at epoch 50. Here ``softcon_vits14_s2_100e_ssl4eo.py`` at the same redu
 ``train_step`` through its data preprocessor (S2 L1C z-score), ``SoftCon`` (multi-hot labels,
 Siamese masking), ``NonLinearNeck``, ``SoftContrastiveLoss``, the optimizer wrapper (weight-decay
 groups) and its param schedulers. Kept patches are injected, and the batch-subset stochastic depth
-draws the same subsets from the same global seed on both sides. float64; tolerance rtol 1e-7 (atol 1e-12) on everything but the final norm's bias,
-whose gradient is zero in exact arithmetic (``ZERO_GRAD``).
+draws the same subsets from the same global seed on both sides. float64, except the soft-target
+matrix: float32 on both sides (eossl's label vectors are float32). Tolerance rtol 1e-7 (atol
+1e-12) on everything but the final norm's bias, whose gradient is zero in exact arithmetic
+(``ZERO_GRAD``).
 """
 import copy
 from pathlib import Path
