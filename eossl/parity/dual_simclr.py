@@ -9,6 +9,7 @@ NaN check, ``zero_grad`` / ``backward`` / ``step``) for one and for three steps 
 batch. ``views`` draws the official crop offsets of ``DFCDataset.__getitem__``.
 """
 import importlib
+import importlib.util
 import os
 import sys
 import tempfile
@@ -145,3 +146,52 @@ def whole_step(root: Path) -> dict:
         finally:
             os.chdir(cwd)
     return out
+
+
+VIEW_DRAWS = 2000
+
+
+class _Scenes:
+    """Stands for ``DFCSEN12MSDataset``: random SEN12MS patches, records the read window."""
+
+    def __init__(self) -> None:
+        self.windows: list[tuple[int, int]] = []
+        self.rng = np.random.default_rng(5)
+
+    def get_s1_s2_lc_dfc_quad(self, *args, window=None, **kwargs):
+        self.windows.append((int(window.col_off), int(window.row_off)))
+        size = (int(window.height), int(window.width))
+        s1 = self.rng.uniform(-30, 5, (2, *size))
+        s2 = self.rng.uniform(0, 12000, (13, *size))
+        lc = self.rng.integers(1, 11, (1, *size))  # DFC classes, as the reader maps them
+        return s1, s2, lc, None
+
+
+def views(root: Path) -> dict:
+    """``VIEW_DRAWS`` official training samples (``DFCDataset.__getitem__``, mode ``sen12ms``,
+    128 px, clipping and per-sample max normalisation on): crop offsets ``(x, y)`` and the per-band
+    maxima of the returned S1 / S2 views. pandas / albumentations are only used by the dataset's
+    set-up, which is skipped (import-only stand-ins)."""
+    from .official import stub_library
+    for name in ('pandas', 'albumentations', 'albumentations.pytorch'):
+        top = name.split('.')[0]
+        missing = top in sys.modules or importlib.util.find_spec(top) is None
+        if name not in sys.modules and missing:
+            stub_library(name)
+    module = _module(root, 'dfc_dataset')
+    dataset = module.DFCDataset.__new__(module.DFCDataset)
+    scenes = _Scenes()
+    observation = SimpleNamespace(Season='Seasons.SPRING', Scene=1, ID=1)
+    dataset.__dict__.update(
+        observations=SimpleNamespace(iloc=[observation]), image_px_size=128, mode='sen12ms',
+        data=scenes, clip_sample_values=True, moby_transform=None, transforms=None,
+        simclr_dataset=False, normalize=False,
+        base_transform=lambda a: torch.from_numpy(np.ascontiguousarray(np.moveaxis(a, -1, 0))))
+    np.random.seed(6)
+    s1_max, s2_max = [], []
+    for _ in range(VIEW_DRAWS):
+        sample = dataset[0]
+        s1_max.append(sample['s1'].amax((1, 2)).numpy())
+        s2_max.append(sample['s2'].amax((1, 2)).numpy())
+    return dict(offsets=np.array(scenes.windows), s1_max=np.array(s1_max),
+                s2_max=np.array(s2_max), size=np.array(128))
