@@ -149,3 +149,20 @@ def whole_step(root: Path) -> dict:
         out[f'step{steps}_losses'] = np.array([[s['loss'], s['sentinel2_err']] for s in losses])
     return out
 
+
+
+VIEW_DRAWS = 2000
+
+
+def views(root: Path) -> dict:
+    """The official view randomness of the 56 px / patch 8 run: ``FCMAE.forward``'s kornia
+    ``RandomCrop`` of the 64 px MMEarth64 tiles (offsets ``(x, y)`` per sample) and
+    ``gen_random_mask`` at ratio 0.6 on the 7 × 7 grid, ``VIEW_DRAWS`` samples each."""
+    fcmae = _official(root)[0]
+    torch.manual_seed(51)
+    crop = fcmae.RandomCrop((56, 56))
+    params = crop.generate_parameters(torch.Size((VIEW_DRAWS, 12, 64, 64)))
+    masks = fcmae.FCMAE.gen_random_mask(Namespace(patch_size=8),
+                                        torch.zeros(VIEW_DRAWS, 12, 56, 56), 0.6)
+    return dict(offsets=params['src'][:, 0].long().numpy(), masks=masks.bool().numpy(),
+                tile=np.array(64), size=np.array(56))
