@@ -26,7 +26,7 @@ from .step_record import init_norms, record
 B, D, TEMPERATURE = 6, 8, 0.07  # the official train_resnet_backbone.py temperature
 RECIPE = 'configs/dual_simclr/dual_simclr_rn50_s1s2_200e_sen12ms.py'
 OFFICIAL = dict(lr=0.00003, weight_decay=1e-4, arch='resnet18')  # train_resnet_backbone.py
-STEP_BATCH, STEP_SIZE = 4, 32
+STEP_BATCH, STEP_SIZE = 4, 16
 FULL = ('s1_backbone.bn1.weight', 's2_backbone.layer4.1.bn2.weight', 's2_neck.mlp.2.bias')
 
 
