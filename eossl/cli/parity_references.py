@@ -1,22 +1,22 @@
 """Write the parity reference files from local checkouts of the official repositories.
 
     eossl-parity-references \\
-        --pera PATH --mmearth PATH --ssltrs PATH [--pydeps DIR] [--out tests/data/parity]
+        --pera PATH --mmearth PATH --ssltrs PATH --softcon PATH [--pydeps DIR] \\
+        [--out tests/data/parity]
 
 Each PATH is a git checkout or a bare git repository (extracted with ``git archive``) of
-``SathShen/PerA``, ``vishalned/MMEarth-train`` or ``HSG-AIML/SSLTransformerRS``. Their code is
-imported as it is (CUDA-only imports stubbed, see :mod:`eossl.parity.official`) and run on
-seeded inputs; the outputs, with the official commit, go to ``<out>/{pera,mpmae,dual_simclr}.npz``
-(kilobytes each). ``--pera`` also writes ``pera_whole_step.npz`` (three official training steps
-from eossl's initial weights, :mod:`eossl.parity.pera_step`) and ``pera_views.npz`` (draws of the
-official view pipeline, :mod:`eossl.parity.pera_views`). ``--pydeps`` is a ``pip install
---target`` folder with the official code's dependencies (``timm``, ``yacs``, ``kornia==0.7.4``,
-``torchmetrics==1.4.0.post0``) kept out of eossl's environment. The tests in
-``tests/test_models/test_parity_*.py``, ``tests/test_models/test_whole_step_*.py`` and
-``tests/test_datasets/test_parity_pera_views.py`` compare eossl against them.
+``SathShen/PerA``, ``vishalned/MMEarth-train``, ``HSG-AIML/SSLTransformerRS`` or
+``zhu-xlab/softcon`` (backbones only: whole-step references, see :mod:`eossl.parity.softcon`).
+Their code is imported as it is (CUDA-only imports stubbed, see :mod:`eossl.parity.official`)
+and run on seeded inputs; the outputs, with the official commit, go to
+``<out>/{pera,mpmae,dual_simclr}.npz`` (kilobytes each) and, for a method whose module has
+them, to its whole-step references (``<out>/<method>_whole_step.npz``, from ``whole_step``)
+and its view-distribution draws (``<out>/<method>_views.npz``, from ``views``). ``--pydeps``
+is a ``pip install --target`` folder with the official code's dependencies (``timm``,
+``kornia==0.7.4``, ``torchmetrics==1.4.0.post0``) kept out of eossl's environment. The tests in
+``tests/test_models/test_parity_*.py`` and ``test_whole_step_*.py`` compare eossl against them.
 """
 import argparse
-import importlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -24,10 +24,9 @@ import numpy as np
 import torch
 
 SOURCES = dict(pera='SathShen/PerA', mmearth='vishalned/MMEarth-train',
-               ssltrs='HSG-AIML/SSLTransformerRS')
-OUTPUTS = dict(pera='pera.npz', mmearth='mpmae.npz', ssltrs='dual_simclr.npz')
-#: further reference files of a source: whole training steps, augmentation draws
-PERA_EXTRA = dict(pera_whole_step='eossl.parity.pera_step', pera_views='eossl.parity.pera_views')
+               ssltrs='HSG-AIML/SSLTransformerRS', softcon='zhu-xlab/softcon')
+OUTPUTS = dict(pera='pera.npz', mmearth='mpmae.npz', ssltrs='dual_simclr.npz',
+               softcon='softcon.npz')
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -46,31 +45,27 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> None:
     """Write the reference files of every method whose official checkout is given."""
     args = parse_args(argv)
-    from eossl.parity import dual_simclr, mpmae, pera
+    from eossl.parity import dual_simclr, mpmae, pera, softcon
     from eossl.parity.official import checkout, prepare
     prepare(args.pydeps)
-    generators = dict(pera=pera.references, mmearth=mpmae.references,
-                      ssltrs=dual_simclr.references)
+    modules = dict(pera=pera, mmearth=mpmae, ssltrs=dual_simclr, softcon=softcon)
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(1)
-    for name, generate in generators.items():
+    for name, module in modules.items():
         if not getattr(args, name):
             continue
         root, commit = checkout(getattr(args, name))
-        arrays = generate(root)
-        path = out_dir / OUTPUTS[name]
-        np.savez_compressed(path, official_repo=np.array(SOURCES[name]),
-                            official_commit=np.array(commit), **arrays)
-        print(f'{path}: {len(arrays)} arrays from {SOURCES[name]}@{commit[:12]}, '
-              f'{path.stat().st_size / 1024:.0f} KiB')
-        if name == 'pera':
-            for stem, module in PERA_EXTRA.items():
-                arrays = importlib.import_module(module).references(root)
-                path = out_dir / f'{stem}.npz'
-                np.savez_compressed(path, official_repo=np.array(SOURCES[name]),
-                                    official_commit=np.array(commit), **arrays)
-                print(f'{path}: {len(arrays)} arrays, {path.stat().st_size / 1024:.0f} KiB')
+        for suffix, kind in (('', 'references'), ('_whole_step', 'whole_step'),
+                             ('_views', 'views')):
+            if not hasattr(module, kind):
+                continue
+            arrays = getattr(module, kind)(root)
+            path = out_dir / OUTPUTS[name].replace('.npz', f'{suffix}.npz')
+            np.savez_compressed(path, official_repo=np.array(SOURCES[name]),
+                                official_commit=np.array(commit), **arrays)
+            print(f'{path}: {len(arrays)} arrays from {SOURCES[name]}@{commit[:12]}, '
+                  f'{path.stat().st_size / 1024:.0f} KiB')
 
 
 if __name__ == '__main__':

@@ -6,6 +6,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from .mpmae_step import views, whole_step  # noqa: F401  (the CLI writes mpmae_{views,whole_step}.npz)
 from .official import arrays, path_package
 
 PIXEL = dict(sentinel2=12, sentinel1=8, aster=2, canopy_height_eth=2)

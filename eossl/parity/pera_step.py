@@ -145,7 +145,7 @@ def _views(batch: int) -> list[torch.Tensor]:
     return [1500 + 1000 * torch.randn(batch, 3, s, s) for s in sizes * 2]
 
 
-def references(root: Path) -> dict:
+def whole_step(root: Path) -> dict:
     """Official whole-step reference arrays (see the module docstring)."""
     config_module, builder, frame_module = _import(root)
     cfg = _config(config_module, root)

@@ -207,7 +207,7 @@ def _mask_counts(root: Path, cfg) -> dict:
     return out
 
 
-def references(root: Path) -> dict:
+def views(root: Path) -> dict:
     """Official view-parameter draws and jitter pixel cases (see the module docstring)."""
     config = importlib.import_module('Utils.config')
     aug_module = importlib.import_module('Utils.augmentation.augmentation')

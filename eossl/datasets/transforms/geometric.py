@@ -257,21 +257,27 @@ class EORandomCrop(_BoxTransform):
 
     Keys on other grids are cut proportionally (a plain slice whenever the mapped box is integer).
     ``min_valid_fraction`` / ``max_redraws``: as in :class:`EORandomResizedCrop`.
+    ``last_offset``: whether the top/left offset may be its largest value ``H − size`` (the crop
+    touching the bottom/right edge). False reproduces SSLTransformerRS's ``DFCDataset``, which
+    draws ``np.random.randint(0, 256 − size)`` and so never reaches the last row/column; a crop
+    as large as the grid is placed at 0 either way.
     """
 
     never_empty = True
 
     def __init__(self, size: Size, keys: str | Sequence[str] = ('img',),
                  resample: str = 'bilinear', min_valid_fraction: float = 0.0,
-                 max_redraws: int = 10) -> None:
+                 max_redraws: int = 10, last_offset: bool = True) -> None:
         super().__init__(size, keys, resample, resize_to_size=False,
                          min_valid_fraction=min_valid_fraction, max_redraws=max_redraws)
+        self.last_offset = last_offset
 
     def box(self, height: int, width: int, results: dict) -> Box:
         """A uniformly placed ``size`` box inside the reference grid."""
         self._check_fits(height, width, results)
-        return (np.random.randint(0, height - self.size[0] + 1),
-                np.random.randint(0, width - self.size[1] + 1), *self.size)
+        spans = [n - s + 1 if self.last_offset else max(n - s, 1)
+                 for n, s in ((height, self.size[0]), (width, self.size[1]))]
+        return (np.random.randint(0, spans[0]), np.random.randint(0, spans[1]), *self.size)
 
 
 @TRANSFORMS.register_module()

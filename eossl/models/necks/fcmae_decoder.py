@@ -19,19 +19,25 @@ class FCMAEDecoder(BaseModule):
         in_channels: encoder channels of the last stage (320 for atto, 768 for tiny).
         embed_dim: decoder width (512).
         depth: number of dense ConvNeXt V2 blocks (1).
+        grn_eps: the ε of the blocks' GRN, ``Nx = Gx / (mean_c Gx + ε)``: 1e-4 as the official
+            dense ``GRN`` (MMEarth ``models/norm_layers.py``) that the decoder block uses (the
+            sparse encoder's MinkowskiGRN, and mmpretrain's default, use 1e-6). It matters
+            once GRN's ``gamma`` moves away from its zero init (whole-step parity test).
         init_cfg: ``None`` = MMEarth's official init (:func:`init_fcmae_decoder`: convs
             N(0, 1), linears N(0, 0.02²)); any mmengine init config replaces it. The mask token
             is drawn from N(0, 0.02²) in both cases.
     """
 
     def __init__(self, in_channels: int, embed_dim: int = 512, depth: int = 1,
-                 init_cfg: dict | list[dict] | None = None):
+                 grn_eps: float = 1e-4, init_cfg: dict | list[dict] | None = None):
         super().__init__(init_cfg=init_cfg)
         self.proj = nn.Conv2d(in_channels, embed_dim, kernel_size=1)
         self.mask_token = nn.Parameter(torch.zeros(1, embed_dim, 1, 1))
         self.blocks = Sequential(*(ConvNeXtBlock(embed_dim, use_grn=True,
                                                  layer_scale_init_value=0.)
                                    for _ in range(depth)))
+        for block in self.blocks:
+            block.grn.eps = grn_eps
 
     def init_weights(self) -> None:
         """Init layers (official rule or ``init_cfg``) and the mask token from N(0, 0.02²)."""
