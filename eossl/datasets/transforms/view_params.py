@@ -59,16 +59,14 @@ class SourceValidity:
         return int(self.integral[-1, -1]) == self.image.shape[1] * self.image.shape[2]
 
 
-def _jitter(pipeline: Compose, bands: int) -> tuple[np.ndarray, np.ndarray]:
-    """Factors (n, 2, C) (brightness, contrast) and applied flags (n,) of a branch's jitters."""
-    factors = np.ones((len(pipeline.transforms), 2, bands), np.float32)
-    applied = np.zeros(len(pipeline.transforms), bool)
+def _jitter(pipeline: Compose, bands: int, factors: np.ndarray, applied: np.ndarray) -> None:
+    """Draw a branch's jitters into ``factors`` (n, 2, C) (brightness, contrast; ones) and
+    ``applied`` (n,) (False) in place."""
     for i, transform in enumerate(pipeline.transforms):
-        params = transform.params(bands)
+        params = transform.draw_params(bands)
         if params is not None:
-            factors[i] = params['brightness'], params['contrast']
+            factors[i, 0], factors[i, 1] = params['brightness'], params['contrast']
             applied[i] = True
-    return factors, applied
 
 
 def draw_view_params(image: np.ndarray, geometries: Sequence[Compose], student: Compose,
@@ -88,23 +86,24 @@ def draw_view_params(image: np.ndarray, geometries: Sequence[Compose], student: 
     bands, height, width = image.shape
     validity = None if complete else SourceValidity(image)
     fraction = (lambda box: 1.0) if complete else validity.fraction
-    out = {k: [] for k in ('box', 'size', 'mode', 'flip', 'student', 'student_applied',
-                           'teacher', 'teacher_applied')}
-    for geometry in geometries:
+    slots = len(geometries)
+    jitters = {'student': student, 'teacher': teacher}
+    params = dict(box=np.empty((slots, 4), np.float32),
+                  size=np.asarray([g.transforms[0].size for g in geometries], np.int64),
+                  mode=np.asarray([RESAMPLE_MODES.index(g.transforms[0].resample)
+                                   for g in geometries], np.int64),
+                  flip=np.zeros((slots, 2), bool))
+    for name, pipeline in jitters.items():
+        params[name] = np.ones((slots, len(pipeline.transforms), 2, bands), np.float32)
+        params[name + '_applied'] = np.zeros((slots, len(pipeline.transforms)), bool)
+    for slot, geometry in enumerate(geometries):  # draws in the per-sample path's order
         crop, *flip = geometry.transforms
-        out['box'].append(crop.valid_box(
+        params['box'][slot] = crop.valid_box(
             (height, width), results, fraction,
-            lambda: np.flatnonzero(valid_mask(image).all(axis=0))))
-        out['size'].append(crop.size)
-        out['mode'].append(RESAMPLE_MODES.index(crop.resample))
-        flipped = flip[0].directions() if flip else ()
-        out['flip'].append([d in flipped for d in FLIP_DIRECTIONS])
-        for name, pipeline in (('student', student), ('teacher', teacher)):
-            factors, applied = _jitter(pipeline, bands)
-            out[name].append(factors)
-            out[name + '_applied'].append(applied)
-    dtypes = dict(box=np.float32, size=np.int64, mode=np.int64, flip=bool, student=np.float32,
-                  teacher=np.float32, student_applied=bool, teacher_applied=bool)
-    params = {k: np.asarray(v, dtypes[k]) for k, v in out.items()}
+            lambda: np.flatnonzero(valid_mask(image).all(axis=0)))
+        flipped = flip[0].draw_directions() if flip else ()
+        params['flip'][slot] = [d in flipped for d in FLIP_DIRECTIONS]
+        for name, pipeline in jitters.items():
+            _jitter(pipeline, bands, params[name][slot], params[name + '_applied'][slot])
     params['complete'] = np.asarray(complete or validity.complete())
     return params
