@@ -54,8 +54,11 @@ class EODataPreprocessor(BaseDataPreprocessor):
         aligned_views: name of the DataSample field written by
             ``AlignedMultiViews(batch_augment=True)``. When the samples carry it, ``inputs`` are
             the source tiles (B, C, H, W) and the paired views are cut, flipped and jittered
-            here for the whole batch, before normalization (:mod:`.batch_views`); the field is
-            then removed from the samples. Samples without it pass unchanged.
+            here for the whole batch, before normalization (:mod:`.batch_views`), without a
+            host sync: view sizes, modes and the no-nodata flag are read from the parameters
+            while they are CPU tensors, before the device copy. The field is left out of the
+            returned samples; the caller's batch is not changed (a benchmark may feed it
+            again). Samples without it pass unchanged.
     """
 
     def __init__(self, mean: PerModality | None = None, std: PerModality | None = None,
