@@ -22,6 +22,12 @@ needed** = that ÷ samples/s per core. Work the data preprocessor does on the GP
 the "views on GPU" paths, integer → float conversion, normalization) is not producer work, and
 neither is pinning (the DataLoader's pin-memory thread in the training process).
 
+``--in-worker`` also measures each row where training runs it, in one DataLoader worker
+process (its CPU time read from ``/proc/<pid>/stat``, Linux): the same work plus what only a
+worker pays — torch's ``default_collate`` stacks the batch into *new shared memory* (every page
+of it faulted in and zeroed by the kernel, ~one minor fault per 4 KiB of the batch) and the
+batch is pickled to the main process. For PerA's 1.8 MB packed tiles that is the largest cost.
+
 Paths: ``files`` are the recipes as shipped, over fake files in the dataset's layout
 (SSL4EO-S12: 13 single-band GeoTIFFs per 264 px tile; MMEarth: the h5 file); ``packed`` are the
 ``*-packed.py`` recipes over the same fake data packed with ``pack_dataset(layout='compact')``
@@ -144,6 +150,43 @@ def producer_row(cfg, batch_size: int, batches: int) -> dict:
                 mb_per_sample=round(size / seen / 1e6, 3))
 
 
+def _process_cpu(pid: int) -> tuple[float, int]:
+    """(user + system CPU seconds, minor page faults) of process ``pid`` so far (Linux)."""
+    fields = Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK'), int(fields[7])
+
+
+def worker_row(cfg, batch_size: int) -> dict:
+    """Producer CPU time per sample inside one DataLoader worker process (read from
+    ``/proc``): the same work as :func:`producer_row` plus what only a worker pays, the batch
+    collated into new shared memory (torch's ``default_collate`` in a worker) and its pickling.
+    The worker is left to fill its prefetch queue after the first batch, then its CPU time
+    is read and the rest of the epoch consumed; the samples it made in between are counted."""
+    from mmengine.registry import DefaultScope
+    from mmengine.runner import Runner
+
+    if not Path('/proc/self/stat').exists():
+        return {}
+    loader_cfg = cfg.train_dataloader.copy()
+    loader_cfg.update(batch_size=batch_size, num_workers=1, persistent_workers=True,
+                      pin_memory=False, prefetch_factor=2)
+    with DefaultScope.overwrite_default_scope('eossl'):
+        loader = Runner.build_dataloader(loader_cfg, seed=0)
+    if hasattr(loader.dataset, 'set_epoch'):
+        loader.dataset.set_epoch(0, batch_size=batch_size)
+    iterator = iter(loader)
+    next(iterator)
+    time.sleep(2.0)  # the worker finishes its two prefetched batches, then idles
+    (pid,) = [w.pid for w in iterator._workers]
+    cpu, faults = _process_cpu(pid)
+    seen = sum(len(batch['data_samples']) for batch in iterator) - 2 * batch_size
+    cpu, faults = (a - b for a, b in zip(_process_cpu(pid), (cpu, faults)))
+    del iterator
+    return dict(worker_samples=seen, worker_cpu_ms_per_sample=round(1e3 * cpu / seen, 3),
+                worker_samples_per_cpu_s=round(seen / cpu, 1),
+                worker_minor_faults_per_sample=round(faults / seen))
+
+
 def flops_per_sample(method: str, size: str, data_root: Path) -> float:
     """Training FLOPs per sample of the method's recipe at ``size`` (batch 2, counted)."""
     from run import build_step
@@ -159,6 +202,8 @@ def producer_table(args: argparse.Namespace) -> None:
     import eossl
     eossl.register_all_modules(init_default_scope=False)
     torch.set_num_threads(1)
+    if args.in_worker and args.samples < 5 * args.batch_size:
+        raise SystemExit('--in-worker needs --samples >= 5 x --batch-size')
     if args.samples < (args.batches + 1) * args.batch_size:
         raise SystemExit(f'--samples {args.samples} < (--batches + 1) x --batch-size: the timed '
                          'batches would cross an epoch')
@@ -177,12 +222,18 @@ def producer_table(args: argparse.Namespace) -> None:
             row = dict(method=method, path=path, recipe=recipe or METHODS[method].recipe,
                        options=options, gflop_per_sample=round(gflop, 2),
                        h100_samples_per_s=round(h100),
-                       **producer_row(cfg, args.batch_size, args.batches))
+                       **producer_row(cfg, args.batch_size, args.batches),
+                       **(worker_row(cfg, args.batch_size) if args.in_worker else {}))
             row['cores_per_h100'] = round(h100 / row['samples_per_cpu_s'], 1)
+            in_worker = row.get('worker_samples_per_cpu_s')
+            if in_worker:
+                row['cores_per_h100_in_workers'] = round(h100 / in_worker, 1)
             rows.append(row)
             print(f"| {method} | {path} | {row['samples_per_cpu_s']:,.0f} | "
+                  f"{in_worker or float('nan'):,.0f} | "
                   f"{row['mb_per_sample']:.2f} | {row['gflop_per_sample']:.1f} | "
-                  f"{row['h100_samples_per_s']:,} | {row['cores_per_h100']:,.1f} |", flush=True)
+                  f"{row['h100_samples_per_s']:,} | {row['cores_per_h100']:,.1f} | "
+                  f"{row.get('cores_per_h100_in_workers', float('nan')):,.1f} |", flush=True)
     out = write_results(f'data_pipeline_producer_{args.size}size', torch.device('cpu'), dict(
         size=args.size, batch_size=args.batch_size, batches=args.batches, samples=args.samples,
         cpu=device_name(torch.device('cpu')), h100_bf16_dense_flops=H100_BF16_DENSE,
@@ -298,6 +349,9 @@ def main(argv: list[str] | None = None) -> None:
                         help='skip FLOP counting: method=GFLOP per sample,...')
     parser.add_argument('--batch-augment', action='store_true',
                         help='worker-count mode, PerA: the batch-wise view path')
+    parser.add_argument('--in-worker', action='store_true',
+                        help='table: also measure each row inside one DataLoader worker '
+                        '(Linux /proc; needs --samples >= (3 + 2) x --batch-size)')
     parser.add_argument('--data-cache', type=Path,
                         default=Path(tempfile.gettempdir()) / 'eossl-benchmark-data')
     args = parser.parse_args(argv)

@@ -27,7 +27,9 @@ SMOKE = {
              'train_dataloader.dataset.pipeline.0.target_size': 64,
              'train_dataloader.dataset.pipeline.1.global_crop.size': 64,
              'train_dataloader.dataset.pipeline.1.local_crop.size': 32,
-             'train_dataloader.dataset.pipeline.1.num_local': 2, 'model.num_local': 2},
+             'train_dataloader.dataset.pipeline.1.num_local': 2, 'model.num_local': 2,
+             # what a GPU runs ('auto'): views cut by the preprocessor, counted for host syncs
+             'train_dataloader.dataset.pipeline.1.batch_augment': True},
     'softcon': {'model.backbone.arch': TINY_VIT, 'model.neck.in_channels': 32,
                 'model.neck.hid_channels': 32,
                 'train_dataloader.dataset.pipeline.1.transforms.0.0.size': 28},

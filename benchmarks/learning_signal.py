@@ -304,6 +304,15 @@ def _monitor(runner):
     return next(h for h in runner.hooks if type(h).__name__ == 'RepresentationMonitorHook')
 
 
+def _amp(cfg: Config, args) -> Config:
+    """``--amp``: pretrain under bf16 autocast as ``eossl-train --amp`` does on this CPU
+    (:func:`eossl.engine.precision.apply_amp`); the probes extract features in fp32."""
+    if getattr(args, 'amp', False):
+        from eossl.engine.precision import apply_amp
+        apply_amp(cfg, 'cpu')
+    return cfg
+
+
 def run_one(name: str, args, seed: int, scratch: Path, budget_s: float | None = None) -> dict:
     """Pretrain ``name`` once (as many epochs as fit ``budget_s`` seconds; ``None``:
     ``args.epochs``), probe it, its random init and the baselines."""
@@ -313,9 +322,9 @@ def run_one(name: str, args, seed: int, scratch: Path, budget_s: float | None = 
     labels = dict(np.load(data['labels']))
     options, epochs, epoch_s = getattr(args, 'cfg_options', None), args.epochs, []
     if budget_s is not None:
-        epochs, epoch_s = calibrate(build_cfg(name, data, root / 'data', seed, root / 'calib',
-                                              options), budget_s)
-    cfg = build_cfg(name, data, root / 'data', seed, root / 'work', options)
+        epochs, epoch_s = calibrate(_amp(build_cfg(name, data, root / 'data', seed,
+                                                   root / 'calib', options), args), budget_s)
+    cfg = _amp(build_cfg(name, data, root / 'data', seed, root / 'work', options), args)
     schedule = scale_schedule(cfg, epochs)
     runner = Runner.from_cfg(cfg)
     runner.model.init_weights()
@@ -434,6 +443,8 @@ def main(argv=None) -> None:
     parser.add_argument('--scratch', default='/tmp/eossl_learning_signal')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='recipe options (key=value) applied to every method run')
+    parser.add_argument('--amp', action='store_true',
+                        help='pretrain under bf16 autocast (eossl-train --amp on this CPU)')
     parser.add_argument('--out', required=True)
     args = parser.parse_args(argv)
     names = list(SHIPPED) if args.methods == 'all' else args.methods.split(',')

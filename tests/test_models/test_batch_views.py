@@ -4,6 +4,8 @@ import pytest
 import torch
 from mmengine.dataset import pseudo_collate
 
+from eossl.datasets.worker_collate import collate_in_workers
+from eossl.engine.host_syncs import HostSyncCounter
 from eossl.registry import MODELS, TRANSFORMS
 
 BANDS = 5
@@ -23,14 +25,16 @@ def pipeline(batch_augment: bool, crop: dict | None = None) -> list:
         dict(type='PackEOInputs', algorithm_keys=('disjoint_masks', 'aligned_views')))]
 
 
-def samples(batch_augment: bool, num: int = 4, crop: dict | None = None) -> list[dict]:
+def samples(batch_augment: bool, num: int = 4, crop: dict | None = None,
+            nodata: bool = True) -> list[dict]:
     transforms = pipeline(batch_augment, crop)
     rng = np.random.RandomState(0)
     np.random.seed(7)
     out = []
     for i in range(num):
         image = (rng.rand(BANDS, 40, 40) * 1000).astype(np.float32)
-        image[:, :6, :9] = np.nan  # a nodata corner
+        if nodata:
+            image[:, :6, :9] = np.nan  # a nodata corner
         results = {'img': image, 'sample_id': str(i)}
         for transform in transforms:
             results = transform(results)
@@ -44,11 +48,16 @@ def preprocessor():
                              aligned_views='aligned_views'))
 
 
-@pytest.mark.parametrize('mode', ['bilinear', 'bicubic', 'nearest'])
-def test_batch_views_equal_per_sample_views(mode):
+@pytest.mark.parametrize('mode,nodata', [('bilinear', True), ('bicubic', True),
+                                         ('nearest', True), ('bicubic', False)])
+def test_batch_views_equal_per_sample_views(mode, nodata):
     pre = preprocessor()
-    per_sample = pre(pseudo_collate(samples(False, crop=dict(resample=mode))), training=True)
-    batched = pre(pseudo_collate(samples(True, crop=dict(resample=mode))), training=True)
+    per_sample = pre(pseudo_collate(samples(False, crop=dict(resample=mode), nodata=nodata)),
+                     training=True)
+    batch = samples(True, crop=dict(resample=mode), nodata=nodata)
+    # tiles without a missing pixel take the one-product path (no NaN-aware resampling)
+    assert [s['data_samples'].aligned_views['complete'] for s in batch] == [not nodata] * 4
+    batched = pre(pseudo_collate(batch), training=True)
     assert len(batched['inputs']) == len(per_sample['inputs']) == 10
     for ours, theirs in zip(batched['inputs'], per_sample['inputs']):
         assert ours.shape == theirs.shape
@@ -59,6 +68,23 @@ def test_batch_views_equal_per_sample_views(mode):
             assert a.shape[0] == 4 and torch.equal(a, b)
     # the view parameters are consumed by the preprocessor, the index sets stay for the model
     assert set(batched['data_samples'][0].keys()) == {'disjoint_masks'}
+
+
+@pytest.mark.parametrize('collate', ['preprocessor', 'workers'])
+def test_batch_views_make_no_host_sync(collate):
+    """Sizes, modes and the no-nodata flag are read from CPU tensors before the device copy;
+    nothing in the view cutting reads a device tensor (CPU tensors stand in for it here)."""
+    pre = preprocessor()
+    batch = samples(True)
+    data = (pseudo_collate(batch) if collate == 'preprocessor' else
+            collate_in_workers(batch, fields=('disjoint_masks', 'aligned_views')))
+    with HostSyncCounter() as syncs:
+        out = pre(data, training=True)
+    assert syncs.total == 0, syncs.ops
+    assert len(out['inputs']) == 10 and not torch.isnan(out['inputs'][0]).any()
+    again = pre(data, training=True)  # the caller's batch is left intact (benchmarks reuse it)
+    for ours, theirs in zip(again['inputs'], out['inputs']):
+        torch.testing.assert_close(ours, theirs, rtol=0, atol=0)
 
 
 def test_batch_mode_keeps_the_tile_and_records_the_draws():

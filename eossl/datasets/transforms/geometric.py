@@ -335,6 +335,10 @@ class EORandomFlip(MultiKeyTransform):
     @cache_randomness
     def directions(self) -> tuple[str, ...]:
         """The directions flipped this call."""
+        return self.draw_directions()
+
+    def draw_directions(self) -> tuple[str, ...]:
+        """:meth:`directions` without mmcv's cache (same draws), for batch-wise views."""
         return tuple(d for d in self.direction if np.random.rand() < self.prob)
 
     def transform(self, results: dict) -> dict:

@@ -7,7 +7,7 @@ global ``np.random``), and the arrays below travel with the sample to the data p
 which applies them to the whole batch on the accelerator
 (:mod:`eossl.models.data_preprocessors.batch_views`).
 """
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from mmcv.transforms import Compose
@@ -30,33 +30,43 @@ def check_batch_photometry(pipelines: Sequence[Compose]) -> None:
                                  'batch_augment=False')
 
 
-def source_fraction(image: np.ndarray) -> Callable[[Box], float]:
-    """``box → fraction of its source pixels valid in every band`` (finite, or not the nodata
-    value of a compact integer image), from an integral image built on the first call."""
-    integral = None
+class SourceValidity:
+    """Which pixels of a source image (C, H, W) are valid in every band (finite, or not the
+    nodata value of a compact integer image), from an integral image built on first use."""
 
-    def fraction(box: Box) -> float:
-        nonlocal integral
-        if integral is None:
-            valid = valid_mask(image).all(axis=0)
-            integral = np.pad(valid.cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+    def __init__(self, image: np.ndarray) -> None:
+        self.image = image
+        self._integral: np.ndarray | None = None
+
+    @property
+    def integral(self) -> np.ndarray:
+        """(H + 1, W + 1) counts of valid pixels above and left of each grid corner."""
+        if self._integral is None:
+            valid = valid_mask(self.image).all(axis=0)
+            self._integral = np.pad(valid.cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+        return self._integral
+
+    def fraction(self, box: Box) -> float:
+        """Fraction of the source pixels under ``box`` (top, left, h, w) that are valid."""
+        integral = self.integral
         t, left, h, w = (int(round(v)) for v in box)
         count = (integral[t + h, left + w] - integral[t, left + w] - integral[t + h, left]
                  + integral[t, left])
         return float(count) / max(h * w, 1)
-    return fraction
+
+    def complete(self) -> bool:
+        """Whether no pixel of the image is missing."""
+        return int(self.integral[-1, -1]) == self.image.shape[1] * self.image.shape[2]
 
 
-def _jitter(pipeline: Compose, bands: int) -> tuple[np.ndarray, np.ndarray]:
-    """Factors (n, 2, C) (brightness, contrast) and applied flags (n,) of a branch's jitters."""
-    factors = np.ones((len(pipeline.transforms), 2, bands), np.float32)
-    applied = np.zeros(len(pipeline.transforms), bool)
+def _jitter(pipeline: Compose, bands: int, factors: np.ndarray, applied: np.ndarray) -> None:
+    """Draw a branch's jitters into ``factors`` (n, 2, C) (brightness, contrast; ones) and
+    ``applied`` (n,) (False) in place."""
     for i, transform in enumerate(pipeline.transforms):
-        params = transform.params(bands)
+        params = transform.draw_params(bands)
         if params is not None:
-            factors[i] = params['brightness'], params['contrast']
+            factors[i, 0], factors[i, 1] = params['brightness'], params['contrast']
             applied[i] = True
-    return factors, applied
 
 
 def draw_view_params(image: np.ndarray, geometries: Sequence[Compose], student: Compose,
@@ -64,8 +74,9 @@ def draw_view_params(image: np.ndarray, geometries: Sequence[Compose], student: 
                      complete: bool = False) -> dict[str, np.ndarray]:
     """Per slot (S = len(geometries)): ``box`` (S, 4) (top, left, h, w) on the source grid,
     ``size`` (S, 2), ``mode`` (S,) (index into ``RESAMPLE_MODES``), ``flip`` (S, 2)
-    (horizontal, vertical), and per branch ``student`` / ``teacher`` (S, n, 2, C) jitter
-    factors with ``*_applied`` (S, n) flags.
+    (horizontal, vertical), per branch ``student`` / ``teacher`` (S, n, 2, C) jitter
+    factors with ``*_applied`` (S, n) flags, and ``complete`` (a 0-d bool: the image has no
+    missing pixel, so the preprocessor may skip its NaN-aware resampling).
 
     Each geometry is a crop (a box transform) optionally followed by an ``EORandomFlip``, as
     :class:`~.aligned_views.AlignedMultiViews` builds them. ``complete``: the image is known to
@@ -73,22 +84,26 @@ def draw_view_params(image: np.ndarray, geometries: Sequence[Compose], student: 
     validity integral image is not built.
     """
     bands, height, width = image.shape
-    fraction = (lambda box: 1.0) if complete else source_fraction(image)
-    out: dict[str, list] = {k: [] for k in ('box', 'size', 'mode', 'flip', 'student',
-                                            'student_applied', 'teacher', 'teacher_applied')}
-    for geometry in geometries:
+    validity = None if complete else SourceValidity(image)
+    fraction = (lambda box: 1.0) if complete else validity.fraction
+    slots = len(geometries)
+    jitters = {'student': student, 'teacher': teacher}
+    params = dict(box=np.empty((slots, 4), np.float32),
+                  size=np.asarray([g.transforms[0].size for g in geometries], np.int64),
+                  mode=np.asarray([RESAMPLE_MODES.index(g.transforms[0].resample)
+                                   for g in geometries], np.int64),
+                  flip=np.zeros((slots, 2), bool))
+    for name, pipeline in jitters.items():
+        params[name] = np.ones((slots, len(pipeline.transforms), 2, bands), np.float32)
+        params[name + '_applied'] = np.zeros((slots, len(pipeline.transforms)), bool)
+    for slot, geometry in enumerate(geometries):  # draws in the per-sample path's order
         crop, *flip = geometry.transforms
-        out['box'].append(crop.valid_box(
+        params['box'][slot] = crop.valid_box(
             (height, width), results, fraction,
-            lambda: np.flatnonzero(valid_mask(image).all(axis=0))))
-        out['size'].append(crop.size)
-        out['mode'].append(RESAMPLE_MODES.index(crop.resample))
-        flipped = flip[0].directions() if flip else ()
-        out['flip'].append([d in flipped for d in FLIP_DIRECTIONS])
-        for name, pipeline in (('student', student), ('teacher', teacher)):
-            factors, applied = _jitter(pipeline, bands)
-            out[name].append(factors)
-            out[name + '_applied'].append(applied)
-    dtypes = dict(box=np.float32, size=np.int64, mode=np.int64, flip=bool, student=np.float32,
-                  teacher=np.float32, student_applied=bool, teacher_applied=bool)
-    return {k: np.asarray(v, dtypes[k]) for k, v in out.items()}
+            lambda: np.flatnonzero(valid_mask(image).all(axis=0)))
+        flipped = flip[0].draw_directions() if flip else ()
+        params['flip'][slot] = [d in flipped for d in FLIP_DIRECTIONS]
+        for name, pipeline in jitters.items():
+            _jitter(pipeline, bands, params[name][slot], params[name + '_applied'][slot])
+    params['complete'] = np.asarray(complete or validity.complete())
+    return params

@@ -9,8 +9,8 @@ from eossl.datasets.bands import resolve_stats
 from eossl.datasets.compact_arrays import decode_tensor
 from eossl.registry import MODELS
 
-from .batch_views import aligned_views
-from .sample_fields import MissingFieldError, attach_field, collate_field
+from .batch_views import aligned_views, view_plan
+from .sample_fields import MissingFieldError, attach_field, collate_field, to_device
 
 Batch: TypeAlias = torch.Tensor | list[torch.Tensor]
 PerModality = Sequence[float] | Mapping[str, Sequence[float]]
@@ -55,8 +55,11 @@ class EODataPreprocessor(BaseDataPreprocessor):
         aligned_views: name of the DataSample field written by
             ``AlignedMultiViews(batch_augment=True)``. When the samples carry it, ``inputs`` are
             the source tiles (B, C, H, W) and the paired views are cut, flipped and jittered
-            here for the whole batch, before normalization (:mod:`.batch_views`); the field is
-            then removed from the samples. Samples without it pass unchanged.
+            here for the whole batch, before normalization (:mod:`.batch_views`), without a
+            host sync: view sizes, modes and the no-nodata flag are read from the parameters
+            while they are CPU tensors, before the device copy. The field is left out of the
+            returned samples; the caller's batch is not changed (a benchmark may feed it
+            again). Samples without it pass unchanged.
     """
 
     def __init__(self, mean: PerModality | None = None, std: PerModality | None = None,
@@ -131,26 +134,39 @@ class EODataPreprocessor(BaseDataPreprocessor):
     def _forward(self, data: dict, training: bool) -> dict:
         """:meth:`forward` outside autocast."""
         samples = data.get('data_samples')
-        for name, batch in (data.get('collated') or {}).items():
+        collated = dict(data.get('collated') or {})
+        views = self._view_params(samples, collated)
+        for name, batch in collated.items():
             attach_field(samples, name, batch, self.device, self._non_blocking)
         data = {k: v for k, v in data.items() if k != 'collated'}  # moved once, just above
         for name in self.collate_fields if samples else ():
             if self._has_field(samples, name, training):
                 collate_field(samples, name, self.device, self._non_blocking)
-        views = None
-        if self.aligned_views and samples and self.aligned_views in samples[0]:
-            views = collate_field(samples, self.aligned_views, self.device, self._non_blocking)
-            for sample in samples:
-                sample.pop(self.aligned_views)
-        data = self.cast_data(data)
+        data = self.cast_data(data)  # new DataSamples: the caller's batch stays reusable
         inputs = data['inputs']
         if views is not None:
-            inputs = aligned_views(decode_tensor(self._as_batch(inputs, None)), views)  # type: ignore[arg-type]
+            for sample in data.get('data_samples') or ():
+                sample.pop(self.aligned_views, None)
+            plan, params = view_plan(views)
+            params = to_device(params, self.device, self._non_blocking)
+            inputs = aligned_views(decode_tensor(self._as_batch(inputs, None)), params, plan)
         if isinstance(inputs, Mapping):
             out = {m: self._process(v, m) for m, v in inputs.items()}
         else:
             out = self._process(inputs, None)  # type: ignore[assignment]
         return {'inputs': out, 'data_samples': data.get('data_samples')}
+
+    def _view_params(self, samples: Sequence | None,
+                     collated: dict) -> dict[str, torch.Tensor] | None:
+        """The batch's ``aligned_views`` parameters as CPU tensors (taken out of ``collated``
+        or collated from the samples); None when the batch has none."""
+        if not self.aligned_views:
+            return None
+        if self.aligned_views in collated:
+            return collated.pop(self.aligned_views)
+        if not samples or self.aligned_views not in samples[0]:
+            return None
+        return collate_field(samples, self.aligned_views, torch.device('cpu'))
 
     @staticmethod
     def _has_field(samples: Sequence, name: str, training: bool) -> bool:

@@ -30,12 +30,12 @@ class MissingFieldError(KeyError):
         return str(self.args[0]) if self.args else ''
 
 
-def _to_device(value: Field, device: torch.device, non_blocking: bool) -> Field:
+def to_device(value: Field, device: torch.device, non_blocking: bool) -> Field:
     """Every leaf on ``device``: pinned first (unless it is) when that is CUDA."""
     if isinstance(value, Mapping):
-        return {k: _to_device(v, device, non_blocking) for k, v in value.items()}
+        return {k: to_device(v, device, non_blocking) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_to_device(v, device, non_blocking) for v in value]
+        return [to_device(v, device, non_blocking) for v in value]
     if device.type == 'cuda' and value.device.type == 'cpu' and not value.is_pinned():  # type: ignore[union-attr]
         value = value.pin_memory()  # type: ignore[union-attr]
     return value.to(device, non_blocking=non_blocking)  # type: ignore[union-attr]
@@ -85,7 +85,7 @@ def attach_field(data_samples: Sequence[DataSample], name: str, batch: Field,
                  device: torch.device, non_blocking: bool = False) -> Field:
     """Make ``batch`` (a field stacked in row order of ``data_samples``, e.g. by a DataLoader
     worker) the shared field ``name`` of every sample, on ``device``; returns it."""
-    batch = _to_device(batch, device, non_blocking)
+    batch = to_device(batch, device, non_blocking)
     _mark(batch)
     for row, ds in enumerate(data_samples):
         ds.set_field(batch, name)
