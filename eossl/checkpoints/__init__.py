@@ -17,14 +17,14 @@ recognised by layout, resumed from, and turned into backbone weights.
 
 ``import eossl`` calls :func:`install_checkpoint_safety` once.
 """
-from .integrity import CorruptCheckpointError, auto_resume_checkpoint, verify_checkpoint
-from .safe_load import UnsafeCheckpointError, install_checkpoint_safety, safe_torch_load
 from .backbone_extraction import extract_backbone, first_layer, strip_prefix
-from .softcon_layout import eossl_to_softcon, softcon_to_eossl
-from .pretrained_check import PretrainedMismatchError, check_pretrained, pretrained_inits
+from .integrity import CorruptCheckpointError, auto_resume_checkpoint, verify_checkpoint
 from .layout import CheckpointLayoutHook, ForeignCheckpointError, identify_layout
+from .pretrained_check import PretrainedMismatchError, check_pretrained, pretrained_inits
 from .pretrained_check_hook import PretrainedCheckHook
 from .resumable_hook import ResumableCheckpointHook
+from .safe_load import UnsafeCheckpointError, install_checkpoint_safety, safe_torch_load
+from .softcon_layout import eossl_to_softcon, softcon_to_eossl
 
 __all__ = [
     'CorruptCheckpointError', 'auto_resume_checkpoint', 'verify_checkpoint',

@@ -5,9 +5,9 @@ bands put into a 12-band backbone only logs a size-mismatch warning and leaves t
 random, and a wrong ``prefix`` loads nothing at all. :func:`check_pretrained` turns those cases
 into errors that name the file, the recipe field and both sides.
 """
-from typing import Any
 import os
 from collections.abc import Iterator, Mapping
+from typing import Any
 
 from mmengine.runner.checkpoint import CheckpointLoader
 from torch import nn
@@ -76,8 +76,8 @@ def check_pretrained(module: nn.Module, checkpoint: str, prefix: str | None = No
             + '; '.join(mismatched[:5]) + more)
 
 
-def _check_first_layer(state: Mapping[str, Any], own: Mapping[str, Any], checkpoint: str, module: nn.Module,
-                       where: str) -> None:
+def _check_first_layer(state: Mapping[str, Any], own: Mapping[str, Any], checkpoint: str,
+                       module: nn.Module, where: str) -> None:
     """The band-count error: a first layer's input channels differ on the two sides.
 
     A module with per-modality sub-backbones (``modalities``, e.g. ``('s1', 's2')`` of

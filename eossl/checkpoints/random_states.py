@@ -9,9 +9,9 @@ exactly what the uninterrupted one drew.
 States are stored as tensors, ints, floats and tuples only, so checkpoints holding them still
 load under ``torch.load(weights_only=True)`` (numpy's uint32 key array would not).
 """
-from typing import Any
 import random
 import warnings
+from typing import Any
 
 import numpy as np
 import torch

@@ -10,8 +10,8 @@ from mmengine.dist import all_reduce, is_main_process
 from mmengine.fileio.backends import LocalBackend
 from mmengine.hooks import CheckpointHook
 
-from eossl.disk_writes import write_error
 from eossl.cli.launch.stop_signals import StopSignals, TrainingStopped
+from eossl.disk_writes import write_error
 from eossl.registry import HOOKS
 from eossl.supported_versions import MMENGINE, require
 

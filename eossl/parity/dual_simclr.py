@@ -97,7 +97,8 @@ def official_name(name: str) -> str:
 def _official_run(root: Path, state: dict, steps: int, workdir: str):
     models = _module(root, 'resnet_simclr')
     trainer = _module(root, 'simclr_double_backbone')
-    sys.modules['wandb'].log = lambda *args, **kwargs: None  # logging only
+    wandb = sys.modules['wandb']
+    wandb.log = lambda *args, **kwargs: None  # type: ignore[attr-defined]  # logging only
     model = models.DoubleResNetSimCLR(base_model=OFFICIAL['arch'], out_dim=128)
     for backbone, channels in (('backbone1', 2), ('backbone2', 13)):
         getattr(model, backbone).conv1 = torch.nn.Conv2d(channels, 64, 7, 2, 3, bias=False)

@@ -163,5 +163,5 @@ def install() -> None:
                 MinkowskiLinear, MinkowskiGELU):
         setattr(engine, cls.__name__, cls)
     ops = types.ModuleType('MinkowskiOps')
-    ops.to_sparse = to_sparse
+    ops.to_sparse = to_sparse  # type: ignore[attr-defined]
     sys.modules['MinkowskiEngine'], sys.modules['MinkowskiOps'] = engine, ops

@@ -123,7 +123,8 @@ def _masks(seed: int, batch: int) -> list[dict[str, list[np.ndarray]]]:
     """The official ``mask_patch_pair_embed`` draws after ``torch.manual_seed(seed)`` as
     eossl's per-sample index sets (globals, then locals; rows are slot-major)."""
     torch.manual_seed(seed)
-    out = [dict(student=[], predict=[], teacher=[]) for _ in range(batch)]
+    out: list[dict[str, list]] = [dict(student=[], predict=[], teacher=[])
+                                  for _ in range(batch)]
     for size, slots, predict in ((TINY['global_size'], 2, True),
                                  (TINY['local_size'], TINY['num_local'], False)):
         num = (size // TINY['patch_size']) ** 2
@@ -177,7 +178,7 @@ def whole_step(root: Path) -> dict:
 
     names = {official_name(n): n for n in state} | {
         _official_teacher(n): teacher_name(n) for n in state if _official_teacher(n)}
-    drop_seed, grads = [0], {}
+    drop_seed, grads = [0], dict[str, torch.Tensor]()
     teacher_forward, optimizer_step = net.teacher_nogard_forward, frame.optimizer.step
 
     def seeded_teacher(*args):

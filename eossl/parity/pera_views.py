@@ -76,7 +76,7 @@ def _patched(log: list):
 
 def _branch(events: list, start: int, threshold: float, gray: bool) -> tuple[int, dict]:
     """Parse one branch's events from ``start``: applied, grayscale, factors, op order."""
-    out = dict(applied=False, gray=False, factors=[np.nan] * 4, order=[-1] * 4)
+    out: dict = dict(applied=False, gray=False, factors=[np.nan] * 4, order=[-1] * 4)
     kind, value = events[start]
     assert kind == 'random', events[start:]
     i = start + 1
@@ -109,8 +109,9 @@ def _draws(aug_module, cfg) -> dict:
     restore = _patched(log)
     image = Image.fromarray(np.random.default_rng(SEED).integers(
         0, 256, (HEIGHT, WIDTH, 3), dtype=np.uint8))
-    rows = {k: [] for k in ('box', 'hflip', 'vflip', 's_applied', 's_gray', 's_factors',
-                            's_order', 't_applied', 't_factors', 't_order')}
+    rows: dict[str, list] = {k: [] for k in (
+        'box', 'hflip', 'vflip', 's_applied', 's_gray', 's_factors', 's_order', 't_applied',
+        't_factors', 't_order')}
     try:
         random.seed(SEED)
         torch.manual_seed(SEED)

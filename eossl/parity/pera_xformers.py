@@ -62,11 +62,11 @@ def _fp16_only(*args, **kwargs):
 def install() -> None:
     """Register ``xformers`` / ``xformers.ops`` / ``xformers.ops.fmha`` with the stand-ins."""
     fmha = types.ModuleType('xformers.ops.fmha')
-    fmha.BlockDiagonalMask = BlockDiagonalMask
+    fmha.BlockDiagonalMask = BlockDiagonalMask  # type: ignore[attr-defined]
     ops = types.ModuleType('xformers.ops')
     ops.__dict__.update(fmha=fmha, memory_efficient_attention=memory_efficient_attention,
                         unbind=torch.unbind, index_select_cat=_fp16_only,
                         scaled_index_add=_fp16_only)
     package = types.ModuleType('xformers')
-    package.ops = ops
+    package.ops = ops  # type: ignore[attr-defined]
     sys.modules.update({'xformers': package, 'xformers.ops': ops, 'xformers.ops.fmha': fmha})

@@ -40,7 +40,7 @@ RECIPE = 'configs/softcon/softcon_vits14_s2_100e_ssl4eo.py'
 B, SIZE, EMBED, DEPTH, HEADS, HIDDEN, OUT = 4, 56, 24, 2, 2, 32, 16
 KEEP = 8  # of 16 patches, mask_ratio 0.5
 EPOCH, EPOCH_LENGTH, WARMUP, EPOCHS, LR, MIN_LR = 50, 3, 10, 100, 1.5e-4, 1e-6
-LABELS = ([0, 2], [2], [], [1, 4, 8])  # one unlabeled scene, two overlapping
+LABELS: tuple[list[int], ...] = ([0, 2], [2], [], [1, 4, 8])  # one unlabeled scene, two overlapping
 FULL = ('backbone.blocks.1.ls2.gamma', 'backbone.cls_token', 'neck.bn0.weight')
 
 

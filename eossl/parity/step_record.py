@@ -62,7 +62,8 @@ def eossl_steps(model: torch.nn.Module, optim_wrapper, data: dict, steps: Iterab
     names = list(params)
     initial = {n: p.detach().clone() for n, p in params.items()}
     grads, hooks = capture_grads(params)
-    losses, out = [], {}
+    losses: list[dict[str, float]] = []
+    out: dict = {}
     try:
         for i in range(1, max(steps) + 1):
             grads.clear()

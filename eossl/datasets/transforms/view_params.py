@@ -88,7 +88,7 @@ def draw_view_params(image: np.ndarray, geometries: Sequence[Compose], student: 
     fraction = (lambda box: 1.0) if complete else validity.fraction
     slots = len(geometries)
     jitters = {'student': student, 'teacher': teacher}
-    params = dict(box=np.empty((slots, 4), np.float32),
+    params: dict[str, np.ndarray] = dict(box=np.empty((slots, 4), np.float32),
                   size=np.asarray([g.transforms[0].size for g in geometries], np.int64),
                   mode=np.asarray([RESAMPLE_MODES.index(g.transforms[0].resample)
                                    for g in geometries], np.int64),

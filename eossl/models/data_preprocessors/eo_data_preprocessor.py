@@ -148,8 +148,9 @@ class EODataPreprocessor(BaseDataPreprocessor):
             for sample in data.get('data_samples') or ():
                 sample.pop(self.aligned_views, None)
             plan, params = view_plan(views)
-            params = to_device(params, self.device, self._non_blocking)
-            inputs = aligned_views(decode_tensor(self._as_batch(inputs, None)), params, plan)
+            on_device = to_device(params, self.device, self._non_blocking)
+            inputs = aligned_views(decode_tensor(self._as_batch(inputs, None)),
+                                   on_device, plan)  # type: ignore[arg-type]
         if isinstance(inputs, Mapping):
             out = {m: self._process(v, m) for m, v in inputs.items()}
         else:
@@ -166,7 +167,8 @@ class EODataPreprocessor(BaseDataPreprocessor):
             return collated.pop(self.aligned_views)
         if not samples or self.aligned_views not in samples[0]:
             return None
-        return collate_field(samples, self.aligned_views, torch.device('cpu'))
+        return collate_field(samples, self.aligned_views,  # type: ignore[return-value]
+                             torch.device('cpu'))
 
     @staticmethod
     def _has_field(samples: Sequence, name: str, training: bool) -> bool:
