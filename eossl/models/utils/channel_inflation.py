@@ -32,7 +32,7 @@ from mmengine.logging import print_log
 from mmengine.model.weight_init import update_init_info
 from torch import nn
 
-from eossl.checkpoints import safe_torch_load
+from eossl.checkpoints.safe_load import safe_torch_load
 from eossl.datasets.bands import normalize_band_name
 from eossl.registry import WEIGHT_INITIALIZERS
 

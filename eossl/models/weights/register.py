@@ -11,7 +11,7 @@ from typing import Any
 
 from mmengine.config import Config
 
-from eossl.checkpoints import safe_torch_load
+from eossl.checkpoints.safe_load import safe_torch_load
 
 from .catalogue import add_registered, file_sha256
 from .entry import WeightsEntry

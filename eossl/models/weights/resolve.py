@@ -27,8 +27,8 @@ from mmengine.logging import print_log
 from mmengine.runner.checkpoint import CheckpointLoader
 from torch import nn
 
-from eossl.checkpoints import safe_torch_load
 from eossl.checkpoints.backbone_extraction import extract_backbone, strip_prefix
+from eossl.checkpoints.safe_load import safe_torch_load
 from eossl.checkpoints.softcon_layout import softcon_to_eossl
 
 from .catalogue import file_sha256, get_weights, weights_dir
