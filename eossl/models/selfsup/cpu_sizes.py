@@ -81,3 +81,5 @@ def apply_cpu_size(cfg: Config, size: str) -> list[str]:
     overrides = method_class(cfg).cpu_overrides(cfg, size, notes)
     cfg.merge_from_dict({resolve_key(cfg, key): value for key, value in overrides.items()})
     return notes
+
+__all__ = ['CPU_SIZES', 'apply_cpu_size', 'resolve_key']

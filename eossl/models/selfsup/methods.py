@@ -47,3 +47,5 @@ def method_class(cfg: Config | ConfigDict | dict) -> type[BaseEOSelfSupervisor]:
         raise KeyError(f'{where}: model.type={model_type!r} is not an eossl pretraining '
                        f'algorithm (one of {names})')
     return cls
+
+__all__ = ['method_class', 'registered_methods']
