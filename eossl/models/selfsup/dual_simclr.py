@@ -95,7 +95,9 @@ class DualSimCLR(BaseEOSelfSupervisor):
             return {crop: 64, **{f'model.{m}_backbone.{k}': v for m in ('s1', 's2')
                                  for k, v in (('arch', swin), ('img_size', 64),
                                               ('window_size', 2), ('drop_path_rate', 0.0))}}
-        notes.append('ResNet-50 -> ResNet-18 for both modalities')
+        depth = cfg.model.s1_backbone.get('depth')
+        if depth != 18:
+            notes.append(f'ResNet-{depth} -> ResNet-18 for both modalities')
         return {f'model.{m}_{k}': v for m in ('s1', 's2')
                 for k, v in (('backbone.depth', 18), ('neck.hid_channels', 512))}
 
