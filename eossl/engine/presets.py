@@ -22,6 +22,7 @@ import os.path as osp
 from mmengine.config import Config
 
 from eossl.models.selfsup.cpu_sizes import TINY_VIT_WIDTH, apply_cpu_size
+from eossl.models.selfsup.methods import method_class, registered_methods
 
 from .preset_data import SIZE, generated_data_root
 
@@ -47,6 +48,13 @@ def apply_preset(cfg: Config, name: str) -> Config:
     before the command's ``--cfg-options`` are merged again by the caller)."""
     if name not in PRESETS:
         raise KeyError(f'--preset {name}: unknown preset; available: {", ".join(PRESETS)}')
+    try:
+        method_class(cfg)
+    except KeyError:
+        methods = ', '.join(cls.__name__ for cls in registered_methods().values())
+        raise KeyError(f'--preset {name}: no preset for model.type='
+                       f"{cfg.model.get('type')!r} ({cfg.filename}); presets exist for "
+                       f'{methods} (each method\'s cpu_overrides)') from None
     try:
         notes = apply_cpu_size(cfg, 'tiny')
     except (KeyError, NotImplementedError) as error:
