@@ -147,13 +147,13 @@ def scale_schedule(cfg: Config, epochs: int) -> dict:
 def write_data(method: SignalRun, root: Path, args, seed: int) -> dict:
     """Structured scenes in the method's layout under ``root``."""
     from eossl.testing.structured_layouts import WRITERS
-    return WRITERS[method.layout](root, args.num_train, args.num_test, method.size, seed,
-                                  **method.write)
+    writer = method.layout if callable(method.layout) else WRITERS[method.layout]
+    return writer(root, args.num_train, args.num_test, method.size, seed, **method.write)
 
 
 def _split_options(method: SignalRun, data: dict, split: str) -> dict:
     """Dataset arguments that select a split of the written data."""
-    if method.layout == 'mmearth':
+    if 'folder' in data:  # a dataset with named splits in its own folder (MMEarth)
         return {'data_root': str(data['folder']), 'split': split}
     return {'split_file': str(data[f'split_{split}'])}
 
@@ -166,8 +166,9 @@ def build_cfg(name: str, data: dict, root: Path, seed: int, work_dir: Path,
     method = METHODS[name]
     cfg = Config.fromfile(REPO / method.recipe)
     apply_cpu_size(cfg, 'probe')  # the method's own CPU size for this benchmark
+    # a loading step that resamples tiles (SSL4EO-S12: 264 px) reads the scenes at their size
     size = ({'train_dataloader.dataset.pipeline.0.target_size': method.size}
-            if method.layout == 'ssl4eo_s12' else {})
+            if cfg.train_dataloader.dataset.pipeline[0].get('target_size') else {})
     split = {f'train_dataloader.dataset.{k}': v
              for k, v in {'data_root': str(root), **_split_options(method, data, 'train')}.items()}
     cfg.merge_from_dict({**RUNTIME, **method.options, **size, **split, 'randomness.seed': seed,

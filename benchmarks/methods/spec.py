@@ -36,8 +36,10 @@ class SignalRun:
 
     Attributes:
         recipe: the recipe file (relative to the repository).
-        layout: writer of :data:`eossl.testing.structured_layouts.WRITERS` (the recipe's dataset
-            layout).
+        layout: the name of a writer of :data:`eossl.testing.structured_layouts.WRITERS` (the
+            recipe's dataset layout), or a writer of the same signature ``(root, num_train,
+            num_test, size, seed, **write) → {'split_train', 'split_test' | 'folder', 'labels',
+            ...}``.
         eval_steps: the pipeline's leading deterministic steps used for feature extraction.
         keys: ``PackEOInputs`` keys of the probed inputs.
         size: scene side (px).
@@ -49,7 +51,7 @@ class SignalRun:
     """
 
     recipe: str
-    layout: str
+    layout: str | Callable[..., dict]
     eval_steps: int
     keys: tuple
     size: int = 48
