@@ -8,7 +8,7 @@ fast path.
 One step = the recipe's data preprocessor → forward → loss → backward → optimizer update
 (``model.train_step``, plus the EMA teacher update where the method has one) on one fixed
 batch read and augmented by the recipe's pipeline from fake files in the dataset's layout (see
-``methods.py``). Each (variant, batch size) runs in a fresh process; per run:
+``methods/``). Each (variant, batch size) runs in a fresh process; per run:
 
 - ``images_per_s``: training samples per second (what one sample holds: ``METHODS[m].sample``)
   from the median step; ``images_per_s_best`` from the fastest (other processes on a shared

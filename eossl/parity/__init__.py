@@ -1,7 +1,30 @@
-"""Parity references: run the official PerA, MMEarth and SSLTransformerRS code on seeded inputs
-(PerA also for whole training steps and its view pipeline).
+"""Parity references: run each method's official code on seeded inputs.
 
-Only :mod:`eossl.cli.parity_references` (``eossl-parity-references``) uses this
-package, at generation time, with local checkouts of the official repositories; the tests read
-the written ``tests/data/parity/*.npz`` files and never import official code.
+One generator module per method, ``eossl/parity/<slug>.py``, declares ``OFFICIAL_REPO``
+(``owner/name`` on GitHub), ``CHECKOUT_OPTION`` (the command-line option naming a checkout) and
+``references(root)``, ``whole_step(root)`` (whole training steps) and / or ``views(root)``
+(draws of the official view pipeline), each ``-> {name: array}``; :func:`generators` finds
+them, so a new method adds its module and edits none. Only :mod:`eossl.cli.parity_references`
+(``eossl-parity-references``) uses this package, at generation time, with local
+checkouts of the official repositories; the tests read the written
+``tests/data/parity/<slug>.npz`` files and never import official code.
 """
+import importlib
+import pkgutil
+from types import ModuleType
+
+
+def generators() -> dict[str, ModuleType]:
+    """``{module name: generator module}`` of every module here that defines ``OFFICIAL_REPO``
+    and one of ``references`` / ``whole_step`` / ``views`` (importing them imports no official
+    code)."""
+    found = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        module = importlib.import_module(f'{__name__}.{info.name}')
+        if hasattr(module, 'OFFICIAL_REPO') and any(
+                hasattr(module, kind) for kind in ('references', 'whole_step', 'views')):
+            found[info.name] = module
+    return found
+
+
+__all__ = ['generators']

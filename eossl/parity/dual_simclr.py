@@ -23,6 +23,9 @@ import torch.nn.functional as F
 from .official import arrays
 from .step_record import init_norms, record
 
+OFFICIAL_REPO = 'HSG-AIML/SSLTransformerRS'
+CHECKOUT_OPTION = 'ssltrs'  # eossl-parity-references --ssltrs PATH
+
 B, D, TEMPERATURE = 6, 8, 0.07  # the official train_resnet_backbone.py temperature
 RECIPE = 'configs/dual_simclr/dual_simclr_rn50_s1s2_200e_sen12ms.py'
 OFFICIAL = dict(lr=0.00003, weight_decay=1e-4, arch='resnet18')  # train_resnet_backbone.py

@@ -9,6 +9,9 @@ from torch import nn
 from .mpmae_step import views, whole_step  # noqa: F401  (the CLI writes mpmae_{views,whole_step}.npz)
 from .official import arrays, path_package
 
+OFFICIAL_REPO = 'vishalned/MMEarth-train'
+CHECKOUT_OPTION = 'mmearth'  # eossl-parity-references --mmearth PATH
+
 PIXEL = dict(sentinel2=12, sentinel1=8, aster=2, canopy_height_eth=2)
 CLASSES = dict(dynamic_world=9, esa_worldcover=11)
 ONEHOT = dict(biome=14, eco_region=846)

@@ -36,6 +36,8 @@ from torch import nn
 from .official import path_package
 from .step_record import capture_grads, init_norms, record
 
+OFFICIAL_REPO = 'zhu-xlab/softcon'
+CHECKOUT_OPTION = 'softcon'  # eossl-parity-references --softcon PATH
 RECIPE = 'configs/softcon/softcon_vits14_s2_100e_ssl4eo.py'
 B, SIZE, EMBED, DEPTH, HEADS, HIDDEN, OUT = 4, 56, 24, 2, 2, 32, 16
 KEEP = 8  # of 16 patches, mask_ratio 0.5

@@ -50,9 +50,12 @@ def test_matching_widths_pass_and_the_checks_remove_themselves(repo_root):
 
 
 def test_pera_with_a_wider_backbone_names_the_head_field(tmp_path, monkeypatch, repo_root):
+    # PerA fills its heads' width from the backbone; a recipe that pins another one is refused
+    # when the model is built, naming both fields
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(WidthMismatchError, match=r'Set model\.head\.in_channels to 48, or '):
+    with pytest.raises(ValueError, match=r'model\.head\.in_channels=32 does not match '
+                                         r'model\.backbone\.embed_dims=48'):
         train.main([str(repo_root / 'configs/pera_vits.py'), '--preset', 'cpu-tiny',
                     '--work-dir', 'w', '--cfg-options',
                     'model.backbone.arch=dict(embed_dims=48, num_layers=2, num_heads=2, '
-                    '_delete_=True)'])
+                    '_delete_=True)', 'model.head.in_channels=32'])

@@ -69,7 +69,7 @@ def test_preset_refuses_a_recipe_it_does_not_know(repo_root):
     cfg = Config.fromfile(str(repo_root / 'configs/benchmarks/classification/'
                                           'rn50_linear_eurosat.py'))
     cfg.work_dir = 'unused'
-    with pytest.raises(KeyError, match='no preset for model.type.*presets exist for PerA'):
+    with pytest.raises(KeyError, match='no preset for model.type.*presets exist for .*PerA'):
         apply_preset(cfg, 'cpu-tiny')
 
 

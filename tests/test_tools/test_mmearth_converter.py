@@ -23,11 +23,10 @@ def _tool():
 def _model(stem_type: str):
     eossl.register_all_modules()
     torch.manual_seed(0)
+    # the pixel heads' patch size is the backbone's (16), filled by MPMAE
     heads = dict(
-        sentinel2=dict(type='PixelRegressionHead', in_channels=16, out_channels=12,
-                       patch_size=8),
-        dynamic_world=dict(type='PixelClassificationHead', in_channels=16, num_classes=9,
-                           patch_size=8),
+        sentinel2=dict(type='PixelRegressionHead', in_channels=16, out_channels=12),
+        dynamic_world=dict(type='PixelClassificationHead', in_channels=16, num_classes=9),
         biome=dict(type='ImageLevelHead', in_channels=16, out_channels=14))
     model = MODELS.build(dict(
         type='MPMAE', heads={k: heads[k] for k in EOSSL_TASKS},
