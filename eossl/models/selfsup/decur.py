@@ -1,0 +1,109 @@
+"""DeCUR: decoupling common and unique representations of S1 and S2 (Wang et al., ECCV 2024)."""
+import copy
+
+import torch
+from mmpretrain.structures import DataSample
+
+from eossl.registry import MODELS
+
+from .base import BaseEOSelfSupervisor, EOInputs
+
+MODALITIES = ('s1', 's2')
+
+
+@MODELS.register_module()
+class DeCUR(BaseEOSelfSupervisor):
+    """One backbone per modality, a Barlow-Twins projector, DeCUR's decoupled correlation head.
+
+    Each scene comes as two augmented views of its S1 image and two of its S2 image. Every view
+    goes separately through its modality's backbone and the projector (as the official
+    ``DeCUR.forward``: BatchNorm statistics are those of one view batch). The head's loss makes
+    each modality invariant to its augmentations and splits the cross-modal correlation of the
+    first views into common dimensions (aligned across S1 and S2) and unique ones (decorrelated).
+
+    Inputs: ``{'s1': [(B, C1, H, W), (B, C1, H, W)], 's2': [(B, C2, H, W), (B, C2, H, W)]}``, as
+    packed by ``ModalityViews`` + ``PackEOInputs(keys=('s1', 's2'))``.
+
+    Args:
+        s1_backbone: S1 backbone config (``EOResNet``; official: ResNet-50, VV/VH).
+        s2_backbone: S2 backbone config (official: ResNet-50, 13 L1C bands).
+        neck: projector config taking ``((B, C, h, w),)``, e.g. ``mmpretrain.NonLinearNeck``
+            with three layers (official: 2048 → 8192 → 8192 → 8192). ``in_channels`` may be left
+            out: it is the backbone's feature width.
+        head: :class:`~eossl.models.heads.DeCURHead` config (owns the loss).
+        shared_neck: one projector for both modalities. ``True`` is the official behaviour
+            (its ``projector1`` and ``projector2`` are built from the same layer objects, so
+            they are one module); ``False`` (eossl option) gives each modality its own.
+        data_preprocessor: normally ``eossl.EODataPreprocessor`` with per-modality statistics.
+        init_cfg: mmengine initialization config.
+    """
+
+    def __init__(self, s1_backbone: dict, s2_backbone: dict, neck: dict, head: dict,
+                 shared_neck: bool = True, data_preprocessor: dict | None = None,
+                 init_cfg: dict | list[dict] | None = None) -> None:
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.s1_backbone = MODELS.build(s1_backbone)
+        self.s2_backbone = MODELS.build(s2_backbone)
+        widths = {getattr(b, 'feat_dim', None) for b in (self.s1_backbone, self.s2_backbone)}
+        neck = copy.deepcopy(neck)
+        if 'in_channels' not in neck:
+            if len(widths) != 1 or None in widths:
+                raise ValueError(f'DeCUR: neck.in_channels is not given and the backbones do not '
+                                 f'share one feat_dim ({widths}); set neck.in_channels')
+            neck['in_channels'] = widths.pop()
+        self.s1_neck = MODELS.build(neck)
+        self.s2_neck = self.s1_neck if shared_neck else MODELS.build(neck)
+        self.head = MODELS.build(head)
+        self.shared_neck = shared_neck
+
+    def extract_feat(self, inputs: EOInputs) -> dict[str, torch.Tensor]:
+        """What downstream gets: each modality's globally pooled last backbone stage.
+
+        Args:
+            inputs: ``{'s1': x, 's2': x}`` with ``x`` one ``(B, C, H, W)`` batch or a list of
+                views (the first view is used).
+
+        Returns:
+            ``{'s1': (B, C_s1), 's2': (B, C_s2)}`` (2048 each for ResNet-50).
+        """
+        views = _views(inputs, minimum=1)
+        return {m: _pool(self._backbone(m)(views[m][0])[-1]) for m in MODALITIES}
+
+    def loss(self, inputs: EOInputs, data_samples: list[DataSample] | None = None,
+             **kwargs) -> dict[str, torch.Tensor]:
+        """The head's three loss terms (and two logged halves) of the four projections."""
+        views = _views(inputs, minimum=2)
+        z = {m: tuple(self._neck(m)(self._backbone(m)(v))[0] for v in views[m][:2])
+             for m in MODALITIES}
+        return self.head.loss(z['s1'], z['s2'])
+
+    def _backbone(self, modality: str) -> torch.nn.Module:
+        return self.s1_backbone if modality == 's1' else self.s2_backbone
+
+    def _neck(self, modality: str) -> torch.nn.Module:
+        return self.s1_neck if modality == 's1' else self.s2_neck
+
+
+def _views(inputs: EOInputs, minimum: int) -> dict[str, list[torch.Tensor]]:
+    """``{'s1': [views], 's2': [views]}`` checked to hold ``minimum`` views of the same B scenes."""
+    if not isinstance(inputs, dict) or set(MODALITIES) - set(inputs):
+        found = sorted(inputs) if isinstance(inputs, dict) else type(inputs).__name__
+        raise ValueError(f'DeCUR: inputs must be a dict with keys {MODALITIES} (ModalityViews + '
+                         f'PackEOInputs(keys=("s1", "s2"))), got {found}')
+    views = {m: [inputs[m]] if isinstance(inputs[m], torch.Tensor) else list(inputs[m])
+             for m in MODALITIES}
+    batches = {v.shape[0] for m in MODALITIES for v in views[m]
+               if isinstance(v, torch.Tensor) and v.dim() == 4}
+    if any(len(views[m]) < minimum for m in MODALITIES) or len(batches) != 1 or \
+            sum(len(views[m]) for m in MODALITIES) != sum(
+                isinstance(v, torch.Tensor) and v.dim() == 4 for m in MODALITIES for v in views[m]):
+        found = {m: [tuple(v.shape) if isinstance(v, torch.Tensor) else type(v).__name__
+                     for v in views[m]] for m in MODALITIES}
+        raise ValueError(f'DeCUR: inputs["s1"] and inputs["s2"] must each be a list of at least '
+                         f'{minimum} (B, C, H, W) view batches with one B, got {found}')
+    return views
+
+
+def _pool(feat: torch.Tensor) -> torch.Tensor:
+    """Global average pool ``(B, C, H, W)`` → ``(B, C)``; ``(B, C)`` passes through."""
+    return feat.mean(dim=(2, 3)) if feat.dim() == 4 else feat
