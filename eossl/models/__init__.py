@@ -1,5 +1,11 @@
 """eossl models: backbones, necks, heads, losses, data preprocessors, classifiers and the
-self-supervised algorithms (one per file). Importing this package registers all of them."""
+self-supervised algorithms (one per file). Importing this package registers all of them.
+
+The method-bearing packages (``selfsup``, ``losses``, ``heads``, ``necks``) import and export
+every module of their folder, and their names are re-exported here: a new method's files are
+registered and importable from ``eossl.models`` without an edit to this file.
+"""
+from . import heads, losses, necks, selfsup
 from .backbones import (
     ConvNeXtV2FCMAE,
     DualModalityBackbone,
@@ -16,27 +22,6 @@ from .data_preprocessors import (
     EOSegDataPreprocessor,
     SensorMixDataPreprocessor,
 )
-from .heads import (
-    BottleneckProjector,
-    CrossModalContrastiveHead,
-    DINOProjectionHead,
-    ImageLevelHead,
-    PixelClassificationHead,
-    PixelPredictionHead,
-    PixelRegressionHead,
-    SoftContrastiveHead,
-)
-from .losses import (
-    CenteredCrossEntropyLoss,
-    CrossModalNTXentLoss,
-    KoLeoLoss,
-    MaskedCrossEntropyLoss,
-    MaskedMSELoss,
-    SoftContrastiveLoss,
-    UncertaintyWeighting,
-)
-from .necks import FCMAEDecoder, ProjectionMLP
-from .selfsup import MPMAE, BaseEOSelfSupervisor, DualSimCLR, PerA, SoftCon
 from .weights import build_backbone, get_weights, list_weights  # registers weights://
 
 __all__ = [
@@ -46,17 +31,11 @@ __all__ = [
     # classifiers and data preprocessors
     'EOImageClassifier', 'EOClsDataPreprocessor', 'EODataPreprocessor', 'EOSegDataPreprocessor',
     'SensorMixDataPreprocessor',
-    # heads
-    'BottleneckProjector', 'CrossModalContrastiveHead', 'DINOProjectionHead', 'ImageLevelHead',
-    'PixelClassificationHead', 'PixelPredictionHead', 'PixelRegressionHead',
-    'SoftContrastiveHead',
-    # losses
-    'CenteredCrossEntropyLoss', 'CrossModalNTXentLoss', 'KoLeoLoss', 'MaskedCrossEntropyLoss',
-    'MaskedMSELoss', 'SoftContrastiveLoss', 'UncertaintyWeighting',
-    # necks
-    'FCMAEDecoder', 'ProjectionMLP',
-    # self-supervised algorithms
-    'BaseEOSelfSupervisor', 'DualSimCLR', 'MPMAE', 'PerA', 'SoftCon',
     # named weights
     'build_backbone', 'get_weights', 'list_weights',
 ]
+# every name the method-bearing packages export (their modules are found, not listed)
+for _package in (heads, losses, necks, selfsup):
+    globals().update({_name: getattr(_package, _name) for _name in _package.__all__})
+    __all__ += _package.__all__
+del _package

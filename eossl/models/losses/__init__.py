@@ -1,13 +1,4 @@
-"""Losses of the self-supervised methods, one per file."""
-from .centered_cross_entropy import CenteredCrossEntropyLoss
-from .cross_modal_nt_xent import CrossModalNTXentLoss
-from .koleo_loss import KoLeoLoss
-from .masked_cross_entropy_loss import MaskedCrossEntropyLoss
-from .masked_mse_loss import MaskedMSELoss
-from .soft_contrastive_loss import SoftContrastiveLoss
-from .uncertainty_weighting import UncertaintyWeighting
+"""Losses of the self-supervised methods, one per file; every module here is imported and exported."""
+from eossl.models.package_modules import export_package_modules
 
-__all__ = [
-    'CrossModalNTXentLoss', 'MaskedCrossEntropyLoss', 'MaskedMSELoss', 'UncertaintyWeighting',
-    'CenteredCrossEntropyLoss', 'KoLeoLoss', 'SoftContrastiveLoss'
-]
+__all__ = export_package_modules(__name__, __path__, globals())

@@ -1,5 +1,4 @@
-"""Necks: projection MLPs and the FCMAE decoder."""
-from .fcmae_decoder import FCMAEDecoder
-from .projection_mlp import ProjectionMLP
+"""Necks (projection MLPs, decoders), one per file; every module here is imported and exported."""
+from eossl.models.package_modules import export_package_modules
 
-__all__ = ['ProjectionMLP', 'FCMAEDecoder']
+__all__ = export_package_modules(__name__, __path__, globals())

@@ -1,8 +1,5 @@
-"""Self-supervised algorithms, one per file: Dual-SimCLR, SoftCon, PerA, MP-MAE."""
-from .base import BaseEOSelfSupervisor
-from .dual_simclr import DualSimCLR
-from .mpmae import MPMAE
-from .pera import PerA
-from .softcon import SoftCon
+"""Self-supervised algorithms, one per file (each a ``BaseEOSelfSupervisor`` subclass with its
+``slug``); every module here is imported and exported, so a new method is a new file."""
+from eossl.models.package_modules import export_package_modules
 
-__all__ = ['BaseEOSelfSupervisor', 'DualSimCLR', 'MPMAE', 'PerA', 'SoftCon']
+__all__ = export_package_modules(__name__, __path__, globals())
