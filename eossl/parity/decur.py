@@ -81,6 +81,11 @@ def references(root: Path) -> dict:
     model = _official_model(root)
     shapes = {k: tuple(v.shape) for k, v in model.state_dict().items()}
     model.load_state_dict(seeded_state(shapes))
+    gen = torch.Generator().manual_seed(26)
+    views = [torch.randn(B, c, SIZE, SIZE, generator=gen) for c in (2, 2, 13, 13)]
+    model.eval()  # before the training step updates the BatchNorm running statistics
+    with torch.no_grad():
+        eval_s2_features = model.backbone_2(views[2][:2])
     model.train()
     projections: list[torch.Tensor] = []
 
@@ -88,23 +93,21 @@ def references(root: Path) -> dict:
         output.retain_grad()
         projections.append(output)
 
-    handle = model.projector1.register_forward_hook(keep)  # projector2 is the same module
-    gen = torch.Generator().manual_seed(26)
-    views = [torch.randn(B, c, SIZE, SIZE, generator=gen) for c in (2, 2, 13, 13)]
+    # projector1 and projector2 are two Sequentials of the same layers: calls in order
+    handles = [p.register_forward_hook(keep) for p in (model.projector1, model.projector2)]
     loss1, loss2, loss12, on_diag12_c = model(*views)
     total = (loss1 + loss2 + loss12) / 3  # as pretrain_mm.py
     total.backward()
-    handle.remove()
+    for handle in handles:
+        handle.remove()
     params = dict(model.named_parameters())
     out = arrays(**{f'view{i}': v for i, v in enumerate(views)},
                  **{f'z{i}': z for i, z in enumerate(projections)},
                  **{f'grad_z{i}': z.grad for i, z in enumerate(projections)},
                  loss_intra_s1=loss1, loss_intra_s2=loss2, loss_cross=loss12, total=total,
                  cross_common_on_diag=on_diag12_c, dim_common=DIM_COMMON, lambd=LAMBD,
-                 **{f'grad.{k}': params[k].grad for k in GRADIENTS})
-    model.eval()
-    with torch.no_grad():
-        out.update(arrays(eval_s2_features=model.backbone_2(views[2][:2])))
+                 **{f'grad.{k}': params[k].grad for k in GRADIENTS},
+                 eval_s2_features=eval_s2_features)
     out['state_layout'] = json.dumps(shapes)
     out['projector'] = PROJECTOR
     return out

@@ -1,9 +1,14 @@
 """DeCUR: decoupling common and unique representations of S1 and S2 (Wang et al., ECCV 2024)."""
-import copy
+from typing import Any, ClassVar
 
 import torch
+from mmengine.config import Config
 from mmpretrain.structures import DataSample
 
+# the data components of DeCUR's recipes register with the method (their folders are not scanned)
+import eossl.datasets.ssl4eo_s12_pairs  # noqa: F401
+import eossl.datasets.transforms.modality_views  # noqa: F401
+from eossl.models.utils.representation_stats import embedding_stats
 from eossl.registry import MODELS
 
 from .base import BaseEOSelfSupervisor, EOInputs
@@ -38,19 +43,23 @@ class DeCUR(BaseEOSelfSupervisor):
         init_cfg: mmengine initialization config.
     """
 
+    slug: ClassVar[str] = 'decur'
+    own_files: ClassVar[tuple[str, ...]] = (
+        'eossl/datasets/ssl4eo_s12_pairs.py', 'eossl/datasets/transforms/modality_views.py')
+
     def __init__(self, s1_backbone: dict, s2_backbone: dict, neck: dict, head: dict,
                  shared_neck: bool = True, data_preprocessor: dict | None = None,
                  init_cfg: dict | list[dict] | None = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.s1_backbone = MODELS.build(s1_backbone)
         self.s2_backbone = MODELS.build(s2_backbone)
-        widths = {getattr(b, 'feat_dim', None) for b in (self.s1_backbone, self.s2_backbone)}
-        neck = copy.deepcopy(neck)
-        if 'in_channels' not in neck:
-            if len(widths) != 1 or None in widths:
-                raise ValueError(f'DeCUR: neck.in_channels is not given and the backbones do not '
-                                 f'share one feat_dim ({widths}); set neck.in_channels')
-            neck['in_channels'] = widths.pop()
+        width = self.s1_backbone.feat_dim
+        if self.s2_backbone.feat_dim != width:
+            raise ValueError(f'DeCUR: model.s1_backbone gives {width}-d features and '
+                             f'model.s2_backbone {self.s2_backbone.feat_dim}-d; the projector '
+                             'takes both, so they must be equal')
+        neck = self.from_backbone(neck, 'in_channels', width, 'model.neck.in_channels',
+                                  'model.s1_backbone.feat_dim')
         self.s1_neck = MODELS.build(neck)
         self.s2_neck = self.s1_neck if shared_neck else MODELS.build(neck)
         self.head = MODELS.build(head)
@@ -77,6 +86,62 @@ class DeCUR(BaseEOSelfSupervisor):
              for m in MODALITIES}
         return self.head.loss(z['s1'], z['s2'])
 
+    def probe_features(self, inputs: EOInputs) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+        """``{'s1': (scene, map), 's2': (scene, map), 's1s2': (concatenated scenes, S2 map)}``."""
+        views = _views(inputs, minimum=1)
+        maps = {m: self._backbone(m)(views[m][0])[-1] for m in MODALITIES}
+        scenes = {m: _pool(maps[m]) for m in MODALITIES}
+        return {'s1': (scenes['s1'], maps['s1']), 's2': (scenes['s2'], maps['s2']),
+                's1s2': (torch.cat([scenes['s1'], scenes['s2']], dim=1), maps['s2'])}
+
+    def monitor_taps(self) -> dict[str, tuple[torch.nn.Module, str]]:
+        """The first call of each backbone in a step: view 1 of S1 and of S2."""
+        return {'s1': (self.s1_backbone, 'output'), 's2': (self.s2_backbone, 'output')}
+
+    def monitor_values(self, seen: dict[str, Any]) -> dict[str, torch.Tensor]:
+        """``repr_std`` / ``repr_rank`` of the pooled S2 features (checked by the monitor) and
+        ``repr_std_s1`` / ``repr_rank_s1`` of the S1 ones (logged)."""
+        if set(MODALITIES) - set(seen):
+            return {}
+        values = embedding_stats(_pool(seen['s2'][-1]))
+        values.update({f'{k}_s1': v for k, v in embedding_stats(_pool(seen['s1'][-1])).items()})
+        return values
+
+    @classmethod
+    def cpu_overrides(cls, cfg: Config, size: str, notes: list[str]) -> dict[str, Any]:
+        """Tiny ResNet-18s and projector (``'tiny'``, ``'probe'``) or the recipe's ResNets at
+        64 px crops with a 512-d projector (``'bench'``); see the base class."""
+        crops = {'tiny': 32, 'probe': 48, 'bench': 64}[size]
+        pipeline = 'train_dataloader.dataset.pipeline.[ModalityViews].pipelines'
+        out = {f'{pipeline}.{m}.[EORandomResizedCrop].size': crops for m in MODALITIES}
+        if any(_find_type(cfg.train_dataloader.dataset.pipeline, 'LoadPairedModalities')):
+            out['train_dataloader.dataset.pipeline.[LoadPairedModalities].target_size'] = 48
+        else:
+            out.update({f'{pipeline}.{m}.[LoadMultiBandImage].target_size': 48
+                        for m in MODALITIES})
+        width = 512 if size == 'bench' else 32
+        out.update({'model.neck.hid_channels': width, 'model.neck.out_channels': width,
+                    'model.head.loss.dim_common': width * 7 // 8})
+        for m in MODALITIES:
+            backbone = cfg.model[f'{m}_backbone']
+            if backbone.get('init_cfg'):
+                out[f'model.{m}_backbone.init_cfg'] = None
+                notes.append(f'model.{m}_backbone.init_cfg dropped: random init (the ImageNet '
+                             'checkpoint is not needed for a CPU-sized run)')
+            if backbone.get('norm_cfg', {}).get('type') == 'SyncBN':
+                out[f'model.{m}_backbone.norm_cfg'] = dict(type='BN')
+            if size != 'bench':
+                out.update({f'model.{m}_backbone.depth': 18,
+                            f'model.{m}_backbone.base_channels': 8 if size == 'tiny' else 16,
+                            f'model.{m}_backbone.stem_channels': 8 if size == 'tiny' else 16})
+        if cfg.model.neck.get('norm_cfg', {}).get('type') == 'SyncBN':
+            out['model.neck.norm_cfg'] = dict(type='BN')
+        notes.append(f'projector {width}-{width}-{width}, {width * 7 // 8} common dimensions '
+                     '(the recipe\'s 7/8)' + ('' if size == 'bench' else
+                                              '; ResNet-18s of base width '
+                                              f'{8 if size == "tiny" else 16}'))
+        return out
+
     def _backbone(self, modality: str) -> torch.nn.Module:
         return self.s1_backbone if modality == 's1' else self.s2_backbone
 
@@ -102,6 +167,16 @@ def _views(inputs: EOInputs, minimum: int) -> dict[str, list[torch.Tensor]]:
         raise ValueError(f'DeCUR: inputs["s1"] and inputs["s2"] must each be a list of at least '
                          f'{minimum} (B, C, H, W) view batches with one B, got {found}')
     return views
+
+
+def _find_type(node: Any, type_name: str) -> list[dict]:
+    """Every config dict of ``type`` ``type_name`` (scope prefix ignored) under ``node``."""
+    if isinstance(node, dict):
+        own = [node] if str(node.get('type', '')).split('.')[-1] == type_name else []
+        return own + [d for v in node.values() for d in _find_type(v, type_name)]
+    if isinstance(node, (list, tuple)):
+        return [d for v in node for d in _find_type(v, type_name)]
+    return []
 
 
 def _pool(feat: torch.Tensor) -> torch.Tensor:
