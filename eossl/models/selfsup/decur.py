@@ -135,7 +135,7 @@ class DeCUR(BaseEOSelfSupervisor):
                             f'model.{m}_backbone.base_channels': 8 if size == 'tiny' else 16,
                             f'model.{m}_backbone.stem_channels': 8 if size == 'tiny' else 16})
         if cfg.model.neck.get('norm_cfg', {}).get('type') == 'SyncBN':
-            out['model.neck.norm_cfg'] = dict(type='BN')
+            out['model.neck.norm_cfg'] = dict(type='BN1d')
         notes.append(f'projector {width}-{width}-{width}, {width * 7 // 8} common dimensions '
                      '(the recipe\'s 7/8)' + ('' if size == 'bench' else
                                               '; ResNet-18s of base width '
