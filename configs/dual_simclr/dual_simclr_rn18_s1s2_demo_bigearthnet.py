@@ -16,8 +16,8 @@ model = dict(
                            bands=dict(s1=S1_BANDS, s2=S2_BANDS)),
     s1_backbone=dict(type='EOResNet', depth=18, bands=S1_BANDS, out_indices=(3, )),
     s2_backbone=dict(type='EOResNet', depth=18, bands=S2_BANDS, out_indices=(3, )),
-    s1_neck=dict(type='ProjectionMLP', in_channels=512, hid_channels=512, out_channels=128),
-    s2_neck=dict(type='ProjectionMLP', in_channels=512, hid_channels=512, out_channels=128),
+    s1_neck=dict(type='ProjectionMLP', hid_channels=512, out_channels=128),
+    s2_neck=dict(type='ProjectionMLP', hid_channels=512, out_channels=128),
     head=dict(type='CrossModalContrastiveHead',
               loss=dict(type='CrossModalNTXentLoss', temperature=0.07)),
 )

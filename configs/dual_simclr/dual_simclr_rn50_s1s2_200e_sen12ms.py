@@ -22,8 +22,8 @@ model = dict(
                      zero_init_residual=False, channels_last=True),
     s2_backbone=dict(type='EOResNet', depth=50, bands=S2_BANDS, out_indices=(3, ),
                      zero_init_residual=False, channels_last=True),
-    s1_neck=dict(type='ProjectionMLP', in_channels=2048, hid_channels=2048, out_channels=128),
-    s2_neck=dict(type='ProjectionMLP', in_channels=2048, hid_channels=2048, out_channels=128),
+    s1_neck=dict(type='ProjectionMLP', hid_channels=2048, out_channels=128),
+    s2_neck=dict(type='ProjectionMLP', hid_channels=2048, out_channels=128),
     head=dict(type='CrossModalContrastiveHead',
               loss=dict(type='CrossModalNTXentLoss', temperature=0.07)),
 )

@@ -1,7 +1,7 @@
 # MP-MAE (MMEarth, ECCV 2024): ConvNeXt V2-atto, all 12 modalities, uncertainty weighting,
 # 112 px crops, patch 16.
 # Other variants by --cfg-options, e.g. femto / pico / nano:
-#   model.backbone.arch=pico model.neck.in_channels=512   (femto 384, nano 640)
+#   model.backbone.arch=pico   (the decoder's and heads' input widths follow the backbone)
 # the original ConvNeXt V2 stem: model.backbone.stem_type=convnextv2
 # per-sample GRN statistics (dense-model semantics): model.backbone.grn_stats=sample
 _base_ = [
@@ -20,24 +20,21 @@ _base_ = [
 #   model.image_norm=per_head                   one LayerNorm per image-level head
 #   LoadMMEarthSample(strict_onehot=True)       a non-one-hot biome/eco_region is ignored, not 0
 heads = dict(
-    sentinel2=dict(type='PixelRegressionHead', in_channels=512, out_channels=12, patch_size=16,
+    sentinel2=dict(type='PixelRegressionHead', out_channels=12,
                    loss=dict(type='MaskedMSELoss', norm_per_patch=True)),
-    sentinel1=dict(type='PixelRegressionHead', in_channels=512, out_channels=8, patch_size=16),
-    aster=dict(type='PixelRegressionHead', in_channels=512, out_channels=2, patch_size=16),
-    canopy_height_eth=dict(type='PixelRegressionHead', in_channels=512, out_channels=2,
-                           patch_size=16),
-    dynamic_world=dict(type='PixelClassificationHead', in_channels=512, num_classes=9,
-                       patch_size=16),
-    esa_worldcover=dict(type='PixelClassificationHead', in_channels=512, num_classes=11,
-                        patch_size=16),
-    biome=dict(type='ImageLevelHead', in_channels=512, out_channels=14,
+    sentinel1=dict(type='PixelRegressionHead', out_channels=8),
+    aster=dict(type='PixelRegressionHead', out_channels=2),
+    canopy_height_eth=dict(type='PixelRegressionHead', out_channels=2),
+    dynamic_world=dict(type='PixelClassificationHead', num_classes=9),
+    esa_worldcover=dict(type='PixelClassificationHead', num_classes=11),
+    biome=dict(type='ImageLevelHead', out_channels=14,
                loss=dict(type='MaskedCrossEntropyLoss')),
-    eco_region=dict(type='ImageLevelHead', in_channels=512, out_channels=846,
+    eco_region=dict(type='ImageLevelHead', out_channels=846,
                     loss=dict(type='MaskedCrossEntropyLoss')),
-    lat=dict(type='ImageLevelHead', in_channels=512, out_channels=2),
-    lon=dict(type='ImageLevelHead', in_channels=512, out_channels=2),
-    month=dict(type='ImageLevelHead', in_channels=512, out_channels=2),
-    era5=dict(type='ImageLevelHead', in_channels=512, out_channels=12),
+    lat=dict(type='ImageLevelHead', out_channels=2),
+    lon=dict(type='ImageLevelHead', out_channels=2),
+    month=dict(type='ImageLevelHead', out_channels=2),
+    era5=dict(type='ImageLevelHead', out_channels=12),
 )
 
 model = dict(
@@ -54,7 +51,7 @@ model = dict(
         grn_stats='batch',  # GRN norm over the active sites of the whole batch, as MinkowskiGRN
         out_indices=(3, ),
         out_norm=False),
-    neck=dict(type='FCMAEDecoder', in_channels=320, embed_dim=512, depth=1),
+    neck=dict(type='FCMAEDecoder', embed_dim=512, depth=1),  # in_channels: the backbone's
     heads=heads,
     mask_ratio=0.6,
     input_key='sentinel2',

@@ -1,6 +1,6 @@
 # MP-MAE (MMEarth, ECCV 2024) S2-only baseline: FCMAE ConvNeXt V2-atto, 112 px crops, patch 16.
 # Other variants by --cfg-options, e.g. femto / pico / nano:
-#   model.backbone.arch=pico model.neck.in_channels=512   (femto 384, nano 640)
+#   model.backbone.arch=pico   (the decoder's and heads' input widths follow the backbone)
 # the original ConvNeXt V2 stem: model.backbone.stem_type=convnextv2
 # per-sample GRN statistics (dense-model semantics): model.backbone.grn_stats=sample
 _base_ = [
@@ -19,7 +19,7 @@ _base_ = [
 #   model.image_norm=per_head                   one LayerNorm per image-level head
 #   LoadMMEarthSample(strict_onehot=True)       a non-one-hot biome/eco_region is ignored, not 0
 heads = dict(
-    sentinel2=dict(type='PixelRegressionHead', in_channels=512, out_channels=12, patch_size=16,
+    sentinel2=dict(type='PixelRegressionHead', out_channels=12,
                    loss=dict(type='MaskedMSELoss', norm_per_patch=True)),
 )
 
@@ -37,7 +37,7 @@ model = dict(
         grn_stats='batch',  # GRN norm over the active sites of the whole batch, as MinkowskiGRN
         out_indices=(3, ),
         out_norm=False),
-    neck=dict(type='FCMAEDecoder', in_channels=320, embed_dim=512, depth=1),
+    neck=dict(type='FCMAEDecoder', embed_dim=512, depth=1),  # in_channels: the backbone's
     heads=heads,
     mask_ratio=0.6,
     input_key='sentinel2',

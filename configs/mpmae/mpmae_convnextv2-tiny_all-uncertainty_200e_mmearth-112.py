@@ -2,7 +2,5 @@
 # patch 16; everything else as the atto recipe.
 _base_ = ['mpmae_convnextv2-atto_all-uncertainty_200e_mmearth-112.py']
 
-model = dict(
-    backbone=dict(arch='tiny'),
-    neck=dict(in_channels=768),
-)
+# the decoder's input width (768) follows the backbone
+model = dict(backbone=dict(arch='tiny'))

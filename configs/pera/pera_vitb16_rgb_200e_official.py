@@ -18,10 +18,9 @@ train_pipeline = [dict(step, **step_overrides.get(step['type'], {}))
                   for step in _base_.train_pipeline]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 
-arch, embed_dims = 'base', 768
+arch = 'base'  # head widths and patch size follow the backbone
 model = dict(
     data_preprocessor=dict(bands=RGB),
     backbone=dict(arch=arch, bands=RGB, img_size=448),
-    head=dict(in_channels=embed_dims),
-    pixel_head=dict(in_channels=embed_dims, out_channels=len(RGB)),
+    pixel_head=dict(out_channels=len(RGB)),
 )

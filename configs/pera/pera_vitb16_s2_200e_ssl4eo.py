@@ -2,9 +2,7 @@
 # else as the ViT-S recipe.
 _base_ = ['pera_vits16_s2_200e_ssl4eo.py']
 
-arch, embed_dims = 'base', 768
+arch = 'base'  # head widths and patch size follow the backbone
 model = dict(
     backbone=dict(arch=arch),
-    head=dict(in_channels=embed_dims),
-    pixel_head=dict(in_channels=embed_dims),
 )

@@ -4,11 +4,9 @@
 # --auto-scale-lr to scale the lr linearly.
 _base_ = ['pera_vits16_s2_200e_ssl4eo.py', '../_base_/strategies/fsdp.py']
 
-arch, embed_dims = 'large', 1024
+arch = 'large'  # head widths and patch size follow the backbone
 model = dict(
     backbone=dict(arch=arch, with_cp=True),
-    head=dict(in_channels=embed_dims),
-    pixel_head=dict(in_channels=embed_dims),
 )
 # data: SSL4EO-S12 S2 L1C shards (see pera_vits16_s2_200e_ssl4eo-shards.py); same pipeline
 train_dataloader = dict(

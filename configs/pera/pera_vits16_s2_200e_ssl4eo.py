@@ -3,9 +3,12 @@
 # jitter); the student encodes 20 % of the patches, the EMA teacher a disjoint 60 %, and the
 # student predicts the pixels of the 20 % in between from mask tokens joined at block depth // 2.
 #
-# Data (from the base): LoadMultiBandImage (13 L1C bands) → AlignedMultiViews (2 global 224 px,
-# scale 0.4–1; 8 local 96 px, scale 0.05–0.4; h/v flips; RandomBandBrightnessContrast p=0.8
-# student / p=0.1 teacher) → DisjointMaskGenerator (patch 16, 0.2 / 0.6) → PackEOInputs.
+# Data: LoadMultiBandImage (13 L1C bands) → AlignedMultiViews (crops and jitter from the base:
+# global 224 px, scale 0.4–1; local 96 px, scale 0.05–0.4; h/v flips; RandomBandBrightnessContrast
+# p=0.8 student / p=0.1 teacher) with this recipe's 2 global + 8 local slots →
+# DisjointMaskGenerator (this recipe's patch 16, student 0.2 / teacher 0.6) → PackEOInputs.
+# The slot counts and the patch size are one variable each for the model and the pipeline; the
+# heads' widths and the pixel head's patch size are filled from the backbone.
 #
 # Model and schedule are the official ones (Networks/PerA/pera.py, Utils/loss/pera_loss,
 # Configs/pera_vitb.yaml): no LayerScale, batch-subset drop path 0.3 in every student block,
@@ -24,13 +27,23 @@ _base_ = [
 ]
 
 S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B10', 'B11', 'B12')
-arch, embed_dims = 'small', 384
-patch_size = 16
+arch = 'small'
+num_global, num_local, patch_size = 2, 8, 16
+student_ratio, teacher_ratio = 0.2, 0.6  # official PerA mask ratios
+
+train_pipeline = [
+    _base_.train_pipeline[0],
+    dict(_base_.train_pipeline[1], num_global=num_global, num_local=num_local),
+    dict(type='DisjointMaskGenerator', patch_size=patch_size, num_global=num_global,
+         student_ratio=student_ratio, teacher_ratio=teacher_ratio),
+    *_base_.train_pipeline[2:],
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 
 model = dict(
     type='PerA',
-    num_global=2,
-    num_local=8,
+    num_global=num_global,
+    num_local=num_local,
     teacher_temp=0.05,  # warmed up from 0.03 by TeacherTempWarmupHook below
     # index sets collated once per batch (pinned, non-blocking copy), not in the model step;
     # with the data option batch_augment=True the views are cut here (aligned_views)
@@ -40,15 +53,14 @@ model = dict(
     backbone=dict(type='EOVisionTransformer', arch=arch, bands=S2_BANDS, img_size=224,
                   patch_size=patch_size, layer_scale_init_value=None, drop_path_rate=0.3,
                   drop_path_uniform=True),
-    head=dict(type='DINOProjectionHead', in_channels=embed_dims, num_prototypes=131072,
+    head=dict(type='DINOProjectionHead', num_prototypes=131072,
               hidden_channels=2048, bottleneck_channels=384, num_layers=3,
               loss=dict(type='CenteredCrossEntropyLoss', student_temp=0.1, center_momentum=0.9),
               koleo_loss=dict(type='KoLeoLoss', loss_weight=0.1)),
     # official reduction: squared error summed over a patch's p²·C values, weight 0.01; with 13
     # bands this term is 13/3 times its RGB size (loss_weight=0.01 * 3 / 13 keeps the RGB balance)
     # official targets: the normalized pixels themselves (norm_per_patch=False)
-    pixel_head=dict(type='PixelPredictionHead', in_channels=embed_dims, patch_size=patch_size,
-                    out_channels=len(S2_BANDS), hidden_channels=2048, bottleneck_channels=384,
+    pixel_head=dict(type='PixelPredictionHead', out_channels=len(S2_BANDS), hidden_channels=2048, bottleneck_channels=384,
                     num_layers=3, sum_over_pixels=True,
                     loss=dict(type='MaskedMSELoss', norm_per_patch=False, loss_weight=0.01)),
 )

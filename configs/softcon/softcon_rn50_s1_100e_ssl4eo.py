@@ -25,7 +25,7 @@ model = dict(
         type='EOResNet', depth=50, bands=S1_BANDS, out_indices=(3, ), zero_init_residual=False,
         init_cfg=dict(type='RGBInflatedPretrained', checkpoint=rgb_checkpoint,
                       strategy='random', drop_prefixes=('fc.', ))),
-    neck=dict(type='mmpretrain.MoCoV2Neck', in_channels=2048, hid_channels=2048,
+    neck=dict(type='mmpretrain.MoCoV2Neck', hid_channels=2048,
               out_channels=128, with_avg_pool=False),
     head=dict(type='SoftContrastiveHead',
               loss=dict(type='SoftContrastiveLoss', temperature=0.2, symmetric=True,

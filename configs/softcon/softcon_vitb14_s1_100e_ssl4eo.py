@@ -7,5 +7,4 @@ _base_ = ['softcon_vits14_s1_100e_ssl4eo.py']
 model = dict(
     backbone=dict(arch='base',
                   init_cfg=dict(checkpoint='checkpoints/dinov2_vitb14_pretrain.pth')),
-    neck=dict(in_channels=768),
 )

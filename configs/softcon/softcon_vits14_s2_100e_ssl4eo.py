@@ -15,7 +15,7 @@ _base_ = [
 ]
 
 S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B10', 'B11', 'B12')
-arch, embed_dims = 'small', 384
+arch = 'small'  # the neck's input width follows the backbone
 rgb_checkpoint = 'checkpoints/dinov2_vits14_pretrain.pth'
 
 model = dict(
@@ -30,7 +30,7 @@ model = dict(
         out_type='cls_token',
         init_cfg=dict(type='RGBInflatedPretrained', checkpoint=rgb_checkpoint,
                       strategy='copy', fill='mean')),
-    neck=dict(type='mmpretrain.NonLinearNeck', in_channels=embed_dims, hid_channels=4096,
+    neck=dict(type='mmpretrain.NonLinearNeck', hid_channels=4096,
               out_channels=256, num_layers=3, with_bias=False, with_last_bn=True,
               with_last_bn_affine=False, with_last_bias=False, with_avg_pool=False),
     head=dict(type='SoftContrastiveHead',

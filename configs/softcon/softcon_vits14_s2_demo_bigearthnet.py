@@ -20,7 +20,7 @@ model = dict(
     backbone=dict(type='EOVisionTransformer', arch='small', bands=S2_BANDS, img_size=224,
                   patch_size=14, layer_scale_init_value=1e-5, out_type='cls_token'),
     # plain BatchNorm: the demo runs in one CPU process
-    neck=dict(type='mmpretrain.NonLinearNeck', in_channels=384, hid_channels=512,
+    neck=dict(type='mmpretrain.NonLinearNeck', hid_channels=512,
               out_channels=128, num_layers=2, with_avg_pool=False,
               norm_cfg=dict(type='BN1d')),
     head=dict(type='SoftContrastiveHead',

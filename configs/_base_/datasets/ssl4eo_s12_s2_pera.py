@@ -1,6 +1,8 @@
 # SSL4EO-S12 S2 L1C (13 bands) for PerA: per crop slot one geometric transform shared by the
-# student and teacher views (2 global 224 px + 8 local 96 px), strong band-safe jitter for the
-# student (p=0.8), weak for the teacher (p=0.1); disjoint student / predicted / teacher patch sets.
+# student and teacher views (global 224 px, local 96 px crops), strong band-safe jitter for the
+# student (p=0.8), weak for the teacher (p=0.1). The method's own settings — crop slot counts and
+# the DisjointMaskGenerator (patch size, mask ratios) after AlignedMultiViews — sit in the PerA
+# recipe (pera/pera_vits16_s2_200e_ssl4eo.py).
 # eossl option: a crop view under 50 % valid (non-nodata) pixels is re-drawn (min_valid_fraction)
 # batch_augment (AlignedMultiViews, pipeline.1): 'auto' (default) = True with CUDA: workers only
 # load the tile and draw the per-sample parameters, the data preprocessor cuts / flips / jitters
@@ -15,7 +17,7 @@ S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B10', 
 train_pipeline = [
     dict(type='LoadMultiBandImage', modality='s2', bands=S2_BANDS, out_key='img',
          target_size=264),
-    dict(type='AlignedMultiViews', num_global=2, num_local=8,
+    dict(type='AlignedMultiViews',
          global_crop=dict(type='EORandomResizedCrop', size=224, scale=(0.4, 1.0),
                           ratio=(0.75, 1.33), min_valid_fraction=0.5),
          local_crop=dict(type='EORandomResizedCrop', size=96, scale=(0.05, 0.4),
@@ -26,8 +28,6 @@ train_pipeline = [
          teacher_pipeline=[dict(type='RandomBandBrightnessContrast', brightness=0.4,
                                 contrast=0.4, prob=0.1)],
          batch_augment='auto'),
-    dict(type='DisjointMaskGenerator', patch_size=16, num_global=2, student_ratio=0.2,
-         teacher_ratio=0.6),
     dict(type='PackEOInputs', keys='img', algorithm_keys=('disjoint_masks', 'aligned_views'),
          meta_keys=('sample_id', )),
 ]

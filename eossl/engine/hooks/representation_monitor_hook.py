@@ -1,27 +1,18 @@
 """Collapse and health monitors of a pretraining run, read from the algorithm's own forward pass.
 
-Every ``interval`` iterations the hook keeps (detached) what torch forward hooks see on the
-algorithm's projection outputs during that iteration's training forward, and logs through the
-message hub (so the values reach the logger, ``scalars.json`` and every visualizer backend):
+The hook asks the algorithm what to watch and what the values mean, never its class: before
+training it registers a torch forward hook on each module of ``model.monitor_taps()``
+(``{name: (module, 'input' | 'output')}``); every ``interval`` iterations it keeps (detached) what
+those hooks see in the first call of that iteration's training forward, hands it to
+``model.monitor_values(seen)`` and logs the returned scalars as ``train/<name>`` through the
+message hub (so they reach the logger, ``scalars.json`` and every visualizer backend). A model
+without taps is left alone (one log line says so). On the other iterations the forward hooks
+return at once: no copy, no host synchronisation.
 
-- ``train/repr_std``: mean over dimensions of the per-dimension std, over the batch, of the
-  L2-normalised embeddings, times √D (1 ≈ isotropic, 0 = every sample maps to one point);
-- ``train/repr_rank``: RankMe (Garrido et al. 2023), ``exp(entropy(σ / Σσ))`` of the
-  embedding matrix's singular values (1 = one direction; at most min(N, D));
-- contrastive methods (SoftCon, Dual-SimCLR): ``train/repr_pos_sim``, ``train/repr_neg_sim``
-  (mean cosine similarity of positive pairs and of all other pairs between the two views /
-  modalities) and ``train/repr_sim_gap`` (their difference);
-- PerA: ``train/teacher_entropy`` (mean entropy of the centred, sharpened teacher
-  distributions as a fraction of ln K: 1 = uniform), ``train/teacher_batch_entropy`` (entropy of
-  their batch mean / ln K: 0 = every sample on one prototype) and ``train/student_teacher_kl``
-  (KL(teacher ‖ student) in nats, global views).
-
-Which module is tapped per algorithm: SoftCon ``neck`` output (the two views' projections),
-Dual-SimCLR ``s1_neck`` / ``s2_neck`` outputs, PerA ``head`` input (student CLS) and output
-(student logits, global views: the first call of the iteration) and the EMA teacher's
-``projector`` output, MP-MAE the last ``backbone`` stage, average-pooled. Other models are left
-alone (one log line says so). On the other iterations the forward hooks return at once: no
-copy, no host synchronisation; an observed iteration costs one SVD of a (N, D) matrix.
+The monitors the shipped methods return (:mod:`eossl.models.utils.representation_stats`):
+``repr_std`` and ``repr_rank`` (RankMe) of their embeddings; contrastive methods
+``repr_pos_sim``, ``repr_neg_sim``, ``repr_sim_gap``; self-distillation ``teacher_entropy``,
+``teacher_batch_entropy``, ``student_teacher_kl``.
 
 A run is judged collapsed (from iteration ``warmup_iters`` on, since at initialisation a
 network maps everything close together and a DINO teacher is near uniform) when any of:
@@ -29,12 +20,12 @@ network maps everything close together and a DINO teacher is near uniform) when 
 min_sim_gap`` (0.02), ``teacher_entropy > max_teacher_entropy`` (0.98: the teacher says
 nothing), ``teacher_batch_entropy < min_teacher_batch_entropy`` (0.05: one prototype).
 ``action='warn'`` logs a warning naming the monitors; ``'stop'`` raises
-:class:`RepresentationCollapseError`. ``None`` disables a check.
+:class:`RepresentationCollapseError`. ``None`` disables a check; a monitor the model does not
+return is not checked.
 """
-import math
+from typing import Any
 
 import torch
-import torch.nn.functional as F
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
@@ -44,28 +35,6 @@ from eossl.registry import HOOKS
 
 class RepresentationCollapseError(RuntimeError):
     """Raised by :class:`RepresentationMonitorHook` with ``action='stop'``."""
-
-
-def _embed_stats(z: torch.Tensor) -> dict[str, float]:
-    """``repr_std`` and ``repr_rank`` of embeddings ``(N, D)``."""
-    z = F.normalize(z.float().flatten(1), dim=1)
-    std = z.std(0).mean() * math.sqrt(z.shape[1]) if z.shape[0] > 1 else z.new_zeros(())
-    sigma = torch.linalg.svdvals(z)
-    p = sigma / sigma.sum().clamp_min(1e-12) + 1e-12
-    return dict(repr_std=std, repr_rank=torch.exp(-(p * p.log()).sum()))
-
-
-def _pair_stats(z1: torch.Tensor, z2: torch.Tensor) -> dict[str, torch.Tensor]:
-    """Cosine similarity of positives (row i of both) and negatives (i ≠ j), ``(B, D)`` each."""
-    sim = F.normalize(z1.float(), dim=1) @ F.normalize(z2.float(), dim=1).T
-    pos = sim.diagonal().mean()
-    n = sim.shape[0]
-    neg = (sim.sum() - sim.diagonal().sum()) / max(n * n - n, 1)
-    return dict(repr_pos_sim=pos, repr_neg_sim=neg, repr_sim_gap=pos - neg)
-
-
-def _entropy(p: torch.Tensor) -> torch.Tensor:
-    return -(p * p.clamp_min(1e-12).log()).sum(-1)
 
 
 @HOOKS.register_module()
@@ -99,66 +68,31 @@ class RepresentationMonitorHook(Hook):
         self.handles: list = []
         self.history: list[dict[str, float]] = []  # every observed iteration's monitors
 
-    def _tap(self, module: torch.nn.Module, name: str, what: str = 'output') -> None:
+    def _tap(self, module: torch.nn.Module, name: str, what: str) -> None:
         """Keep the first ``what`` ('output' or 'input') of ``module`` in an observed iteration."""
+        if what not in ('input', 'output'):
+            raise ValueError(f'RepresentationMonitorHook: tap {name!r} of {self.kind} must watch '
+                             f"'input' or 'output', got {what!r}")
+
         def hook(_module, args, output):
             if self.active and name not in self.seen:
-                value = args[0] if what == 'input' else output
-                if isinstance(value, (tuple, list)):
-                    value = value[0] if name in ('softcon',) else value[-1]
-                self.seen[name] = value.detach()
+                self.seen[name] = _detached(args[0] if what == 'input' else output)
         self.handles.append(module.register_forward_hook(hook))
 
     def before_train(self, runner) -> None:
-        """Find the algorithm's projection modules and attach the forward hooks."""
+        """Ask the algorithm for the modules to watch and attach the forward hooks."""
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        kind = type(model).__name__
-        self.model, self.kind = model, kind
-        if kind == 'SoftCon':
-            self._tap(model.neck, 'softcon')
-        elif kind == 'DualSimCLR':
-            self._tap(model.s1_neck, 's1')
-            self._tap(model.s2_neck, 's2')
-        elif kind == 'PerA':
-            self._tap(model.head, 'cls', 'input')
-            self._tap(model.head, 'student')
-            self._tap(model.teacher.module.projector, 'teacher')
-        elif kind == 'MPMAE':
-            self._tap(model.backbone, 'encoder')
-        else:
-            print_log(f'RepresentationMonitorHook: no monitors for {kind}; skipped',
+        self.model, self.kind = model, type(model).__name__
+        taps = model.monitor_taps() if hasattr(model, 'monitor_taps') else {}
+        for name, (module, what) in taps.items():
+            self._tap(module, name, what)
+        if not taps:
+            print_log(f'RepresentationMonitorHook: {self.kind} declares no monitor taps; skipped',
                       logger='current')
 
     def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
         self.active = bool(self.handles) and self.every_n_train_iters(runner, self.interval)
         self.seen = {}
-
-    def _monitors(self) -> dict[str, torch.Tensor]:
-        """The monitors of what this iteration's forward hooks kept."""
-        seen, out = self.seen, {}
-        if self.kind == 'SoftCon' and 'softcon' in seen:
-            z1, z2 = seen['softcon'].chunk(2)
-            out.update(_embed_stats(seen['softcon']), **_pair_stats(z1, z2))
-        elif self.kind == 'DualSimCLR' and {'s1', 's2'} <= set(seen):
-            out.update(_embed_stats(torch.cat([seen['s1'], seen['s2']])),
-                       **_pair_stats(seen['s1'], seen['s2']))
-        elif self.kind == 'PerA' and {'cls', 'student', 'teacher'} <= set(seen):
-            out.update(_embed_stats(seen['cls']))
-            loss = self.model.head.loss_module
-            teacher = F.softmax((seen['teacher'].float() - loss.center) / self.model.teacher_temp,
-                                dim=-1)
-            log_k = math.log(teacher.shape[-1])
-            out['teacher_entropy'] = _entropy(teacher).mean() / log_k
-            out['teacher_batch_entropy'] = _entropy(teacher.mean(0)) / log_k
-            student = seen['student'].float()
-            if student.shape == teacher.shape:
-                log_s = F.log_softmax(student / loss.student_temp, dim=-1)
-                out['student_teacher_kl'] = (teacher * (teacher.clamp_min(1e-12).log()
-                                                        - log_s)).sum(-1).mean()
-        elif self.kind == 'MPMAE' and 'encoder' in seen:
-            feat = seen['encoder']
-            out.update(_embed_stats(feat.mean((2, 3)) if feat.dim() == 4 else feat))
-        return out
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
         """Log the observed iteration's monitors and check them against the thresholds."""
@@ -166,7 +100,7 @@ class RepresentationMonitorHook(Hook):
             return
         self.active = False
         with torch.no_grad():
-            values = {k: float(v) for k, v in self._monitors().items()}
+            values = {k: float(v) for k, v in self.model.monitor_values(self.seen).items()}
         self.seen = {}
         if not values:
             return
@@ -192,3 +126,12 @@ class RepresentationMonitorHook(Hook):
         for handle in self.handles:
             handle.remove()
         self.handles = []
+
+
+def _detached(value: Any) -> Any:
+    """``value`` detached: a tensor, or a tuple / list of tensors (other items as they are)."""
+    if isinstance(value, torch.Tensor):
+        return value.detach()
+    if isinstance(value, (tuple, list)):
+        return type(value)(v.detach() if isinstance(v, torch.Tensor) else v for v in value)
+    return value

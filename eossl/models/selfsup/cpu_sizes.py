@@ -13,6 +13,8 @@ from mmengine.config import Config
 from .methods import method_class
 
 CPU_SIZES = ('tiny', 'probe', 'bench')
+# each ViT size of a recipe → the width of its tiny stand-in (2 layers, 2 heads)
+TINY_VIT_WIDTH = {'small': 32, 'base': 48, 'large': 64, 'giant': 96}
 _TYPED = re.compile(r'\[([\w.]+)\]')
 
 
@@ -64,6 +66,16 @@ def _split(key: str) -> list[str]:
     return re.findall(r'\[[\w.]+\]|[^.]+', key)
 
 
+def tiny_vit(arch: str | dict, notes: list[str]) -> dict:
+    """The ``arch`` of the tiny ViT (2 layers, 2 heads) standing in for ``arch`` at size
+    ``'tiny'``: each ViT size keeps a width of its own (ViT-S → 32, ViT-B → 48, ...), so a ViT-S and
+    a ViT-B recipe stay two models; says so in ``notes``."""
+    width = TINY_VIT_WIDTH.get(arch, 32) if isinstance(arch, str) else 32
+    notes.append(f'ViT arch {arch!r} -> embed_dims {width}, 2 layers, 2 heads (each ViT size '
+                 f'keeps its own width: {TINY_VIT_WIDTH})')
+    return dict(embed_dims=width, num_layers=2, num_heads=2, _delete_=True)
+
+
 def apply_cpu_size(cfg: Config, size: str) -> list[str]:
     """Merge the recipe's method's :meth:`cpu_overrides` at ``size`` into ``cfg`` (in place).
 
@@ -82,4 +94,4 @@ def apply_cpu_size(cfg: Config, size: str) -> list[str]:
     cfg.merge_from_dict({resolve_key(cfg, key): value for key, value in overrides.items()})
     return notes
 
-__all__ = ['CPU_SIZES', 'apply_cpu_size', 'resolve_key']
+__all__ = ['CPU_SIZES', 'TINY_VIT_WIDTH', 'apply_cpu_size', 'resolve_key', 'tiny_vit']

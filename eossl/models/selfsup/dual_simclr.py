@@ -1,7 +1,13 @@
 """Dual-SimCLR: contrastive S1/S2 fusion with one backbone per modality (Scheibenreif et al.)."""
-import torch
-from mmpretrain.structures import DataSample
+import inspect
+from typing import Any
 
+import torch
+from mmengine.config import Config
+from mmpretrain.structures import DataSample
+from torch import nn
+
+from eossl.models.utils.representation_stats import embedding_stats, pair_stats
 from eossl.registry import MODELS
 
 from .base import BaseEOSelfSupervisor, EOInputs
@@ -19,6 +25,9 @@ class DualSimCLR(BaseEOSelfSupervisor):
     Inputs are a dict ``{'s1': (B, C1, H, W), 's2': (B, C2, H, W)}`` (e.g. C1 = 2 for VV/VH,
     C2 = 13 for S2 L1C), as packed by ``PackEOInputs(keys=('s1', 's2'))``.
 
+    Filled from the backbones (leave it out of a recipe): a neck's ``in_channels`` (the
+    ResNet's ``feat_dim``) where the neck takes one.
+
     Args:
         s1_backbone: S1 backbone config (``EOResNet`` or mmpretrain ``SwinTransformer``).
         s2_backbone: S2 backbone config.
@@ -29,15 +38,76 @@ class DualSimCLR(BaseEOSelfSupervisor):
         init_cfg: mmengine initialization config.
     """
 
+    slug = 'dual_simclr'
+    own_files = ('eossl/models/heads/cross_modal_contrastive_head.py',
+                 'eossl/models/losses/cross_modal_nt_xent.py',
+                 'eossl/models/necks/projection_mlp.py')
+
     def __init__(self, s1_backbone: dict, s2_backbone: dict, s1_neck: dict, s2_neck: dict,
                  head: dict, data_preprocessor: dict | None = None,
                  init_cfg: dict | list[dict] | None = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.s1_backbone = MODELS.build(s1_backbone)
         self.s2_backbone = MODELS.build(s2_backbone)
-        self.s1_neck = MODELS.build(s1_neck)
-        self.s2_neck = MODELS.build(s2_neck)
+        self.s1_neck = MODELS.build(self._neck_cfg(s1_neck, 's1'))
+        self.s2_neck = MODELS.build(self._neck_cfg(s2_neck, 's2'))
         self.head = MODELS.build(head)
+
+    def _neck_cfg(self, neck: dict, modality: str) -> dict:
+        """``neck`` with ``in_channels`` from its backbone's ``feat_dim`` when it takes one."""
+        backbone = getattr(self, f'{modality}_backbone')
+        takes = 'in_channels' in inspect.signature(MODELS.get(neck['type'])).parameters
+        if not (takes and hasattr(backbone, 'feat_dim')):
+            return neck
+        return self.from_backbone(neck, 'in_channels', backbone.feat_dim,
+                                  f'model.{modality}_neck.in_channels',
+                                  f'model.{modality}_backbone.feat_dim')
+
+    def monitor_taps(self) -> dict[str, tuple[nn.Module, str]]:
+        """Both necks' outputs: the S1 and S2 embeddings."""
+        return {'s1': (self.s1_neck, 'output'), 's2': (self.s2_neck, 'output')}
+
+    def monitor_values(self, seen: dict[str, Any]) -> dict[str, torch.Tensor]:
+        """``repr_std`` / ``repr_rank`` of both modalities' embeddings and the cosine similarity
+        of same-scene (positive) and other (negative) S1/S2 pairs (``repr_sim_gap``)."""
+        if not {'s1', 's2'} <= set(seen):
+            return {}
+        z1, z2 = seen['s1'][-1], seen['s2'][-1]
+        return {**embedding_stats(torch.cat([z1, z2])), **pair_stats(z1, z2)}
+
+    @classmethod
+    def cpu_overrides(cls, cfg: Config, size: str, notes: list[str]) -> dict[str, Any]:
+        """Dual-SimCLR at CPU sizes for both modalities: ``'tiny'``: ResNet-18 (or a one-block
+        Swin with 2 × 2 windows on 64 px crops); ``'probe'``: a narrow ResNet-18 on 32 px crops;
+        ``'bench'``: the recipe's backbones on 64 px crops."""
+        crop = 'train_dataloader.dataset.pipeline.[EORandomCrop].size'
+        if size == 'bench':
+            return {crop: 64}
+        if size == 'probe':
+            return {crop: 32, **{f'model.{m}_{k}': v for m in ('s1', 's2') for k, v in (
+                ('backbone.depth', 18), ('backbone.stem_channels', 16),
+                ('backbone.base_channels', 16), ('neck.hid_channels', 128),
+                ('neck.out_channels', 32))}}
+        if 'Swin' in str(cfg.model.s1_backbone.type):
+            notes.append('Swin-T -> Swin with embed_dims 16, one block per stage, 2 x 2 windows, '
+                         '64 px crops')
+            swin = dict(embed_dims=16, depths=[1, 1, 1, 1], num_heads=[1, 1, 1, 1])
+            return {crop: 64, **{f'model.{m}_backbone.{k}': v for m in ('s1', 's2')
+                                 for k, v in (('arch', swin), ('img_size', 64),
+                                              ('window_size', 2), ('drop_path_rate', 0.0))}}
+        depth = cfg.model.s1_backbone.get('depth')
+        if depth != 18:
+            notes.append(f'ResNet-{depth} -> ResNet-18 for both modalities')
+        return {f'model.{m}_{k}': v for m in ('s1', 's2')
+                for k, v in (('backbone.depth', 18), ('neck.hid_channels', 512))}
+
+    def probe_features(self, inputs: EOInputs) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+        """``{'s1' | 's2' | 's1s2': (pooled (B, C), last stage (B, C, h, w))}``: each modality's
+        backbone and their channel concatenation (the official downstream input)."""
+        s1, s2 = _split(inputs)
+        maps = {'s1': self.s1_backbone(s1)[-1], 's2': self.s2_backbone(s2)[-1]}
+        maps['s1s2'] = torch.cat([maps['s1'], maps['s2']], 1)
+        return {m: (x.mean((2, 3)), x) for m, x in maps.items()}
 
     def extract_feat(self, inputs: EOInputs) -> dict[str, torch.Tensor]:
         """What downstream gets: each modality's last backbone output, globally average-pooled.

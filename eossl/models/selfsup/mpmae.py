@@ -1,10 +1,16 @@
 """MP-MAE: MMEarth's multi-pretext masked autoencoder (Nedungadi et al., ECCV 2024)."""
+import inspect
+from typing import Any
+
 import torch
+from mmengine.config import Config
 from mmengine.model import ModuleDict
 from mmpretrain.models.utils import LayerNorm2d
 from mmpretrain.structures import DataSample
+from torch import nn
 
 from eossl.models.data_preprocessors.sample_fields import collate_field
+from eossl.models.utils.representation_stats import embedding_stats
 from eossl.registry import MODELS
 
 from .base import BaseEOSelfSupervisor, EOInputs
@@ -33,6 +39,10 @@ class MPMAE(BaseEOSelfSupervisor):
     ``layer_norm_tmp`` (``image_norm='shared'``); ``image_norm='per_head'`` (eossl option) keeps
     one LayerNorm in each head.
 
+    Filled from the backbone (leave them out of a recipe): ``neck.in_channels`` (the last
+    stage's width), every head's ``in_channels`` (the decoder's width) and ``patch_size`` (the
+    backbone's, for the pixel heads).
+
     Loss dict: ``'loss'`` is the total (the only key containing ``loss``, since mmengine sums
     every such key); ``'<target>_err'`` logs each unweighted pretext loss and, with uncertainty
     weighting, ``'<target>_logvar'`` its ``s_k`` (both detached).
@@ -49,6 +59,14 @@ class MPMAE(BaseEOSelfSupervisor):
         data_preprocessor: batches inputs (the MMEarth dataset already normalizes).
     """
 
+    slug = 'mpmae'
+    own_files = ('eossl/models/heads/image_level_head.py',
+                 'eossl/models/heads/pixel_classification_head.py',
+                 'eossl/models/heads/pixel_regression_head.py',
+                 'eossl/models/necks/fcmae_decoder.py',
+                 'eossl/models/losses/masked_cross_entropy_loss.py',
+                 'eossl/models/losses/uncertainty_weighting.py')
+
     def __init__(self, backbone: dict, neck: dict, heads: dict[str, dict],
                  mask_ratio: float = 0.6, input_key: str = 'sentinel2',
                  loss_weighting: dict | None = None, image_norm: str = 'shared',
@@ -62,7 +80,10 @@ class MPMAE(BaseEOSelfSupervisor):
         if image_norm not in ('shared', 'per_head'):
             raise ValueError(f"image_norm must be 'shared' or 'per_head', got {image_norm!r}")
         self.backbone = MODELS.build(backbone)
-        self.neck = MODELS.build(neck)
+        self.neck = MODELS.build(self.from_backbone(
+            neck, 'in_channels', self.backbone.channels[-1], 'model.neck.in_channels',
+            'model.backbone.channels[-1]'))
+        heads = {name: self._head_cfg(name, cfg) for name, cfg in heads.items()}
         image_heads = [name for name, cfg in heads.items()
                        if str(cfg.get('type', '')).split('.')[-1] == 'ImageLevelHead']
         shared = image_norm == 'shared' and image_heads
@@ -71,15 +92,66 @@ class MPMAE(BaseEOSelfSupervisor):
                                else cfg) for name, cfg in heads.items()})
         self.image_heads = frozenset(image_heads) if shared else frozenset()
         # one LayerNorm for all image-level heads (MMEarth's layer_norm_tmp), None per head
-        self.image_norm = (LayerNorm2d(heads[image_heads[0]]['in_channels'], eps=1e-6)
+        self.image_norm = (LayerNorm2d(self.neck.proj.out_channels, eps=1e-6)
                            if shared else None)
         self.mask_ratio, self.input_key = mask_ratio, input_key
         self.loss_weighting = None if loss_weighting is None else MODELS.build(
             dict(loss_weighting, task_names=list(heads)))
 
+    def _head_cfg(self, name: str, cfg: dict) -> dict:
+        """``cfg`` with ``in_channels`` (decoder width) and, where the head takes one,
+        ``patch_size`` (backbone's) filled."""
+        cfg = self.from_backbone(cfg, 'in_channels', self.neck.proj.out_channels,
+                                 f'model.heads.{name}.in_channels', 'model.neck.embed_dim')
+        if 'patch_size' in inspect.signature(MODELS.get(cfg['type'])).parameters:
+            cfg = self.from_backbone(cfg, 'patch_size', self.backbone.patch_size,
+                                     f'model.heads.{name}.patch_size', 'model.backbone.patch_size')
+        return cfg
+
     def consumed_fields(self) -> set[str]:
         """MP-MAE reads one target field per head."""
         return set(self.heads)
+
+    def monitor_taps(self) -> dict[str, tuple[nn.Module, str]]:
+        """The encoder's output (its last stage)."""
+        return {'encoder': (self.backbone, 'output')}
+
+    def monitor_values(self, seen: dict[str, Any]) -> dict[str, torch.Tensor]:
+        """``repr_std`` / ``repr_rank`` of the average-pooled last encoder stage."""
+        if 'encoder' not in seen:
+            return {}
+        feat = seen['encoder'][-1] if isinstance(seen['encoder'], (tuple, list)) \
+            else seen['encoder']
+        return embedding_stats(feat.mean((2, 3)) if feat.dim() == 4 else feat)
+
+    @classmethod
+    def cpu_overrides(cls, cfg: Config, size: str, notes: list[str]) -> dict[str, Any]:
+        """MP-MAE at CPU sizes: ``'tiny'``: a 4-stage ConvNeXt V2 of widths 8–16, a 16-d decoder,
+        32 px crops; ``'probe'``: widths 16–128, a 64-d decoder, 32 px crops; both at the
+        recipe's base lr (no batch scaling); ``'bench'``: the recipe as written."""
+        if size == 'bench':
+            return {}
+        crop = 'train_dataloader.dataset.pipeline.[EORandomCrop].size'
+        lr = cfg.optim_wrapper.optimizer.lr
+        if size == 'probe':
+            # the recipe's base lr, not its linear rule at a small batch: the other methods keep
+            # their lr when the batch shrinks (benchmarks README, "learning signal")
+            notes.append(f'lr {lr:g} (no batch scaling)')
+            return {crop: 32, 'auto_scale_lr.enable': False, 'model.neck.embed_dim': 64,
+                    'model.backbone.arch': dict(depths=[1, 1, 2, 1], channels=[16, 32, 64, 128],
+                                                _delete_=True)}
+        notes.append(f"ConvNeXt V2 {cfg.model.backbone.get('arch')!r} -> depths [1, 1, 1, 1], "
+                     'channels [8, 8, 16, 16] (the same tiny network for every ConvNeXt size)')
+        notes.append(f'lr {lr:g} constant (no batch scaling, no warm-up)')
+        return {crop: 32, 'auto_scale_lr.enable': False, 'param_scheduler': [],
+                'model.neck.embed_dim': 16,
+                'model.backbone.arch': dict(depths=[1, 1, 1, 1], channels=[8, 8, 16, 16],
+                                            _delete_=True)}
+
+    def probe_features(self, inputs: EOInputs) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+        """``{'s2': (pooled last stage (B, C), last stage (B, C, h, w))}`` of the S2 encoder."""
+        out = self.backbone(self.encoder_input(inputs))[-1]
+        return {'s2': (out.mean((2, 3)), out)}
 
     def encoder_input(self, inputs: EOInputs) -> torch.Tensor:
         """The ``(B, C, H, W)`` batch the encoder reads (``inputs[input_key]`` for a dict)."""

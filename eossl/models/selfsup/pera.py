@@ -1,15 +1,20 @@
 """PerA: self-distillation on perfectly aligned view pairs with disjoint sparse tokens."""
 from collections.abc import Sequence
+from typing import Any
 
 import torch
+import torch.nn.functional as F
+from mmengine.config import Config
 from mmpretrain.structures import DataSample
 from torch import nn
 
 from eossl.models.data_preprocessors.sample_fields import collate_field
 from eossl.models.utils.ema import EMATeacher
+from eossl.models.utils.representation_stats import embedding_stats, prototype_stats
 from eossl.registry import MODELS
 
 from .base import BaseEOSelfSupervisor, EOInputs
+from .cpu_sizes import tiny_vit
 
 
 @MODELS.register_module()
@@ -37,6 +42,11 @@ class PerA(BaseEOSelfSupervisor):
     Only kept tokens enter the encoder, so a student sequence is 1 + 0.2·L tokens (+ 0.2·L
     after ``insert_at``) instead of 1 + L.
 
+    Filled from the backbone (leave them out of a recipe): ``head.in_channels`` and
+    ``pixel_head.in_channels`` (``embed_dims``), ``pixel_head.patch_size``. The data pipeline's
+    crop slots and patch size are checked against the model on every batch (tensor shapes only,
+    no host sync): a mismatch is an error naming both fields.
+
     Args:
         backbone: cfg of an :class:`~eossl.models.backbones.EOVisionTransformer`.
         head: cfg of a :class:`~eossl.models.heads.DINOProjectionHead`.
@@ -47,14 +57,27 @@ class PerA(BaseEOSelfSupervisor):
         mask_key: DataSample field holding the index sets.
     """
 
+    slug = 'pera'
+    own_files = ('eossl/models/heads/dino_projection_head.py', 'eossl/models/heads/pixel_head.py',
+                 'eossl/models/losses/centered_cross_entropy.py',
+                 'eossl/models/losses/koleo_loss.py', 'eossl/datasets/transforms/masking.py',
+                 'eossl/datasets/transforms/aligned_views.py')
+
     def __init__(self, backbone: dict, head: dict, pixel_head: dict, num_global: int = 2,
                  num_local: int = 8, teacher_temp: float = 0.05, insert_at: int | None = None,
                  mask_key: str = 'disjoint_masks', data_preprocessor: dict | None = None,
                  init_cfg: dict | None = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.backbone = MODELS.build(backbone)
-        self.head = MODELS.build(head)
-        self.pixel_head = MODELS.build(pixel_head)
+        width = self.backbone.embed_dims
+        self.head = MODELS.build(self.from_backbone(
+            head, 'in_channels', width, 'model.head.in_channels', 'model.backbone.embed_dims'))
+        pixel_head = self.from_backbone(pixel_head, 'in_channels', width,
+                                        'model.pixel_head.in_channels',
+                                        'model.backbone.embed_dims')
+        self.pixel_head = MODELS.build(self.from_backbone(
+            pixel_head, 'patch_size', self.backbone.patch_size, 'model.pixel_head.patch_size',
+            'model.backbone.patch_size'))
         self.num_global, self.num_local = num_global, num_local
         self.teacher_temp = teacher_temp
         self.insert_at = self.backbone.num_layers // 2 if insert_at is None else insert_at
@@ -71,6 +94,62 @@ class PerA(BaseEOSelfSupervisor):
     def consumed_fields(self) -> set[str]:
         """PerA reads the patch index sets ``mask_key``."""
         return {self.mask_key}
+
+    def monitor_taps(self) -> dict[str, tuple[nn.Module, str]]:
+        """The student CLS tokens (head input), the student logits (head output, global views:
+        the first call) and the EMA teacher's logits (its projector's output)."""
+        return {'cls': (self.head, 'input'), 'student': (self.head, 'output'),
+                'teacher': (self.teacher.module.projector, 'output')}
+
+    def monitor_values(self, seen: dict[str, Any]) -> dict[str, torch.Tensor]:
+        """``repr_std`` / ``repr_rank`` of the student CLS tokens; ``teacher_entropy``,
+        ``teacher_batch_entropy`` of the centred, sharpened teacher distributions and
+        ``student_teacher_kl`` (global views)."""
+        if not {'cls', 'student', 'teacher'} <= set(seen):
+            return {}
+        loss = self.head.loss_module
+        teacher = F.softmax((seen['teacher'].float() - loss.center) / self.teacher_temp, dim=-1)
+        return {**embedding_stats(seen['cls']),
+                **prototype_stats(teacher, seen['student'], loss.student_temp)}
+
+    @classmethod
+    def cpu_overrides(cls, cfg: Config, size: str, notes: list[str]) -> dict[str, Any]:
+        """PerA at CPU sizes: 2 local slots; ``'tiny'`` / ``'probe'``: a small ViT with 8 px
+        patches on 32 / 16 px crops, small prototype heads; ``'bench'``: the recipe's ViT on 96 /
+        48 px crops with 8192 prototypes. The patch size and slot counts are set once for the
+        model and the pipeline."""
+        views = 'train_dataloader.dataset.pipeline.[AlignedMultiViews]'
+        masks = 'train_dataloader.dataset.pipeline.[DisjointMaskGenerator]'
+        out: dict[str, Any] = {f'{views}.num_local': 2, 'model.num_local': 2}
+        if size == 'bench':
+            return {**out, f'{views}.global_crop.size': 96, f'{views}.local_crop.size': 48,
+                    'model.head.num_prototypes': 8192}
+        patch = 8
+        if size == 'tiny':
+            arch = tiny_vit(cfg.model.backbone.get('arch', 'base'), notes)
+            heads = dict(num_prototypes=64, hidden_channels=32, bottleneck_channels=16)
+            pixel = dict(hidden_channels=32, bottleneck_channels=16)
+        else:
+            arch = dict(embed_dims=64, num_layers=4, num_heads=4, _delete_=True)
+            heads = dict(num_prototypes=1024, hidden_channels=128, bottleneck_channels=32)
+            pixel = dict(hidden_channels=64, bottleneck_channels=32)
+        return {**out, f'{views}.global_crop.size': 32, f'{views}.local_crop.size': 16,
+                f'{masks}.patch_size': patch, 'model.backbone.patch_size': patch,
+                'model.backbone.arch': arch, 'model.backbone.img_size': 32,
+                **{f'model.head.{k}': v for k, v in heads.items()},
+                **{f'model.pixel_head.{k}': v for k, v in pixel.items()}}
+
+    def probe_features(self, inputs: EOInputs) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+        """``{'s2': (CLS token (B, D), patch tokens as a map (B, D, h, w))}`` of the student."""
+        out_type = self.backbone.out_type
+        self.backbone.out_type = 'raw'
+        try:
+            tokens = self.backbone(inputs)[-1]
+        finally:
+            self.backbone.out_type = out_type
+        h, w = self.backbone.grid_size(inputs)
+        patches = tokens[:, -h * w:].transpose(1, 2).reshape(len(tokens), -1, h, w)
+        return {'s2': (tokens[:, 0], patches)}
 
     def student_parts(self) -> nn.ModuleDict:
         """The student modules the teacher mirrors: ``backbone`` and ``projector``."""
@@ -103,8 +182,25 @@ class PerA(BaseEOSelfSupervisor):
         masks = collate_field(data_samples, self.mask_key, device)
         for name in ('student', 'predict', 'teacher'):
             if len(masks[name]) != slots:
-                raise ValueError(f'PerA: "{self.mask_key}.{name}" must list {slots} slots')
+                raise ValueError(
+                    f'PerA: "{self.mask_key}.{name}" lists {len(masks[name])} crop slots, the '
+                    f'model has model.num_global + model.num_local = {slots}; set the '
+                    "pipeline's AlignedMultiViews / DisjointMaskGenerator num_global / "
+                    'num_local equal to the model\'s')
         return masks
+
+    def _check_grid(self, view: torch.Tensor, masks: dict[str, list[torch.Tensor]]) -> None:
+        """A global slot's three index sets cover the view's patch grid: else the pipeline's
+        patch size is not the backbone's (shapes only, no host sync)."""
+        cells = self.backbone.grid_size(view)
+        covered = sum(masks[name][0].shape[1] for name in ('student', 'predict', 'teacher'))
+        if covered != cells[0] * cells[1]:
+            raise ValueError(
+                f'PerA: the index sets of "{self.mask_key}" cover {covered} patches of a '
+                f'{tuple(view.shape[-2:])} view, model.backbone.patch_size='
+                f'{self.backbone.patch_size} gives {cells[0] * cells[1]}; set '
+                'DisjointMaskGenerator.patch_size in the pipeline equal to '
+                'model.backbone.patch_size')
 
     def _group_tokens(self, backbone: nn.Module, views: list[torch.Tensor],
                       keep: list[torch.Tensor], groups: list[range]) -> list[torch.Tensor]:
@@ -159,6 +255,8 @@ class PerA(BaseEOSelfSupervisor):
                              f'{len(inputs) if isinstance(inputs, (list, tuple)) else "a tensor"}')
         students, teachers = list(inputs[:slots]), list(inputs[slots:])
         masks = self._masks(data_samples, slots, students[0].device)
+        if self.num_global:
+            self._check_grid(students[0], masks)
         groups = [g for g in (range(0, self.num_global), range(self.num_global, slots)) if len(g)]
         for g in groups:
             sizes = {tuple(views[s].shape[-2:]) for views in (students, teachers) for s in g}
@@ -171,3 +269,4 @@ class PerA(BaseEOSelfSupervisor):
         if pred is not None:
             losses.update(self.pixel_head.loss(pred, target))
         return losses
+

@@ -1,13 +1,18 @@
 """SoftCon: multi-label guided soft contrastive learning (Wang, Albrecht, Zhu; arXiv 2405.20462)."""
 from collections.abc import Sequence
+from typing import Any
 
 import torch
+from mmengine.config import Config
 from mmpretrain.structures import DataSample
+from torch import nn
 
 from eossl.models.backbones import EOVisionTransformer
+from eossl.models.utils.representation_stats import embedding_stats, pair_stats
 from eossl.registry import MODELS
 
 from .base import BaseEOSelfSupervisor, EOInputs
+from .cpu_sizes import tiny_vit
 from .siamese_masking import random_keep_indices, visible_cls_token
 
 
@@ -30,6 +35,9 @@ class SoftCon(BaseEOSelfSupervisor):
     Siamese masking (ViT only, training only): each view of each scene keeps its own random
     ``1 − mask_ratio`` of the patches and only those tokens enter the encoder.
 
+    Filled from the backbone (leave it out of a recipe): ``neck.in_channels`` (the ViT's
+    ``embed_dims``, the ResNet's ``feat_dim``).
+
     Args:
         backbone: ``EOVisionTransformer`` (``out_type='cls_token'``) or ``EOResNet`` config.
         neck: projection config taking ``((2B, D),)``, e.g. ``mmpretrain.NonLinearNeck`` with
@@ -42,13 +50,14 @@ class SoftCon(BaseEOSelfSupervisor):
         init_cfg: mmengine initialization config.
     """
 
+    slug = 'softcon'
+    own_files = ('eossl/models/selfsup/siamese_masking.py',)
+
     def __init__(self, backbone: dict, neck: dict, head: dict, num_classes: int | None = None,
                  mask_ratio: float = 0.0, data_preprocessor: dict | None = None,
                  init_cfg: dict | list[dict] | None = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.backbone = MODELS.build(backbone)
-        self.neck = MODELS.build(neck)
-        self.head = MODELS.build(head)
         self.is_vit = isinstance(self.backbone, EOVisionTransformer)
         if not 0.0 <= mask_ratio < 1.0 or (mask_ratio and not self.is_vit):
             raise ValueError(f'SoftCon: mask_ratio must be in [0, 1) and needs an '
@@ -63,6 +72,60 @@ class SoftCon(BaseEOSelfSupervisor):
         if num_classes is not None and num_classes < 1:
             raise ValueError(f'SoftCon: num_classes must be positive or None, got {num_classes}')
         self.num_classes, self.mask_ratio = num_classes, mask_ratio
+        width, source = ((self.backbone.embed_dims, 'embed_dims') if self.is_vit
+                         else (self.backbone.feat_dim, 'feat_dim'))
+        self.neck = MODELS.build(self.from_backbone(neck, 'in_channels', width,
+                                                    'model.neck.in_channels',
+                                                    f'model.backbone.{source}'))
+        self.head = MODELS.build(head)
+
+    def monitor_taps(self) -> dict[str, tuple[nn.Module, str]]:
+        """The neck's output: both views' projections ``((2B, D),)``."""
+        return {'projections': (self.neck, 'output')}
+
+    def monitor_values(self, seen: dict[str, Any]) -> dict[str, torch.Tensor]:
+        """``repr_std`` / ``repr_rank`` of all projections and the positive / negative cosine
+        similarity of the two views (``repr_sim_gap``)."""
+        if 'projections' not in seen:
+            return {}
+        z = seen['projections'][0]
+        z1, z2 = z.chunk(2)
+        return {**embedding_stats(z), **pair_stats(z1, z2)}
+
+    @classmethod
+    def cpu_overrides(cls, cfg: Config, size: str, notes: list[str]) -> dict[str, Any]:
+        """SoftCon at CPU sizes: random init (the RGB checkpoint needs the recipe's widths);
+        ``'tiny'``: ResNet-18 or a tiny ViT on 2 × 2-patch crops; ``'probe'``: a narrow
+        ResNet-18 on 32 px crops; ``'bench'``: the recipe's backbone on 112 px crops."""
+        crop = 'train_dataloader.dataset.pipeline.[EORandomResizedCrop].size'
+        backbone = cfg.model.backbone
+        out: dict[str, Any] = {'model.backbone.init_cfg': None}
+        if size != 'bench' and backbone.get('init_cfg'):
+            notes.append(f"model.backbone.init_cfg {backbone.init_cfg.get('type')} dropped: "
+                         'random init (the RGB checkpoint does not fit the CPU widths)')
+        if size == 'bench':
+            return {**out, crop: 112}
+        if size == 'probe':
+            return {**out, crop: 32, 'model.backbone.depth': 18,
+                    'model.backbone.stem_channels': 16, 'model.backbone.base_channels': 16,
+                    'model.neck.hid_channels': 128, 'model.neck.out_channels': 32}
+        if 'ResNet' in str(backbone.type):
+            notes.append(f'ResNet-{backbone.get("depth")} -> ResNet-18')
+            return {**out, crop: 32, 'model.backbone.depth': 18, 'model.neck.hid_channels': 64,
+                    'model.neck.out_channels': 32}
+        side = 2 * backbone.get('patch_size', 14)  # 2 x 2 patches
+        return {**out, crop: side, 'model.backbone.img_size': side,
+                'model.backbone.arch': tiny_vit(backbone.get('arch', 'base'), notes),
+                'model.neck.hid_channels': 32, 'model.neck.out_channels': 16}
+
+    def probe_features(self, inputs: EOInputs) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+        """``{'s2': (pooled last stage (B, C), last stage (B, C, h, w))}`` (ResNet backbones;
+        a ViT with ``out_type='cls_token'`` has no map)."""
+        out = self.backbone(inputs)[-1]
+        if out.dim() != 4:
+            raise NotImplementedError('SoftCon.probe_features: the backbone gives no feature '
+                                      'map (ViT out_type cls_token); probe a ResNet recipe')
+        return {'s2': (out.mean((2, 3)), out)}
 
     def features(self, images: torch.Tensor, mask_ratio: float = 0.0) -> torch.Tensor:
         """Backbone features ``(B, D)`` of ``(B, C, H, W)``, dropping patches when masked."""
