@@ -111,13 +111,14 @@ class DeCUR(BaseEOSelfSupervisor):
     def cpu_overrides(cls, cfg: Config, size: str, notes: list[str]) -> dict[str, Any]:
         """Tiny ResNet-18s and projector (``'tiny'``, ``'probe'``) or the recipe's ResNets at
         64 px crops with a 512-d projector (``'bench'``); see the base class."""
+        from eossl.engine.preset_data import SIZE  # the side of the tiles the preset generates
         crops = {'tiny': 32, 'probe': 48, 'bench': 64}[size]
         pipeline = 'train_dataloader.dataset.pipeline.[ModalityViews].pipelines'
         out = {f'{pipeline}.{m}.[EORandomResizedCrop].size': crops for m in MODALITIES}
         if any(_find_type(cfg.train_dataloader.dataset.pipeline, 'LoadPairedModalities')):
-            out['train_dataloader.dataset.pipeline.[LoadPairedModalities].target_size'] = 48
+            out['train_dataloader.dataset.pipeline.[LoadPairedModalities].target_size'] = SIZE
         else:
-            out.update({f'{pipeline}.{m}.[LoadMultiBandImage].target_size': 48
+            out.update({f'{pipeline}.{m}.[LoadMultiBandImage].target_size': SIZE
                         for m in MODALITIES})
         width = 512 if size == 'bench' else 32
         out.update({'model.neck.hid_channels': width, 'model.neck.out_channels': width,
