@@ -6,7 +6,7 @@
 # 2048 -> 8192 -> 8192 -> 8192 (Linear without bias, BN, ReLU) shared by both modalities; 7168 of
 # the 8192 dimensions common; lambda 0.0051; SyncBN; 4 GPUs x batch 64; 100 epochs; fp16 autocast
 # (add --amp). Released weights: rn50_ssl4eo-s12_{sar,ms}_decur_ep100.pth (also in torchgeo as
-# ResNet50_Weights.SENTINEL1_GRD_DECUR / SENTINEL2_ALL_DECUR); convert with eossl-decur-to-eossl.
+# ResNet50_Weights.SENTINEL1_GRD_DECUR / SENTINEL2_ALL_DECUR): eossl names decur_rn50_s1 / _s2.
 # Optimizer as the official script RUNS it: its test `'vit' or 'mit' in args.backbone or args.rda`
 # is always true, so ResNet runs use AdamW (not the LARS defined beside it) with lr 0.05 for
 # weights and 0.0048 for 1-d parameters (BN weights and biases), weight decay 1e-6 on both,

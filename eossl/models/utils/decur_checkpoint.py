@@ -88,21 +88,21 @@ def decur_to_eossl(checkpoint: Mapping) -> OrderedDict:
         ValueError: a key outside the official layout, or a missing backbone / projector.
     """
     state = model_state(checkpoint)
+    if not any(PROJECTOR.match(k) for k in state) or \
+            not all(any(k.startswith(p) for k in state) for p in BACKBONES.values()):
+        raise ValueError('DeCUR checkpoint: no backbone_1.* / backbone_2.* / projector1.* keys '
+                         'of a training checkpoint; a backbone-only file converts with '
+                         'backbone_state()')
     out = OrderedDict()
     for modality in BACKBONES:
         out.update((f'{modality}_backbone.{k}', v)
                    for k, v in backbone_state(state, modality).items())
-    necks = 0
     for key, value in state.items():
         match = PROJECTOR.match(key)
         if match:
-            necks += 1
             neck = 's1_neck' if match.group(1) == '1' else 's2_neck'
             out[f'{neck}.{_neck_key(int(match.group(2)), match.group(3))}'] = value
         elif not (key.startswith(tuple(BACKBONES.values())) or STANDARDIZATION.match(key)):
             raise ValueError(f'DeCUR checkpoint: key {key!r} is outside the official DeCUR '
                              'layout (backbone_1/2, projector1/2, bn)')
-    if not necks:
-        raise ValueError('DeCUR checkpoint: no projector1.* / projector2.* keys; a backbone-only '
-                         'file converts with backbone_state()')
     return out
