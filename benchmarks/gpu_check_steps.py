@@ -18,41 +18,16 @@ from common import (
 from methods import METHODS, REPO, fake_data, load_recipe
 from run import build_step
 
-TINY_VIT = dict(embed_dims=32, num_layers=2, num_heads=2, _delete_=True)
-# --smoke: every method at toy width and image size, so the whole check runs on a CPU in CI
-SMOKE = {
-    'pera': {'model.backbone.arch': TINY_VIT, 'model.head.in_channels': 32,
-             'model.pixel_head.in_channels': 32, 'model.head.num_prototypes': 256,
-             'model.head.hidden_channels': 32, 'model.pixel_head.hidden_channels': 32,
-             'train_dataloader.dataset.pipeline.0.target_size': 64,
-             'train_dataloader.dataset.pipeline.1.global_crop.size': 64,
-             'train_dataloader.dataset.pipeline.1.local_crop.size': 32,
-             'train_dataloader.dataset.pipeline.1.num_local': 2, 'model.num_local': 2},
-    'softcon': {'model.backbone.arch': TINY_VIT, 'model.neck.in_channels': 32,
-                'model.neck.hid_channels': 32,
-                'train_dataloader.dataset.pipeline.1.transforms.0.0.size': 28},
-    'mpmae': {'model.backbone.arch': dict(depths=[1, 1, 1, 1], channels=[8, 8, 16, 16],
-                                          _delete_=True),
-              'model.neck.in_channels': 16, 'model.neck.embed_dim': 16,
-              'model.heads.sentinel2.in_channels': 16},
-    'dual_simclr': {'model.s1_backbone.depth': 18, 'model.s2_backbone.depth': 18,
-                    **{f'model.{m}_neck.{k}': 512 for m in ('s1', 's2')
-                       for k in ('in_channels', 'hid_channels')},
-                    'train_dataloader.dataset.pipeline.4.size': 32,
-                    **{f'model.{m}_backbone.{k}': 8 for m in ('s1', 's2')
-                       for k in ('base_channels', 'stem_channels')},
-                    **{f'model.{m}_neck.in_channels': 64 for m in ('s1', 's2')}},
-}
-
-
+TINY_VIT = dict(embed_dims=32, num_layers=2, num_heads=2, _delete_=True)  # scene inference
 def is_oom(error: BaseException) -> bool:
     """Whether ``error`` is the device running out of memory."""
     return isinstance(error, torch.OutOfMemoryError) or 'out of memory' in str(error).lower()
 
 
-def method_options(method: str, smoke: bool, extra: dict | None = None) -> dict:
-    """The recipe overrides of ``method`` for this check."""
-    return {**(SMOKE[method] if smoke else {}), **(extra or {})}
+def smoke_size(smoke: bool) -> str:
+    """``--smoke``: every method at its own toy size (``cpu_overrides(cfg, 'tiny')``), so the
+    whole check runs on a CPU in CI; else the recipe as written."""
+    return 'tiny' if smoke else 'recipe'
 
 
 def recipe_batch(method: str, smoke: bool, data_root: Path) -> int:
@@ -67,12 +42,11 @@ def step_row(method: str, device: torch.device, smoke: bool, cache: Path, steps:
     peak memory, model FLOP/s against the bf16 GEMM rate, host syncs per step."""
     from eossl.engine.host_syncs import HostSyncCounter
     from eossl.engine.precision import autocast_dtype
-    size = 'cpu' if smoke else 'recipe'
+    size = smoke_size(smoke)
     data_root = fake_data(method, cache, 4 if smoke else 16)
     batch = recipe_batch(method, smoke, data_root)
     variant = 'bf16' if autocast_dtype(device.type) is torch.bfloat16 else 'baseline'
-    step, loss, model, _ = build_step(method, None, size, variant, batch, data_root, device,
-                                      method_options(method, smoke))
+    step, loss, model, _ = build_step(method, None, size, variant, batch, data_root, device, None)
     step()
     reset_peak_memory(device)
     seconds = median(time_interleaved({'step': step}, device, warmup=1, iters=steps)['step'])
@@ -109,9 +83,9 @@ def largest_batch(method: str, device: torch.device, smoke: bool, cache: Path, s
     for k in range(1, doublings + 1):
         batch = start * 2 ** k
         try:
-            step = build_step(method, None, 'cpu' if smoke else 'recipe', 'bf16'
+            step = build_step(method, None, smoke_size(smoke), 'bf16'
                               if device.type == 'cuda' else 'baseline', batch, data_root, device,
-                              method_options(method, smoke))[0]
+                              None)[0]
             step()
             synchronize(device)
             fits = batch
@@ -132,8 +106,8 @@ def agreement(method: str, device: torch.device, smoke: bool, cache: Path, steps
     """Losses of ``steps`` fp32 steps from one seed and one batch on the CPU and on ``device``
     (TF32 off, drop-path off, the GPU model starting from the CPU model's weights)."""
     data_root = fake_data(method, cache, 4)
-    options = method_options(method, True, {'model.backbone.drop_path_rate': 0.0}
-                             if method in ('pera', 'softcon') else None)
+    options = ({'model.backbone.drop_path_rate': 0.0}
+               if method in ('pera', 'softcon') else None)
     tf32 = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
     torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
     losses, weights = {}, None
@@ -141,7 +115,7 @@ def agreement(method: str, device: torch.device, smoke: bool, cache: Path, steps
         for name, where in (('cpu', torch.device('cpu')), ('device', device)):
             np.random.seed(0)
             torch.manual_seed(0)
-            _, loss, model, _ = build_step(method, None, 'cpu', 'baseline', 2, data_root, where,
+            _, loss, model, _ = build_step(method, None, 'tiny', 'baseline', 2, data_root, where,
                                            options)
             if weights is None:
                 weights = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
@@ -188,8 +162,7 @@ def loader_vs_step(method: str, smoke: bool, cache: Path, workers: int, step_rat
     """samples/s of the recipe's data loader with ``workers`` workers vs the step's images/s."""
     from data_pipeline import loader_rate
     data_root = fake_data(method, cache, 4 if smoke else 16)
-    cfg = load_recipe(method, None, 'cpu' if smoke else 'recipe', data_root,
-                      method_options(method, smoke))
+    cfg = load_recipe(method, None, smoke_size(smoke), data_root)
     batch = recipe_batch(method, smoke, data_root)
     row, _ = loader_rate(cfg, workers, batch, 2 if smoke else 6)
     return dict(method=method, **row, step_images_per_s=step_rate,

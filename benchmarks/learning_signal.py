@@ -11,8 +11,9 @@ Usage::
 Per method and seed: structured scenes (:mod:`eossl.testing.structured_layouts`) are written in
 the layout of the dataset the method's recipe reads (SSL4EO-S12: SoftCon, PerA; SEN12MS:
 Dual-SimCLR; MMEarth h5 with its auxiliary targets: MP-MAE). The shipped recipe is trained on the
-train split with the overrides of :data:`METHODS` (model and crop sizes shrunk to a CPU, the
-loaders in-process) and its schedule scaled to the budget (:func:`scale_schedule`); everything
+train split at the algorithm's own CPU size (``cpu_overrides(cfg, 'probe')``: model and crop
+sizes shrunk to a CPU) with its spec's options (``benchmarks/methods/<slug>.py``, the loaders
+in-process) and its schedule scaled to the budget (:func:`scale_schedule`); everything
 else — pipeline, loss, optimizer and learning rate, hooks — as shipped. The number of epochs is
 calibrated (:func:`calibrate`: three epochs are timed, then a fresh run with the same seed and
 initial weights trains as many as fit the budget) or fixed by ``--epochs``. The deterministic
@@ -35,7 +36,6 @@ import copy
 import json
 import os
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -49,70 +49,12 @@ from mmengine.runner import Runner
 
 from eossl.registry import TRANSFORMS
 from learning_signal_probes import mean_spectrum_baseline, probe_all
+from methods import LEARNING_SIGNAL, SignalRun
 
 REPO = Path(__file__).resolve().parents[1]
-TINY_RESNET = {'backbone.depth': 18, 'backbone.stem_channels': 16, 'backbone.base_channels': 16,
-               'neck.in_channels': 128, 'neck.hid_channels': 128, 'neck.out_channels': 32}
-
-MMEARTH_HEADS = ('sentinel2', 'sentinel1', 'aster', 'canopy_height_eth', 'dynamic_world',
-                 'esa_worldcover', 'biome', 'eco_region', 'lat', 'lon', 'month', 'era5')
-
-
-@dataclass(frozen=True)
-class Method:
-    """A shipped recipe and how the benchmark shrinks and reads it."""
-
-    recipe: str
-    layout: str                 # structured_layouts writer
-    shrink: dict                # cfg overrides (sizes only, see README)
-    eval_steps: int             # deterministic leading pipeline steps for feature extraction
-    keys: tuple                 # PackEOInputs keys
-    size: int = 48              # scene side (px)
-    write: dict = field(default_factory=dict)  # extra writer arguments
-
-
-METHODS = {
-    'softcon': Method('configs/softcon/softcon_rn50_s2_100e_ssl4eo.py', 'ssl4eo_s12', {
-        'train_dataloader.dataset.pipeline.1.transforms.0.0.size': 32,
-        'train_dataloader.batch_size': 32, 'model.backbone.init_cfg': None,
-        **{f'model.{k}': v for k, v in TINY_RESNET.items()}}, 1, ('img',),
-        write=dict(modalities=('s2c',))),
-    'pera': Method('configs/pera/pera_vits16_s2_200e_ssl4eo.py', 'ssl4eo_s12', {
-        'train_dataloader.batch_size': 16,
-        'train_dataloader.dataset.pipeline.1.num_local': 2,
-        'train_dataloader.dataset.pipeline.1.global_crop.size': 32,
-        'train_dataloader.dataset.pipeline.1.local_crop.size': 16,
-        'train_dataloader.dataset.pipeline.2.patch_size': 8,
-        'model.num_local': 2,
-        'model.backbone.arch': dict(embed_dims=64, num_layers=4, num_heads=4, _delete_=True),
-        'model.backbone.img_size': 32, 'model.backbone.patch_size': 8,
-        'model.head.in_channels': 64, 'model.head.num_prototypes': 1024,
-        'model.head.hidden_channels': 128, 'model.head.bottleneck_channels': 32,
-        'model.pixel_head.in_channels': 64, 'model.pixel_head.patch_size': 8,
-        'model.pixel_head.hidden_channels': 64, 'model.pixel_head.bottleneck_channels': 32},
-        1, ('img',), write=dict(modalities=('s2c',))),
-    'dual_simclr': Method('configs/dual_simclr/dual_simclr_rn50_s1s2_200e_sen12ms.py', 'sen12ms', {
-        'train_dataloader.dataset.pipeline.4.size': 32, 'train_dataloader.batch_size': 32,
-        **{f'model.{m}_{k}': v for m in ('s1', 's2') for k, v in TINY_RESNET.items()}},
-        4, ('s1', 's2')),
-    # eossl option (named recipe): dataset z-scoring instead of the per-sample max normalisation
-    'dual_simclr_zscore': Method(
-        'configs/dual_simclr/dual_simclr_rn50_s1s2_200e_sen12ms_zscore.py', 'sen12ms', {
-            'train_dataloader.dataset.pipeline.3.size': 32, 'train_dataloader.batch_size': 32,
-            **{f'model.{m}_{k}': v for m in ('s1', 's2') for k, v in TINY_RESNET.items()}},
-        3, ('s1', 's2')),
-    'mpmae': Method('configs/mpmae/mpmae_convnextv2-atto_all-uncertainty_200e_mmearth-56.py',
-                    'mmearth', {
-        'train_dataloader.dataset.pipeline.1.size': 32, 'train_dataloader.batch_size': 32,
-        'model.backbone.arch': dict(depths=[1, 1, 2, 1], channels=[16, 32, 64, 128],
-                                    _delete_=True),
-        'model.neck.in_channels': 128, 'model.neck.embed_dim': 64,
-        **{f'model.heads.{h}.in_channels': 64 for h in MMEARTH_HEADS},
-        # the recipe's base lr 1.5e-4, not its linear rule at batch 32 (x 32 / 256 = 1.9e-5): the
-        # other methods keep their lr when the batch shrinks; see README "learning signal"
-        'auto_scale_lr.enable': False}, 1, ('sentinel2',)),
-}
-SHIPPED = ('softcon', 'pera', 'dual_simclr', 'mpmae')  # --methods all
+# every method's rows, from its spec file benchmarks/methods/<slug>.py
+METHODS: dict[str, SignalRun] = LEARNING_SIGNAL
+SHIPPED = tuple(name for name, run in METHODS.items() if run.shipped)  # --methods all
 RUNTIME = {'train_dataloader.num_workers': 0, 'train_dataloader.persistent_workers': False,
            'train_dataloader.pin_memory': False, 'default_hooks.logger.interval': 10,
            'default_hooks.checkpoint': dict(type='ResumableCheckpointHook', interval=10 ** 6),
@@ -202,14 +144,14 @@ def scale_schedule(cfg: Config, epochs: int) -> dict:
     return dict(recipe_epochs=recipe_epochs, epochs=epochs, factor=factor)
 
 
-def write_data(method: Method, root: Path, args, seed: int) -> dict:
+def write_data(method: SignalRun, root: Path, args, seed: int) -> dict:
     """Structured scenes in the method's layout under ``root``."""
     from eossl.testing.structured_layouts import WRITERS
     return WRITERS[method.layout](root, args.num_train, args.num_test, method.size, seed,
                                   **method.write)
 
 
-def _split_options(method: Method, data: dict, split: str) -> dict:
+def _split_options(method: SignalRun, data: dict, split: str) -> dict:
     """Dataset arguments that select a split of the written data."""
     if method.layout == 'mmearth':
         return {'data_root': str(data['folder']), 'split': split}
@@ -220,39 +162,20 @@ def build_cfg(name: str, data: dict, root: Path, seed: int, work_dir: Path,
               options: dict | None = None) -> Config:
     """The shipped recipe, shrunk, on the train split, its loading step cached; ``options``
     (``--cfg-options``: a named option of the recipe) merged last."""
+    from eossl.models.selfsup.cpu_sizes import apply_cpu_size
     method = METHODS[name]
     cfg = Config.fromfile(REPO / method.recipe)
+    apply_cpu_size(cfg, 'probe')  # the method's own CPU size for this benchmark
     size = ({'train_dataloader.dataset.pipeline.0.target_size': method.size}
             if method.layout == 'ssl4eo_s12' else {})
     split = {f'train_dataloader.dataset.{k}': v
              for k, v in {'data_root': str(root), **_split_options(method, data, 'train')}.items()}
-    cfg.merge_from_dict({**RUNTIME, **method.shrink, **size, **split, 'randomness.seed': seed,
+    cfg.merge_from_dict({**RUNTIME, **method.options, **size, **split, 'randomness.seed': seed,
                          **(options or {})})
     pipeline = cfg.train_dataloader.dataset.pipeline
     pipeline[0] = dict(type='CachedLoad', transform=pipeline[0])
     cfg.work_dir = str(work_dir)
     return cfg
-
-
-def dense_features(model, name: str, inputs) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
-    """``{modality: (scene features (B, D), feature map (B, C, h, w))}`` of a batch."""
-    if name.startswith('dual_simclr'):
-        maps = {m: getattr(model, f'{m}_backbone')(inputs[m])[-1] for m in ('s1', 's2')}
-        maps['s1s2'] = torch.cat([maps['s1'], maps['s2']], 1)
-        return {m: (x.mean((2, 3)), x) for m, x in maps.items()}
-    if name == 'pera':
-        backbone, out_type = model.backbone, model.backbone.out_type
-        backbone.out_type = 'raw'
-        try:
-            tokens = backbone(inputs)[-1]
-        finally:
-            backbone.out_type = out_type
-        h, w = backbone.grid_size(inputs)
-        patches = tokens[:, -h * w:].transpose(1, 2).reshape(len(tokens), -1, h, w)
-        return {'s2': (tokens[:, 0], patches)}
-    x = model.encoder_input(inputs) if name == 'mpmae' else inputs
-    out = model.backbone(x)[-1]
-    return {'s2': (out.mean((2, 3)), out)}
 
 
 @torch.no_grad()
@@ -262,8 +185,8 @@ def features(model, cfg: Config, name: str, data: dict, split: str, order: list[
     method = METHODS[name]
     pipeline = [dict(step) for step in cfg.train_dataloader.dataset.pipeline[:method.eval_steps]]
     pipeline[0] = dict(pipeline[0]['transform'])
-    if name == 'pera':
-        pipeline[0]['target_size'] = cfg.model.backbone.img_size
+    if method.eval_size is not None:
+        pipeline[0]['target_size'] = method.eval_size
     pipeline.append(dict(type='PackEOInputs', keys=method.keys))
     dataset_cfg = dict(cfg.train_dataloader.dataset, pipeline=pipeline,
                        **_split_options(method, data, split))
@@ -279,7 +202,7 @@ def features(model, cfg: Config, name: str, data: dict, split: str, order: list[
     for start in range(0, len(dataset), 32):
         batch = collate([dataset[i] for i in range(start, min(start + 32, len(dataset)))])
         inputs = model.data_preprocessor({'inputs': batch['inputs']}, False)['inputs']
-        for m, (scene, dense) in dense_features(model, name, inputs).items():
+        for m, (scene, dense) in model.probe_features(inputs).items():
             parts.setdefault(m, []).append((scene.float(), dense.float()))
     index = [ids.index(i) for i in order]
     return {m: (torch.cat([s for s, _ in p])[index], torch.cat([d for _, d in p])[index])

@@ -44,6 +44,8 @@ class SignalRun:
         write: extra writer arguments.
         options: run settings beyond the CPU size (e.g. the batch size).
         shipped: part of ``--methods all``.
+        eval_size: ``target_size`` of the loading step for feature extraction (``None``: as in
+            training), e.g. a ViT's ``img_size`` at the CPU size.
     """
 
     recipe: str
@@ -54,3 +56,4 @@ class SignalRun:
     write: dict = field(default_factory=dict)
     options: dict = field(default_factory=dict)
     shipped: bool = True
+    eval_size: int | None = None

@@ -6,11 +6,9 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from eossl.engine.hooks.representation_monitor_hook import (
-    RepresentationCollapseError,
-    _embed_stats,
-    _pair_stats,
-)
+from eossl.engine.hooks.representation_monitor_hook import RepresentationCollapseError
+from eossl.models.utils.representation_stats import embedding_stats as _embed_stats
+from eossl.models.utils.representation_stats import pair_stats as _pair_stats
 from eossl.testing import make_structured_ssl4eo_s12
 from tests.test_reliability.tiny_recipes import PERA, pera_options
 from tests.test_tools.training_runs import REPO_ROOT
