@@ -16,7 +16,7 @@ from mmengine.logging import print_log
 from eossl.registry import DATASETS
 
 from .bands import normalize_band_name
-from .base import EODataset, list_subfolders, require_files
+from .base import EODataset, list_subfolders, read_name_list, require_files
 from .errors import InvalidSampleError
 from .ssl4eo_s12 import LOCATION, MODALITIES, by_date
 
@@ -28,10 +28,10 @@ class SSL4EOS12Pairs(EODataset):
     """Co-located SSL4EO-S12 modalities with ``num_views`` season draws per modality.
 
     Items: ``sample_id`` (the location), ``location``, ``seasons`` (``{path key: product id}``)
-    and ``paths = {'<key>/<view>': {band: file}}`` for ``key`` in ``'s1'`` / ``'s2'`` and
-    ``view`` in ``0 .. num_views - 1`` (e.g. ``'s1/0'``, ``'s2/1'``): ``ModalityViews`` hands
-    view ``v`` of ``'s1'`` the entry ``'s1/v'`` as ``paths['s1']``, so a
-    ``LoadMultiBandImage(modality='s1', out_key='s1')`` in its pipeline reads that season.
+    and ``paths``: ``{key: {band: file}}`` for view 0 and ``{'<key>/<v>': {band: file}}`` for
+    view ``v ≥ 1``, with ``key`` ``'s1'`` or ``'s2'`` — what ``LoadPairedModalities`` reads
+    (``modalities={'s1': ..., 's2': ..., 's1/1': ..., 's2/1': ...}``) and ``ModalityViews``
+    hands to each view.
 
     Args:
         data_root: folder holding ``s1/``, ``s2c/``, ``s2a/``.
@@ -41,13 +41,16 @@ class SSL4EOS12Pairs(EODataset):
         season_draw: ``'per_view'`` (official DeCUR ``season='augment'``: every view of every
             modality draws its own season), ``'per_modality'`` (the views of one modality share
             a season) or ``'shared'`` (S1 and S2 of the same date index, as far as both have it).
+        split_file: list of location ids to use (first column; ``.bz2`` allowed); an id absent
+            from a modality is an invalid sample.
         check_files: check that every band file exists while indexing.
         **kwargs: :class:`EODataset` arguments (``skip_invalid``, ``pipeline``, ...).
     """
 
     def __init__(self, data_root: str | Path,
                  modalities: Mapping[str, Sequence[str] | None] | None = None,
-                 num_views: int = 2, season_draw: str = 'per_view', check_files: bool = True,
+                 num_views: int = 2, season_draw: str = 'per_view',
+                 split_file: str | Path | None = None, check_files: bool = True,
                  **kwargs) -> None:
         modalities = dict(modalities or {'s1': None, 's2c': None})
         unknown = [m for m in modalities if m not in MODALITIES]
@@ -68,6 +71,7 @@ class SSL4EOS12Pairs(EODataset):
                                  f'{available}')
             self.bands[folder] = chosen
         self.num_views, self.season_draw, self.check_files = num_views, season_draw, check_files
+        self.split_file = split_file
         super().__init__(data_root, **kwargs)
 
     def load_data_list(self) -> list[dict]:
@@ -77,8 +81,19 @@ class SSL4EOS12Pairs(EODataset):
         for root in roots.values():
             names = {n for n in list_subfolders(root) if LOCATION.match(n)}
             common = names if common is None else common & names
+        selected = sorted(common or ())
+        if self.split_file is not None:
+            path = self.resolve(self.split_file)
+            names = [(line, f'{int(n):07d}' if n.isdigit() else n)
+                     for line, n in read_name_list(path)]
+            for line, name in names:
+                if name not in common:
+                    self.reject(name, InvalidSampleError(
+                        f'{path} line {line}: location {name!r} is not under every one of '
+                        f'{list(roots.values())}'))
+            selected = [n for _, n in names if n in common]
         items = []
-        for location in sorted(common or ()):
+        for location in selected:
             try:
                 seasons = {m: self._seasons(roots[m] / location, m, location) for m in roots}
             except InvalidSampleError as err:
@@ -120,8 +135,8 @@ class SSL4EOS12Pairs(EODataset):
                 else:
                     pick = int(shared[view] * len(options))
                 folder = Path(self.data_root) / modality / info['location'] / options[pick]
-                paths[f'{key}/{view}'] = {b: str(folder / f'{b}.tif')
-                                          for b in self.bands[modality]}
-                seasons[f'{key}/{view}'] = options[pick]
+                name = key if view == 0 else f'{key}/{view}'
+                paths[name] = {b: str(folder / f'{b}.tif') for b in self.bands[modality]}
+                seasons[name] = options[pick]
         info.update(paths=paths, seasons=seasons)
         return info

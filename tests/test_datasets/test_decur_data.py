@@ -27,17 +27,17 @@ def test_locations_of_every_modality_with_a_season_per_view(root):
     dataset = SSL4EOS12Pairs(root, modalities=dict(s1=None, s2c=('B2', 'B3')))
     assert len(dataset) == 3
     info = dataset.get_data_info(0)
-    assert sorted(info['paths']) == ['s1/0', 's1/1', 's2/0', 's2/1']
+    assert sorted(info['paths']) == ['s1', 's1/1', 's2', 's2/1']  # view 0, view 1
     assert sorted(info['paths']['s2/1']) == ['B2', 'B3']
     draws = [dataset.get_data_info(0)['seasons'] for _ in range(20)]
-    assert any(d['s1/0'] != d['s1/1'] for d in draws)  # official 'augment': per view
+    assert any(d['s1'] != d['s1/1'] for d in draws)  # official 'augment': per view
 
 
 def test_per_modality_draw_shares_the_season_of_a_modality(root):
     dataset = SSL4EOS12Pairs(root, season_draw='per_modality')
     for _ in range(10):
         seasons = dataset.get_data_info(1)['seasons']
-        assert seasons['s1/0'] == seasons['s1/1'] and seasons['s2/0'] == seasons['s2/1']
+        assert seasons['s1'] == seasons['s1/1'] and seasons['s2'] == seasons['s2/1']
 
 
 def test_bad_settings_are_named(root, tmp_path):
@@ -67,17 +67,28 @@ def test_recipe_pipeline_gives_two_independent_scaled_views_per_modality(root):
     # for S1 (S2's contrast jitter may leave [0, 1], where the official uint8 cast wraps)
     s1 = torch.cat([v[torch.isfinite(v)] for v in inputs['s1']])
     assert s1.min() >= 0 and s1.max() <= 1
-    assert set(packed['data_samples'].metainfo['seasons']) == {'s1/0', 's1/1', 's2/0', 's2/1'}
+    assert set(packed['data_samples'].metainfo['seasons']) == {'s1', 's1/1', 's2', 's2/1'}
 
 
-def test_modality_views_augment_preloaded_arrays_and_check_the_keys():
+def test_split_file_selects_locations(root, tmp_path):
+    locations = SSL4EOS12Pairs(root).get_data_info(0)['location']
+    split = tmp_path / 'split.txt'
+    split.write_text(f'{int(locations)}\n9999999\n')
+    dataset = SSL4EOS12Pairs(root, split_file=split, skip_invalid=True)
+    assert len(dataset) == 1 and '9999999' in dataset.invalid_samples
+
+
+def test_modality_views_augment_each_view_from_its_own_source():
     views = TRANSFORMS.build(dict(type='ModalityViews', num_views=3, pipelines=dict(
         s1=[dict(type='EORandomFlip', prob=1.0, direction='horizontal', keys='s1')],
         s2=[])))
     s1 = np.arange(8, dtype=np.float32).reshape(1, 2, 4)
-    out = views(dict(s1=s1, s2=np.zeros((3, 2, 4), np.float32), sample_id='x'))
-    assert len(out['s1']) == 3 and np.array_equal(out['s1'][2], s1[:, :, ::-1])
+    out = views({'s1': s1, 's1/2': s1 + 100, 's1/2_bands': ['VV'], 's2': np.zeros((3, 2, 4)),
+                 'sample_id': 'x'})
+    assert len(out['s1']) == 3 and np.array_equal(out['s1'][1], s1[:, :, ::-1])
+    assert np.array_equal(out['s1'][2], s1[:, :, ::-1] + 100)  # view 2 from 's1/2'
     assert len(out['s2']) == 3 and out['sample_id'] == 'x'
+    assert 's1/2' not in out and 's1/2_bands' not in out
     with pytest.raises(ValueError, match='list of transform configs'):
         TRANSFORMS.build(dict(type='ModalityViews', pipelines=dict(s1=dict(type='EORandomFlip'))))
     broken = TRANSFORMS.build(dict(type='ModalityViews', pipelines=dict(s3=[])))

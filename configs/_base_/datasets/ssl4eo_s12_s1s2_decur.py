@@ -24,30 +24,27 @@ TWO_SIGMA_STATS = dict(
     B10=(22.10351321, 51.15431158), B11=(2177.07172323, 1336.09932639),
     B12=(1524.06546312, 1136.53823676))
 crop_size = 224
-
-s1_view = [
-    dict(type='LoadMultiBandImage', modality='s1', bands=S1_BANDS, out_key='s1',
-         target_size=264, nodata=0),
-    dict(type='TwoSigmaScale', stats=TWO_SIGMA_STATS, key='s1'),
-    dict(type='EORandomResizedCrop', size=crop_size, scale=(0.2, 1.0), keys='s1'),
-    dict(type='RandomGrayscaleEO', prob=0.2, keys='s1'),
-    dict(type='RandomGaussianBlur', sigma=(0.1, 2.0), prob=0.5, keys='s1'),
-    dict(type='EORandomFlip', prob=0.5, direction=('horizontal', 'vertical'), keys='s1'),
-]
-s2_view = [
-    dict(type='LoadMultiBandImage', modality='s2', bands=S2_BANDS, out_key='s2',
-         target_size=264, nodata=0),
-    dict(type='TwoSigmaScale', stats=TWO_SIGMA_STATS, key='s2'),
-    dict(type='EORandomResizedCrop', size=crop_size, scale=(0.2, 1.0), keys='s2'),
-    dict(type='RandomBandBrightnessContrast', brightness=0.4, contrast=0.4, prob=0.8,
-         per_band=False, keys='s2'),
-    dict(type='RandomGrayscaleEO', prob=0.2, keys='s2'),
-    dict(type='RandomGaussianBlur', sigma=(0.1, 2.0), prob=0.5, keys='s2'),
-    dict(type='EORandomFlip', prob=0.5, direction=('horizontal', 'vertical'), keys='s2'),
-]
-# view v of each modality loads the season SSL4EOS12Pairs drew for it ('s1/v', 's2/v')
+num_views = 2
+# the image of each view: 's1' / 's2' (view 0) and 's1/1' / 's2/1' (view 1), each the season
+# SSL4EOS12Pairs drew for that view, all on the 264 px grid of the 10 m bands
+sources = {(m if v == 0 else f'{m}/{v}'): m for v in range(num_views) for m in ('s1', 's2')}
+band_sets = dict(s1=S1_BANDS, s2=S2_BANDS)
 train_pipeline = [
-    dict(type='ModalityViews', num_views=2, pipelines=dict(s1=s1_view, s2=s2_view)),
+    dict(type='LoadPairedModalities', target_size=264,
+         modalities={k: dict(bands=band_sets[m], nodata=0) for k, m in sources.items()}),
+    *[dict(type='TwoSigmaScale', stats=TWO_SIGMA_STATS, key=k) for k in sources],
+    dict(type='ModalityViews', num_views=num_views, pipelines=dict(
+        s1=[dict(type='EORandomResizedCrop', size=crop_size, scale=(0.2, 1.0), keys='s1'),
+            dict(type='RandomGrayscaleEO', prob=0.2, keys='s1'),
+            dict(type='RandomGaussianBlur', sigma=(0.1, 2.0), prob=0.5, keys='s1'),
+            dict(type='EORandomFlip', prob=0.5, direction=('horizontal', 'vertical'), keys='s1')],
+        s2=[dict(type='EORandomResizedCrop', size=crop_size, scale=(0.2, 1.0), keys='s2'),
+            dict(type='RandomBandBrightnessContrast', brightness=0.4, contrast=0.4, prob=0.8,
+                 per_band=False, keys='s2'),
+            dict(type='RandomGrayscaleEO', prob=0.2, keys='s2'),
+            dict(type='RandomGaussianBlur', sigma=(0.1, 2.0), prob=0.5, keys='s2'),
+            dict(type='EORandomFlip', prob=0.5, direction=('horizontal', 'vertical'),
+                 keys='s2')])),
     dict(type='PackEOInputs', keys=('s1', 's2'), meta_keys=('sample_id', 'seasons')),
 ]
 train_dataloader = dict(
@@ -58,6 +55,6 @@ train_dataloader = dict(
     drop_last=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(type='SSL4EOS12Pairs', data_root=data_root,
-                 modalities=dict(s1=S1_BANDS, s2c=S2_BANDS), num_views=2,
+                 modalities=dict(s1=S1_BANDS, s2c=S2_BANDS), num_views=num_views,
                  season_draw='per_view', check_files=False, skip_invalid=True,
                  pipeline=train_pipeline))

@@ -15,14 +15,14 @@ class ModalityViews(BaseTransform):
     two views of each of ``'s1'`` and ``'s2'``. For view ``v`` of modality ``key``,
     ``pipelines[key]`` runs on a deep copy of the incoming results and its ``results[key]`` is
     kept; each run draws its own random parameters, so views and modalities are augmented
-    independently. A pipeline may load its data itself: when ``results['paths']`` holds
-    ``'<key>/<v>'`` (e.g. the season :class:`~eossl.datasets.SSL4EOS12Pairs` drew for view
-    ``v``), the copy for view ``v`` sees it as ``paths['<key>']``, so
-    ``LoadMultiBandImage(modality='s1', out_key='s1')`` reads that view's file. Without such
-    entries the pipelines augment arrays loaded before (e.g. by ``LoadPairedModalities``).
+    independently. View ``v ≥ 1`` starts from ``results['<key>/<v>']`` instead of
+    ``results[key]`` when it is there (another image of the scene loaded for that view, e.g.
+    the season :class:`~eossl.datasets.SSL4EOS12Pairs` drew for it, read by
+    ``LoadPairedModalities``); otherwise every view starts from ``results[key]``.
 
     Output: ``results[key]`` = ``[view 0, view 1, ...]`` (``(C, H, W)`` arrays) for every key of
-    ``pipelines``; the other keys each view's run wrote (band names, shapes) come from view 0.
+    ``pipelines``; the other keys each view's run wrote (band names, shapes) come from view 0;
+    the ``'<key>/<v>'`` sources (and their ``_bands`` / ``_shape``) are dropped.
 
     Args:
         pipelines: ``{key: [transform configs]}``; each must leave a ``(C, H, W)`` array in
@@ -40,16 +40,24 @@ class ModalityViews(BaseTransform):
         self.num_views = num_views
 
     def _view_input(self, results: dict, key: str, view: int) -> dict:
-        """A deep copy of ``results`` whose ``paths[key]`` is the view's own source, if any."""
-        copied = copy.deepcopy(results)
-        paths = copied.get('paths')
-        if isinstance(paths, dict) and f'{key}/{view}' in paths:
-            paths[key] = paths[f'{key}/{view}']
-        return copied
+        """A deep copy of ``results`` without the view sources, ``results[key]`` being this
+        view's own source when one was loaded for it."""
+        copied = {k: v for k, v in results.items() if not self._is_source(k)}
+        own = f'{key}/{view}'
+        if view > 0 and own in results:
+            for suffix in ('', '_bands', '_shape'):
+                if own + suffix in results:
+                    copied[key + suffix] = results[own + suffix]
+        return copy.deepcopy(copied)
+
+    def _is_source(self, name: str) -> bool:
+        """``'<key>/<v>'`` (or its ``_bands`` / ``_shape``) for a key of ``pipelines``."""
+        head, _, tail = name.partition('/')
+        return head in self.pipelines and tail.split('_')[0].isdigit()
 
     def transform(self, results: dict) -> dict | None:
         """Results with each modality key replaced by its list of views."""
-        merged = dict(results)
+        merged = {k: v for k, v in results.items() if not self._is_source(k)}
         for key, pipeline in self.pipelines.items():
             views = []
             for view in range(self.num_views):

@@ -115,11 +115,7 @@ class DeCUR(BaseEOSelfSupervisor):
         crops = {'tiny': 32, 'probe': 48, 'bench': 64}[size]
         pipeline = 'train_dataloader.dataset.pipeline.[ModalityViews].pipelines'
         out = {f'{pipeline}.{m}.[EORandomResizedCrop].size': crops for m in MODALITIES}
-        if any(_find_type(cfg.train_dataloader.dataset.pipeline, 'LoadPairedModalities')):
-            out['train_dataloader.dataset.pipeline.[LoadPairedModalities].target_size'] = SIZE
-        else:
-            out.update({f'{pipeline}.{m}.[LoadMultiBandImage].target_size': SIZE
-                        for m in MODALITIES})
+        out['train_dataloader.dataset.pipeline.[LoadPairedModalities].target_size'] = SIZE
         width = 512 if size == 'bench' else 32
         out.update({'model.neck.hid_channels': width, 'model.neck.out_channels': width,
                     'model.head.loss.dim_common': width * 7 // 8})
@@ -168,16 +164,6 @@ def _views(inputs: EOInputs, minimum: int) -> dict[str, list[torch.Tensor]]:
         raise ValueError(f'DeCUR: inputs["s1"] and inputs["s2"] must each be a list of at least '
                          f'{minimum} (B, C, H, W) view batches with one B, got {found}')
     return views
-
-
-def _find_type(node: Any, type_name: str) -> list[dict]:
-    """Every config dict of ``type`` ``type_name`` (scope prefix ignored) under ``node``."""
-    if isinstance(node, dict):
-        own = [node] if str(node.get('type', '')).split('.')[-1] == type_name else []
-        return own + [d for v in node.values() for d in _find_type(v, type_name)]
-    if isinstance(node, (list, tuple)):
-        return [d for v in node for d in _find_type(v, type_name)]
-    return []
 
 
 def _pool(feat: torch.Tensor) -> torch.Tensor:
