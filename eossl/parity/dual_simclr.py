@@ -9,6 +9,9 @@ import torch.nn.functional as F
 
 from .official import arrays
 
+OFFICIAL_REPO = 'HSG-AIML/SSLTransformerRS'
+CHECKOUT_OPTION = 'ssltrs'  # eossl-parity-references --ssltrs PATH
+
 B, D, TEMPERATURE = 6, 8, 0.07  # the official train_resnet_backbone.py temperature
 
 

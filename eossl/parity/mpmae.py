@@ -8,6 +8,9 @@ from torch import nn
 
 from .official import arrays, path_package
 
+OFFICIAL_REPO = 'vishalned/MMEarth-train'
+CHECKOUT_OPTION = 'mmearth'  # eossl-parity-references --mmearth PATH
+
 PIXEL = dict(sentinel2=12, sentinel1=8, aster=2, canopy_height_eth=2)
 CLASSES = dict(dynamic_world=9, esa_worldcover=11)
 ONEHOT = dict(biome=14, eco_region=846)

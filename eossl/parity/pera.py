@@ -9,6 +9,9 @@ from torch import nn
 
 from .official import arrays, path_package
 
+OFFICIAL_REPO = 'SathShen/PerA'
+CHECKOUT_OPTION = 'pera'  # eossl-parity-references --pera PATH
+
 K, B, N_GLOBAL, N_LOCAL, TEACHER_TEMP = 64, 4, 2, 3, 0.04
 HEAD = dict(in_dim=8, nlayers=3, hidden_dim=16, bottleneck_dim=8)
 PATCH = 4  # tiny ViT: 56 px globals (196 patches), 24 px locals (36 patches)
