@@ -19,7 +19,8 @@ import torch.distributed as dist
 
 from .official import arrays, path_package
 
-SOURCE, OUTPUT = 'zhu-xlab/DeCUR', 'decur.npz'
+OFFICIAL_REPO = 'zhu-xlab/DeCUR'
+CHECKOUT_OPTION = 'decur'  # eossl-parity-references --decur PATH
 B, SIZE, PROJECTOR, DIM_COMMON, LAMBD = 8, 16, '64-64-64', 48, 0.0051
 GRADIENTS = ('backbone_1.conv1.weight', 'backbone_2.conv1.weight',
              'backbone_2.layer4.2.bn3.weight', 'projector1.1.weight', 'projector1.6.weight')
