@@ -133,3 +133,19 @@ def test_cpu_sizes_of_every_recipe_build(recipe, size):
     assert cfg.model.head.loss.dim_common < cfg.model.neck.out_channels
     assert all(b.get('init_cfg') is None for b in (cfg.model.s1_backbone, cfg.model.s2_backbone))
     assert isinstance(notes, list)
+
+
+def test_monitor_taps_see_the_first_view_of_each_backbone():
+    model = _model()
+    taps = model.monitor_taps()
+    seen = {}
+    handles = [module.register_forward_hook(
+        lambda mod, args, out, name=name: seen.setdefault(name, out))
+        for name, (module, _) in taps.items()]
+    model.loss(_views())
+    for handle in handles:
+        handle.remove()
+    values = model.monitor_values(seen)
+    assert set(values) == {'repr_std', 'repr_rank', 'repr_std_s1', 'repr_rank_s1'}
+    assert all(torch.isfinite(v) for v in values.values())
+    assert model.monitor_values({'s2': seen['s2']}) == {}
