@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-CONVERTERS = ('softcon', 'mmearth', 'dinov2', 'eossl')
+# converters every entry may name; a method's own are declared by its official_<slug>.py
+GENERIC_CONVERTERS = ('dinov2', 'eossl')
 
 
 @dataclass(frozen=True)
@@ -32,8 +33,10 @@ class WeightsEntry:
             (``download=True`` fetches through ``huggingface_hub``).
         sha256: hex digest of the original file; None when the publisher gives none (then the
             download is checked by the hub's own transfer checks only, and that is logged).
-        converter: how the original file becomes an eossl backbone state dict, one of
-            ``CONVERTERS`` (``'eossl'``: already eossl, the backbone is extracted).
+        converter: how the original file becomes an eossl backbone state dict: one of
+            ``GENERIC_CONVERTERS`` (``'eossl'``: already eossl, the backbone is extracted;
+            ``'dinov2'``: DINOv2 / torchvision key names) or a method's (its
+            ``official_<slug>.py`` ``CONVERTERS``).
         direct_download: ``url`` is the file itself (not on the hub): ``download=True`` fetches
             it with ``torch.hub.download_url_to_file``.
         path: registered eossl checkpoints: the local file.
@@ -60,9 +63,8 @@ class WeightsEntry:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.converter not in CONVERTERS:
-            raise ValueError(f'weights {self.name!r}: converter {self.converter!r} is not one of '
-                             f'{CONVERTERS}')
+        if not self.converter:
+            raise ValueError(f'weights {self.name!r}: no converter named')
         if (self.mean is None) != (self.std is None):
             raise ValueError(f'weights {self.name!r}: give both mean and std or neither')
         for stats, label in ((self.mean, 'mean'), (self.std, 'std')):

@@ -1,65 +1,38 @@
-"""The official weights eossl knows by name: SoftCon's six backbones, MMEarth's MP-MAE
-encoders and the DINOv2 starts of the SoftCon ViT recipes.
+"""The official weights eossl knows by name: every method's (``official_<slug>.py``) and the
+DINOv2 starts of the SoftCon ViT recipes.
 
-Sources (see ``docs/weights.md``): SoftCon — ``zhu-xlab/softcon`` README "Pretrained models",
-hosted on the Hugging Face hub (``wangyi111/softcon``); MMEarth — ``vishalned/MMEarth-train``
-README "Model Checkpoints", an ERDA share (not the hub: place the file by hand); DINOv2 —
-``facebookresearch/dinov2`` README, ``dl.fbaipublicfiles.com``. None of the publishers gives a
-sha256 in its documentation, so every ``sha256`` here is None: the entry says so
-(:func:`eossl.models.weights.list_weights` prints "not published") rather than inventing one.
-Registered eossl checkpoints get theirs computed at registration.
-
-Statistics: SoftCon's README recommends the SSL4EO-S12 per-band mean/std (its own function maps
-mean ± 2·std to [0, 255]); MMEarth normalises with the per-band statistics of its dataset files
-(``_band_stats.json``), which are not published separately, so those entries carry none.
+Each method's module ``official_<slug>.py`` declares ``WEIGHTS`` (its entries) and
+``CONVERTERS`` (``{converter name: (path of the original file) → eossl backbone state dict}``);
+this module finds them (:func:`method_modules`), so a method's weights are a new file. Sources
+are in each module and ``docs/weights.md``; DINOv2 — ``facebookresearch/dinov2`` README,
+``dl.fbaipublicfiles.com``. None of the publishers gives a sha256 in its documentation, so every
+``sha256`` is None: the entry says so (:func:`eossl.models.weights.list_weights` prints "not
+published") rather than inventing one. Registered eossl checkpoints get theirs computed at
+registration.
 """
-from eossl.datasets.bands import band_names, band_stats
+import importlib
+import pkgutil
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
 
-from .entry import WeightsEntry
+from .entry import GENERIC_CONVERTERS, WeightsEntry
 
-_SOFTCON_HF = 'wangyi111/softcon'
-_SOFTCON_URL = f'https://huggingface.co/{_SOFTCON_HF}/resolve/main/'
-_SOFTCON_NOTE = ('SoftCon README: normalise with SSL4EO-S12 per-band mean/std (given here); its '
-                 'own function maps mean ± 2·std to [0, 255]')
 _VIT = dict(type='eossl.EOVisionTransformer', img_size=224, patch_size=14,
             layer_scale_init_value=1e-5, num_register_tokens=0, out_type='cls_token')
-_MMEARTH_URL = 'https://sid.erda.dk/sharelink/g23YOnaaTp'
-_MMEARTH_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B11', 'B12')
 _DINOV2_URL = 'https://dl.fbaipublicfiles.com/dinov2/dinov2_{arch}14/dinov2_{arch}14_pretrain.pth'
 # ImageNet statistics of torchvision / DINOv2 on 0-255 RGB values
 _IMAGENET_MEAN = (123.675, 116.28, 103.53)
 _IMAGENET_STD = (58.395, 57.12, 57.375)
 
 
-def _softcon(modality: str, arch: str) -> WeightsEntry:
-    bands = band_names(modality)
-    mean, std = band_stats('ssl4eo_s12', modality, bands)
-    prefix = 'B13' if modality == 's2_l1c' else 'B2'
-    filename = f'{prefix}_{arch}_softcon.pth'
-    if arch == 'rn50':
-        backbone = dict(type='eossl.EOResNet', depth=50, bands=bands, out_indices=(3, ))
-        architecture = 'ResNet-50'
-    else:
-        backbone = dict(_VIT, arch='small' if arch == 'vits14' else 'base', bands=bands)
-        architecture = 'ViT-S/14' if arch == 'vits14' else 'ViT-B/14'
-    return WeightsEntry(
-        name=f'softcon_{arch}_{"s2" if modality == "s2_l1c" else "s1"}', method='SoftCon',
-        architecture=architecture, backbone=backbone, bands=bands, modality=modality,
-        input_size=224, mean=tuple(mean), std=tuple(std), url=_SOFTCON_URL + filename,
-        sha256=None, converter='softcon', hf_repo=_SOFTCON_HF, hf_filename=filename,
-        note=_SOFTCON_NOTE)
-
-
-def _mmearth(name: str, arch: str, run: str, size: int, patch: int) -> WeightsEntry:
-    return WeightsEntry(
-        name=name, method='MP-MAE', architecture=f'ConvNeXt V2-{arch} (FCMAE encoder)',
-        backbone=dict(type='eossl.ConvNeXtV2FCMAE', arch=arch, in_channels=len(_MMEARTH_BANDS),
-                      patch_size=patch, stem_type='mmearth', out_indices=(3, )),
-        bands=_MMEARTH_BANDS, modality='s2_l1c', input_size=size, mean=None, std=None,
-        url=f'{_MMEARTH_URL} ({run}/checkpoint-199.pth)', sha256=None, converter='mmearth',
-        note=f'not on the Hugging Face hub: download {run}/checkpoint-199.pth from the ERDA '
-             f'share and save it as <weights dir>/{name}.pth; statistics: MMEarth '
-             '_band_stats.json of your data (not published separately)')
+def method_modules() -> list[ModuleType]:
+    """Every ``official_<slug>.py`` module of this package, by name."""
+    found = pkgutil.iter_modules([str(Path(__file__).parent)])
+    return [importlib.import_module(f'{__package__}.{info.name}')
+            for info in sorted(found, key=lambda m: m.name)
+            if info.name.startswith('official_')]
 
 
 def _dinov2(arch: str) -> WeightsEntry:
@@ -74,16 +47,23 @@ def _dinov2(arch: str) -> WeightsEntry:
              '(init_cfg RGBInflatedPretrained)')
 
 
-OFFICIAL_WEIGHTS: tuple[WeightsEntry, ...] = (
-    *(_softcon(modality, arch) for modality in ('s2_l1c', 's1_grd')
-      for arch in ('rn50', 'vits14', 'vitb14')),
-    _mmearth('mmearth_convnextv2-atto_all_112', 'atto',
-             'pt-all_mod_atto_1M_128_uncertainty_112-16', 112, 16),
-    _mmearth('mmearth_convnextv2-atto_all_56', 'atto',
-             'pt-all_mod_atto_1M_64_uncertainty_56-8', 56, 8),
-    _mmearth('mmearth_convnextv2-atto_s2_56', 'atto', 'pt-S2_atto_1M_64_uncertainty_56-8', 56, 8),
-    _mmearth('mmearth_convnextv2-tiny_all_56', 'tiny',
-             'pt-all_mod_tiny_1M_64_uncertainty_56-8', 56, 8),
-    _dinov2('vits'),
-    _dinov2('vitb'),
-)
+def _collect() -> tuple[tuple[WeightsEntry, ...], dict[str, Callable[[Path], OrderedDict]]]:
+    """Every method's entries then DINOv2's, and every method's converters, checked."""
+    entries: list[WeightsEntry] = []
+    converters: dict[str, Callable[[Path], OrderedDict]] = {}
+    for module in method_modules():
+        clash = set(converters) & set(module.CONVERTERS) | \
+            set(GENERIC_CONVERTERS) & set(module.CONVERTERS)
+        if clash:
+            raise RuntimeError(f'{module.__name__}: converter names {sorted(clash)} are taken')
+        converters.update(module.CONVERTERS)
+        entries += module.WEIGHTS
+    entries += [_dinov2('vits'), _dinov2('vitb')]
+    for entry in entries:
+        if entry.converter not in (*GENERIC_CONVERTERS, *converters):
+            raise ValueError(f'weights {entry.name!r}: converter {entry.converter!r} is not one '
+                             f'of {(*GENERIC_CONVERTERS, *converters)}')
+    return tuple(entries), converters
+
+
+OFFICIAL_WEIGHTS, METHOD_CONVERTERS = _collect()

@@ -111,15 +111,11 @@ def verify(entry: WeightsEntry, path: Path) -> str:
 
 def convert(entry: WeightsEntry, path: Path) -> OrderedDict:
     """The original file → an eossl backbone state dict (no prefix) by ``entry.converter``."""
-    if entry.converter == 'mmearth':
-        from eossl.cli.mmearth_to_eossl import OFFICIAL_EXTRA_GLOBALS
-        from eossl.cli.mmearth_to_eossl import convert as mmearth_convert
-        checkpoint = safe_torch_load(path, extra_globals=OFFICIAL_EXTRA_GLOBALS)
-        state = mmearth_convert(checkpoint.get('model', checkpoint.get('state_dict', checkpoint)))
-        return strip_prefix({k: v for k, v in state.items() if k.startswith('backbone.')},
-                            'backbone.')
+    from .official import METHOD_CONVERTERS
+    if entry.converter in METHOD_CONVERTERS:
+        return METHOD_CONVERTERS[entry.converter](path)
     checkpoint = safe_torch_load(path)
-    if entry.converter in ('softcon', 'dinov2'):  # both use DINOv2 / torchvision key names
+    if entry.converter == 'dinov2':  # DINOv2 / torchvision key names
         return softcon_to_eossl(checkpoint)
     state, _ = extract_backbone(checkpoint, modality=entry.extra.get('modality'),
                                 source=entry.extra.get('source', 'auto'))
