@@ -60,3 +60,18 @@ def test_unknown_keys_and_wrong_layouts_are_named(official):
         backbone_state({'model': official}, 'rgb')
     with pytest.raises(ValueError, match='not a torchvision ResNet'):
         backbone_state({'blocks.0.attn.qkv.weight': torch.zeros(3, 3)}, 's1')
+
+
+def test_named_weights_load_a_released_file_placed_in_the_weights_dir(official, tmp_path,
+                                                                      monkeypatch):
+    from eossl.models.weights import build_backbone, get_weights
+    released = _released(official, 1)
+    torch.save(released, tmp_path / 'decur_rn50_s1.pth')
+    monkeypatch.setenv('EOSSL_WEIGHTS_DIR', str(tmp_path))
+    assert get_weights('decur_rn50_s1').bands == ('VV', 'VH')
+    backbone = build_backbone('decur_rn50_s1')
+    assert torch.equal(backbone.state_dict()['layer4.2.conv3.weight'],
+                       released['layer4.2.conv3.weight'])
+    torch.save({'model': official}, tmp_path / 'decur_rn50_s2.pth')  # the joint checkpoint
+    with pytest.raises(ValueError, match='full DeCUR checkpoint with both backbones'):
+        build_backbone('decur_rn50_s2')
