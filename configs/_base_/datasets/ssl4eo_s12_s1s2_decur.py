@@ -7,7 +7,8 @@
 # - S1 views: random resized crop 224 (scale 0.2-1), grayscale p=0.2, Gaussian blur p=0.5,
 #   horizontal and vertical flips; S2 views add brightness/contrast 0.4 (one factor for all bands)
 #   p=0.8 before the grayscale. S1 and S2 are cropped independently (separate transforms).
-# Not reproduced: the uint8 rounding of the official files and of each augmentation step, and its
+# Not reproduced: the uint8 rounding of the official files and of each augmentation step (and its
+# wrap-around when brightness / contrast leave [0, 255]: eossl keeps float values), and its
 # Solarize (p=0.2, threshold 0.5 of 255: flips only pixels that are exactly 0); the official
 # contrast factor multiplies the brightness factor (eossl draws it on its own).
 data_root = 'data/ssl4eo-s12'
