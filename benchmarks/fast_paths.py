@@ -98,6 +98,7 @@ VARIANTS: dict[str, Variant] = {
                                _naive_attention),
     'dense_views': Variant(
         True, lambda cfg, device: None if cfg.model.get('mask_ratio', 0) > 0 and
-        cfg.model.type == 'SoftCon' else 'no Siamese masking in this recipe',
+        'VisionTransformer' in str(cfg.model.get('backbone', {}).get('type'))
+        else 'no Siamese masking of a ViT in this recipe',
         lambda cfg: cfg.model.update(mask_ratio=0.0)),
 }

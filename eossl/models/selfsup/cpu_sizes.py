@@ -37,6 +37,16 @@ def _find(node: Any, type_name: str, path: list[str]) -> list[list[str]]:
     return found
 
 
+def has_step(cfg: Config, type_name: str,
+             pipeline: str = 'train_dataloader.dataset.pipeline') -> bool:
+    """Whether the recipe's ``pipeline`` holds a step of type ``type_name`` (at any depth), for
+    an override that applies only to recipes with that step."""
+    node: Any = cfg
+    for part in pipeline.split('.'):
+        node = node.get(part) if hasattr(node, 'get') else None  # Config or dict
+    return bool(_find(node, type_name, []))
+
+
 def resolve_key(cfg: Config, key: str) -> str:
     """``key`` with every ``[Type]`` segment replaced by the position of that dict.
 
@@ -94,4 +104,5 @@ def apply_cpu_size(cfg: Config, size: str) -> list[str]:
     cfg.merge_from_dict({resolve_key(cfg, key): value for key, value in overrides.items()})
     return notes
 
-__all__ = ['CPU_SIZES', 'TINY_VIT_WIDTH', 'apply_cpu_size', 'resolve_key', 'tiny_vit']
+__all__ = ['CPU_SIZES', 'TINY_VIT_WIDTH', 'apply_cpu_size', 'has_step', 'resolve_key',
+           'tiny_vit']

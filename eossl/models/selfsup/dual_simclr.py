@@ -11,6 +11,7 @@ from eossl.models.utils.representation_stats import embedding_stats, pair_stats
 from eossl.registry import MODELS
 
 from .base import BaseEOSelfSupervisor, EOInputs
+from .cpu_sizes import has_step
 
 MODALITIES = ('s1', 's2')
 
@@ -41,7 +42,8 @@ class DualSimCLR(BaseEOSelfSupervisor):
     slug = 'dual_simclr'
     own_files = ('eossl/models/heads/cross_modal_contrastive_head.py',
                  'eossl/models/losses/cross_modal_nt_xent.py',
-                 'eossl/models/necks/projection_mlp.py')
+                 'eossl/models/necks/projection_mlp.py',
+                 'eossl/cli/visualize_contrastive.py')  # S1 → S2 retrieval figure
 
     def __init__(self, s1_backbone: dict, s2_backbone: dict, s1_neck: dict, s2_neck: dict,
                  head: dict, data_preprocessor: dict | None = None,
@@ -80,14 +82,17 @@ class DualSimCLR(BaseEOSelfSupervisor):
         """Dual-SimCLR at CPU sizes for both modalities: ``'tiny'``: ResNet-18 (or a one-block
         Swin with 2 × 2 windows on 64 px crops); ``'probe'``: a narrow ResNet-18 on 32 px crops;
         ``'bench'``: the recipe's backbones on 64 px crops."""
-        crop = 'train_dataloader.dataset.pipeline.[EORandomCrop].size'
+        # a recipe without a random crop (the BigEarthNet demo) keeps its input size
+        crop = ('train_dataloader.dataset.pipeline.[EORandomCrop].size'
+                if has_step(cfg, 'EORandomCrop') else None)
         if size == 'bench':
-            return {crop: 64}
+            return {crop: 64} if crop else {}
         if size == 'probe':
-            return {crop: 32, **{f'model.{m}_{k}': v for m in ('s1', 's2') for k, v in (
+            narrow = {f'model.{m}_{k}': v for m in ('s1', 's2') for k, v in (
                 ('backbone.depth', 18), ('backbone.stem_channels', 16),
                 ('backbone.base_channels', 16), ('neck.hid_channels', 128),
-                ('neck.out_channels', 32))}}
+                ('neck.out_channels', 32))}
+            return {**({crop: 32} if crop else {}), **narrow}
         if 'Swin' in str(cfg.model.s1_backbone.type):
             notes.append('Swin-T -> Swin with embed_dims 16, one block per stage, 2 x 2 windows, '
                          '64 px crops')

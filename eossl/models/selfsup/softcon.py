@@ -51,7 +51,11 @@ class SoftCon(BaseEOSelfSupervisor):
     """
 
     slug = 'softcon'
-    own_files = ('eossl/models/selfsup/siamese_masking.py',)
+    own_files = ('eossl/models/selfsup/siamese_masking.py',
+                 # the contrastive figures (SoftCon and Dual-SimCLR), a fake SoftCon checkpoint
+                 # for the tools' tests, the wavelength-stem transfer study on SoftCon
+                 'eossl/cli/visualize_contrastive.py', 'eossl/testing/checkpoints.py',
+                 'benchmarks/wavelength_transfer.py')
 
     def __init__(self, backbone: dict, neck: dict, head: dict, num_classes: int | None = None,
                  mask_ratio: float = 0.0, data_preprocessor: dict | None = None,
