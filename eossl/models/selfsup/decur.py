@@ -154,11 +154,10 @@ def _views(inputs: EOInputs, minimum: int) -> dict[str, list[torch.Tensor]]:
                          f'PackEOInputs(keys=("s1", "s2"))), got {found}')
     views = {m: [inputs[m]] if isinstance(inputs[m], torch.Tensor) else list(inputs[m])
              for m in MODALITIES}
-    batches = {v.shape[0] for m in MODALITIES for v in views[m]
-               if isinstance(v, torch.Tensor) and v.dim() == 4}
-    if any(len(views[m]) < minimum for m in MODALITIES) or len(batches) != 1 or \
-            sum(len(views[m]) for m in MODALITIES) != sum(
-                isinstance(v, torch.Tensor) and v.dim() == 4 for m in MODALITIES for v in views[m]):
+    batches = [v.shape[0] if isinstance(v, torch.Tensor) and v.dim() == 4 else None
+               for m in MODALITIES for v in views[m]]
+    if any(len(views[m]) < minimum for m in MODALITIES) or None in batches or \
+            len(set(batches)) != 1:
         found = {m: [tuple(v.shape) if isinstance(v, torch.Tensor) else type(v).__name__
                      for v in views[m]] for m in MODALITIES}
         raise ValueError(f'DeCUR: inputs["s1"] and inputs["s2"] must each be a list of at least '
