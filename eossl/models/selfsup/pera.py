@@ -250,9 +250,11 @@ class PerA(BaseEOSelfSupervisor):
         """``loss_dino``, ``loss_koleo`` and ``loss_pixel`` of one batch of paired views."""
         slots = self.num_global + self.num_local
         if not isinstance(inputs, (list, tuple)) or len(inputs) != 2 * slots:
-            raise ValueError(f'PerA: expected a list of {2 * slots} view batches (student then '
-                             f'teacher views of {slots} slots), got '
-                             f'{len(inputs) if isinstance(inputs, (list, tuple)) else "a tensor"}')
+            raise ValueError(
+                f'PerA: expected a list of {2 * slots} view batches (student then teacher views '
+                f'of model.num_global + model.num_local = {slots} slots), got '
+                f'{len(inputs) if isinstance(inputs, (list, tuple)) else "a tensor"}; the '
+                "pipeline's AlignedMultiViews num_global / num_local must equal the model's")
         students, teachers = list(inputs[:slots]), list(inputs[slots:])
         masks = self._masks(data_samples, slots, students[0].device)
         if self.num_global:
