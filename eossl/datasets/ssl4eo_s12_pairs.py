@@ -77,21 +77,21 @@ class SSL4EOS12Pairs(EODataset):
     def load_data_list(self) -> list[dict]:
         """One item per location that every modality has (with a complete season)."""
         roots = {m: self.require_dir(m, f'{m} folder') for m in self.bands}
-        common = None
+        common: set[str] | None = None
         for root in roots.values():
             names = {n for n in list_subfolders(root) if LOCATION.match(n)}
             common = names if common is None else common & names
         selected = sorted(common or ())
         if self.split_file is not None:
             path = self.resolve(self.split_file)
-            names = [(line, f'{int(n):07d}' if n.isdigit() else n)
+            listed = [(line, f'{int(n):07d}' if n.isdigit() else n)
                      for line, n in read_name_list(path)]
-            for line, name in names:
+            for line, name in listed:
                 if name not in common:
                     self.reject(name, InvalidSampleError(
                         f'{path} line {line}: location {name!r} is not under every one of '
                         f'{list(roots.values())}'))
-            selected = [n for _, n in names if n in common]
+            selected = [n for _, n in listed if n in common]
         items = []
         for location in selected:
             try:

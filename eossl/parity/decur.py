@@ -14,6 +14,7 @@ import socket
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import torch
 import torch.distributed as dist
 
@@ -109,6 +110,6 @@ def references(root: Path) -> dict:
                  cross_common_on_diag=on_diag12_c, dim_common=DIM_COMMON, lambd=LAMBD,
                  **{f'grad.{k}': params[k].grad for k in GRADIENTS},
                  eval_s2_features=eval_s2_features)
-    out['state_layout'] = json.dumps(shapes)
-    out['projector'] = PROJECTOR
+    out['state_layout'] = np.array(json.dumps(shapes))
+    out['projector'] = np.array(PROJECTOR)
     return out

@@ -114,7 +114,7 @@ class DeCUR(BaseEOSelfSupervisor):
         from eossl.engine.preset_data import SIZE  # the side of the tiles the preset generates
         crops = {'tiny': 32, 'probe': 48, 'bench': 64}[size]
         pipeline = 'train_dataloader.dataset.pipeline.[ModalityViews].pipelines'
-        out = {f'{pipeline}.{m}.[EORandomResizedCrop].size': crops for m in MODALITIES}
+        out: dict = {f'{pipeline}.{m}.[EORandomResizedCrop].size': crops for m in MODALITIES}
         out['train_dataloader.dataset.pipeline.[LoadPairedModalities].target_size'] = SIZE
         width = 512 if size == 'bench' else 32
         out.update({'model.neck.hid_channels': width, 'model.neck.out_channels': width,
@@ -158,10 +158,10 @@ def _views(inputs: EOInputs, minimum: int) -> dict[str, list[torch.Tensor]]:
                for m in MODALITIES for v in views[m]]
     if any(len(views[m]) < minimum for m in MODALITIES) or None in batches or \
             len(set(batches)) != 1:
-        found = {m: [tuple(v.shape) if isinstance(v, torch.Tensor) else type(v).__name__
-                     for v in views[m]] for m in MODALITIES}
+        shapes = {m: [tuple(v.shape) if isinstance(v, torch.Tensor) else type(v).__name__
+                      for v in views[m]] for m in MODALITIES}
         raise ValueError(f'DeCUR: inputs["s1"] and inputs["s2"] must each be a list of at least '
-                         f'{minimum} (B, C, H, W) view batches with one B, got {found}')
+                         f'{minimum} (B, C, H, W) view batches with one B, got {shapes}')
     return views
 
 

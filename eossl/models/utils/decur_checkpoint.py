@@ -93,7 +93,7 @@ def decur_to_eossl(checkpoint: Mapping) -> OrderedDict:
         raise ValueError('DeCUR checkpoint: no backbone_1.* / backbone_2.* / projector1.* keys '
                          'of a training checkpoint; a backbone-only file converts with '
                          'backbone_state()')
-    out = OrderedDict()
+    out: OrderedDict = OrderedDict()
     for modality in BACKBONES:
         out.update((f'{modality}_backbone.{k}', v)
                    for k, v in backbone_state(state, modality).items())

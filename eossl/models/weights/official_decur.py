@@ -13,7 +13,7 @@ statistics) to [0, 1] (its uint8 files / 255): ``(x − mean′) / std′`` with
 from collections import OrderedDict
 from pathlib import Path
 
-from eossl.compat import safe_torch_load
+from eossl.checkpoints.safe_load import safe_torch_load
 from eossl.datasets.bands import band_names, band_stats
 from eossl.models.utils.decur_checkpoint import backbone_state, model_state
 
