@@ -27,7 +27,7 @@ def _ssl4eo(root: Path, dataset: dict) -> Path:
 
 
 def _shards(root: Path, dataset: dict) -> Path:
-    from eossl.datasets import SSL4EOS12
+    from eossl.datasets.ssl4eo_s12 import SSL4EOS12
     from eossl.datasets.shards import pack_dataset
     from eossl.testing import make_fake_ssl4eo_s12
     make_fake_ssl4eo_s12(root / 'ssl4eo-s12', num_locations=4, seasons=1, size=SIZE,

@@ -1,4 +1,4 @@
 """Necks (projection MLPs, decoders), one per file; every module here is imported and exported."""
-from eossl.models.package_modules import export_package_modules
+from eossl.package_modules import export_package_modules
 
 __all__ = export_package_modules(__name__, __path__, globals())

@@ -52,9 +52,9 @@ class SoftCon(BaseEOSelfSupervisor):
 
     slug = 'softcon'
     own_files = ('eossl/models/selfsup/siamese_masking.py',
-                 # the contrastive figures (SoftCon and Dual-SimCLR), a fake SoftCon checkpoint
-                 # for the tools' tests, the wavelength-stem transfer study on SoftCon
-                 'eossl/cli/visualize_contrastive.py', 'eossl/testing/checkpoints.py',
+                 # the contrastive figures (SoftCon and Dual-SimCLR), the wavelength-stem
+                 # transfer study on SoftCon
+                 'eossl/cli/visualize_contrastive.py',
                  'benchmarks/wavelength_transfer.py')
 
     def __init__(self, backbone: dict, neck: dict, head: dict, num_classes: int | None = None,

@@ -1,8 +1,10 @@
 """Import every module of a package and export its public names: a new file needs no listing.
 
-The ``__init__`` of ``selfsup``, ``losses``, ``heads`` and ``necks`` call
-:func:`export_package_modules`, so a method's new algorithm, loss, head or neck file is imported
-(registered) and exported by ``import eossl`` without an edit to a shared file.
+The ``__init__`` of ``eossl.models.{selfsup,losses,heads,necks}``, ``eossl.datasets`` and
+``eossl.datasets.transforms`` call :func:`export_package_modules`, so a method's new algorithm,
+loss, head, neck, dataset or transform file is imported (registered) and exported by
+``import eossl`` without an edit to a shared file. Sub-packages (``eossl.datasets.shards``,
+``eossl.datasets.transforms``) are imported by their parent explicitly.
 """
 import importlib
 import inspect
@@ -38,7 +40,7 @@ def export_package_modules(package: str, path: Iterable[str],
     """
     exported: dict[str, str] = {}
     for info in sorted(pkgutil.iter_modules(list(path)), key=lambda m: m.name):
-        if info.name.startswith('_'):
+        if info.name.startswith('_') or info.ispkg:
             continue
         module = importlib.import_module(f'{package}.{info.name}')
         for name in public_names(module):
