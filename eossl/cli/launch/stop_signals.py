@@ -86,11 +86,13 @@ class StopSignals:
         return False
 
     def _handle(self, number: int, frame: FrameType | None) -> None:
-        if os.getpid() != self._pid:  # a forked DataLoader worker: the main process stops
-            return
-        if not self._training(frame):  # training ended by an error: the signal is not ours
+        # training ended by an error, or a process forked after it (a multiprocessing pool):
+        # the signal is not ours, its default action runs
+        if not self._training(frame):
             self.restore()
             signal.raise_signal(number)
+            return
+        if os.getpid() != self._pid:  # a DataLoader worker forked by train(): the main one stops
             return
         name = signal.Signals(number).name
         if self.signame is not None and number == signal.SIGINT:
