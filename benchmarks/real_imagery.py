@@ -120,7 +120,8 @@ class CpuEpochs(Hook):
     priority = 'LOWEST'
 
     def __init__(self, budget_s: float = float('inf')) -> None:
-        self.budget_s, self.epochs, self.iters, self.start, self.epoch_start = budget_s, [], 0, 0., 0.
+        self.budget_s, self.epochs, self.iters = budget_s, [], 0
+        self.start = self.epoch_start = 0.0
 
     def before_train(self, runner) -> None:
         self.start = time.process_time()
