@@ -271,7 +271,10 @@ def main(argv=None) -> None:
                    load_average_start=list(os.getloadavg()), methods={})
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     budgets = [float(b) for b in args.cpu_minutes.split(',')]
-    results['floors'] = floors(data, seeds)
+    cache = args.data.with_name(f'{args.data.stem}_floors_{seeds.start}-{seeds.stop}.json')
+    if not cache.exists():  # the floors depend on the data and the seeds only
+        cache.write_text(json.dumps(floors(data, seeds)))
+    results['floors'] = json.loads(cache.read_text())
     tasks = [(n, args, s, b) for n in names for b in budgets for s in seeds]
     if args.jobs == 1:
         runs = [run_one(*t) for t in tasks]
