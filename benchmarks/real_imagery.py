@@ -166,9 +166,11 @@ def eurosat_features(model, name: str, images: np.ndarray, bn_train: bool = Fals
         x = F.interpolate(x, size=(side, side), mode='bilinear', antialias=True,
                           align_corners=False)
     model.eval()
+    momenta = {}
     if bn_train:
         for m in model.modules():
             if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
+                momenta[m] = m.momentum
                 m.train()
                 m.momentum = 0.0  # batch statistics without touching the running ones
     out: dict[str, list] = {}
@@ -178,6 +180,8 @@ def eurosat_features(model, name: str, images: np.ndarray, bn_train: bool = Fals
         out.setdefault('scene', []).append(scene.float())
         if name == 'pera':
             out.setdefault('patch_mean', []).append(dense.float().mean((2, 3)))
+    for m, momentum in momenta.items():  # training goes on with the recipe's momentum
+        m.momentum = momentum
     model.eval()
     return {k: torch.cat(v).numpy() for k, v in out.items()}
 
