@@ -84,7 +84,8 @@ def _stack(bands: dict[str, np.ndarray], level: str, offset: int, where: Path) -
             x = F.interpolate(x, size=(side, side), mode='bilinear', align_corners=False)
         out[i] = x[0, 0].numpy()
     nodata = (out == 0).any(0)
-    out[:, ~nodata] = np.clip(out[:, ~nodata] - offset, 1, None)
+    stored = [i for i, band in enumerate(L1C_BANDS) if band in needed]  # not the B10 fill
+    out[stored] = np.where(nodata, 0, np.clip(out[stored] - offset, 1, None))
     out[:, nodata] = 0
     return out.round().astype(np.uint16)
 
