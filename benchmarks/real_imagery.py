@@ -247,6 +247,23 @@ def summarise(runs: list[dict]) -> dict:
     return out
 
 
+def markdown(results: dict, label: str = '') -> str:
+    """Table rows (mean ± sd over seeds, %): per method, budget and feature kind the linear and
+    kNN-5 accuracy pretrained / random init, the paired linear gain, feature std and rank."""
+    def f(entry: dict) -> str:
+        return f"{entry['mean']:.1f} ± {entry['std']:.1f}"
+    rows = []
+    for name, entry in results['methods'].items():
+        for budget, summary in entry['summary'].items():
+            for kind, pre in summary['pretrained'].items():
+                ran = summary['random_init'][kind]
+                rows.append(f"| {name}{label} | {budget} | {kind} | {f(pre['linear_acc'])} | "
+                            f"{f(ran['linear_acc'])} | {f(summary['gain_linear'][kind])} | "
+                            f"{f(pre['knn_acc'])} / {f(ran['knn_acc'])} | "
+                            f"{pre['eff_rank']['mean']:.1f} / {ran['eff_rank']['mean']:.1f} |")
+    return '\n'.join(rows)
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--methods', default='softcon,pera')
@@ -262,7 +279,13 @@ def main(argv=None) -> None:
                         help='map L2A windows onto the L1C statistics (l2a_to_l1c)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={})
     parser.add_argument('--out', required=True)
+    parser.add_argument('--table', nargs='+', type=Path,
+                        help='print the markdown rows of these result files and exit')
     args = parser.parse_args(argv)
+    if args.table:
+        for path in args.table:
+            print(markdown(json.loads(path.read_text()), f' ({path.stem})'))
+        return
     names = args.methods.split(',')
     unknown = set(names) - set(DATASET)
     if unknown:
