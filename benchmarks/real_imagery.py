@@ -186,11 +186,12 @@ def eurosat_features(model, name: str, images: np.ndarray, bn_train: bool = Fals
     return {k: torch.cat(v).numpy() for k, v in out.items()}
 
 
-def probe_model(model, name: str, data: dict) -> dict:
-    """Probe accuracies of every feature kind, eval- and train-mode BatchNorm, and spread."""
+def probe_model(model, name: str, data: dict, bn_train: bool = True) -> dict:
+    """Probe accuracies of every feature kind, eval- and (``bn_train``) train-mode BatchNorm,
+    and spread."""
     labels, out = data['eurosat_label'], {}
     has_bn = any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in model.modules())
-    for mode in (False, True) if has_bn else (False,):
+    for mode in (False, True) if has_bn and bn_train else (False,):
         for kind, feats in eurosat_features(model, name, data['eurosat'], mode).items():
             key = kind + ('_bn_train' if mode else '')
             out[key] = probe_cv(feats, labels)
@@ -213,20 +214,26 @@ def run_one(name: str, args, seed: int, budget_min: float) -> dict:
     schedule = ls.scale_schedule(cfg, epochs)
     runner = Runner.from_cfg(cfg)
     runner.model.init_weights()
-    random_init = probe_model(runner.model, name, data)
+    random_init = ({} if args.skip_random_init else
+                   probe_model(runner.model, name, data, not args.no_bn_train))
     hook = CpuEpochs(1.25 * budget_s)
     runner.register_hook(hook)
     wall = time.perf_counter()
     runner.train()
     cpu_s, wall = hook.total, time.perf_counter() - wall
-    pretrained = probe_model(runner.model, name, data)
+    pretrained = probe_model(runner.model, name, data, not args.no_bn_train)
     losses, history = ls._loss_trace(runner), ls._monitor(runner).history
-    return dict(method=name, seed=seed, budget_cpu_min=budget_min, train_cpu_s=cpu_s,
+    run = dict(method=name, seed=seed, budget_cpu_min=budget_min, train_cpu_s=cpu_s,
                 train_wall_s=wall, iterations=hook.iters, schedule=schedule,
                 calibration_epoch_cpu_s=epoch_cpu, pretrained=pretrained, random_init=random_init,
                 loss_first10=float(np.mean(losses[:10])), loss_last10=float(np.mean(losses[-10:])),
                 monitors_first=history[0] if history else {},
-                monitors_last=history[-1] if history else {})
+                monitors_last=history[-1] if history else {},
+                load_average_end=list(os.getloadavg()))
+    runs = Path(f'{args.out}.runs')  # each run as soon as it ends: a cut-short sweep keeps it
+    runs.mkdir(parents=True, exist_ok=True)
+    (runs / f'{name}_{budget_min}_{seed}.json').write_text(json.dumps(run, default=float))
+    return run
 
 
 def _stats(values) -> dict:
@@ -236,14 +243,15 @@ def _stats(values) -> dict:
 
 def summarise(runs: list[dict]) -> dict:
     """Mean ± sd over seeds of every probe entry, and the paired gain over random init."""
-    out = {}
-    for part in ('pretrained', 'random_init'):
-        out[part] = {k: {m: _stats([r[part][k][m] for r in runs]) for m in
+    out, paired = {}, [r for r in runs if r['random_init']]
+    for part, mine in (('pretrained', runs), ('random_init', paired)):
+        out[part] = {k: {m: _stats([r[part][k][m] for r in mine]) for m in
                          ('linear_acc', 'knn_acc', 'feat_std', 'eff_rank')}
-                     for k in runs[0][part]}
+                     for k in (mine[0][part] if mine else {})}
     out['gain_linear'] = {k: _stats([r['pretrained'][k]['linear_acc'] -
-                                     r['random_init'][k]['linear_acc'] for r in runs])
-                          for k in runs[0]['pretrained']}
+                                     r['random_init'][k]['linear_acc'] for r in paired])
+                          for k in (paired[0]['pretrained'] if paired else {})}
+    out['seeds'] = [r['seed'] for r in runs]
     return out
 
 
@@ -256,11 +264,14 @@ def markdown(results: dict, label: str = '') -> str:
     for name, entry in results['methods'].items():
         for budget, summary in entry['summary'].items():
             for kind, pre in summary['pretrained'].items():
-                ran = summary['random_init'][kind]
-                rows.append(f"| {name}{label} | {budget} | {kind} | {f(pre['linear_acc'])} | "
-                            f"{f(ran['linear_acc'])} | {f(summary['gain_linear'][kind])} | "
-                            f"{f(pre['knn_acc'])} / {f(ran['knn_acc'])} | "
-                            f"{pre['eff_rank']['mean']:.1f} / {ran['eff_rank']['mean']:.1f} |")
+                ran = summary['random_init'].get(kind)
+                gain = summary['gain_linear'].get(kind)
+                rows.append(
+                    f"| {name}{label} | {budget} | {summary['seeds']} | {kind} | "
+                    f"{f(pre['linear_acc'])} | {f(ran['linear_acc']) if ran else '—'} | "
+                    f"{f(gain) if gain else '—'} | {f(pre['knn_acc'])} / "
+                    f"{f(ran['knn_acc']) if ran else '—'} | {pre['eff_rank']['mean']:.1f} / "
+                    f"{ran['eff_rank']['mean'] if ran else float('nan'):.1f} |")
     return '\n'.join(rows)
 
 
@@ -279,6 +290,12 @@ def main(argv=None) -> None:
                         help='map L2A windows onto the L1C statistics (l2a_to_l1c)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={})
     parser.add_argument('--out', required=True)
+    parser.add_argument('--skip-random-init', action='store_true',
+                        help='probe the pretrained encoder only (a variant of a recorded run)')
+    parser.add_argument('--no-bn-train', action='store_true',
+                        help='skip the train-mode BatchNorm probe')
+    parser.add_argument('--collect', action='store_true',
+                        help="summarise the runs saved under OUT.runs/ into OUT and exit")
     parser.add_argument('--table', nargs='+', type=Path,
                         help='print the markdown rows of these result files and exit')
     args = parser.parse_args(argv)
@@ -303,7 +320,11 @@ def main(argv=None) -> None:
         cache.write_text(json.dumps(floors(data, seeds)))
     results['floors'] = json.loads(cache.read_text())
     tasks = [(n, args, s, b) for n in names for b in budgets for s in seeds]
-    if args.jobs == 1:
+    if args.collect:
+        runs = [json.loads(p.read_text()) for p in sorted(Path(f'{args.out}.runs').glob('*.json'))]
+        names = [n for n in names if any(r['method'] == n for r in runs)]
+        budgets = sorted({r['budget_cpu_min'] for r in runs})
+    elif args.jobs == 1:
         runs = [run_one(*t) for t in tasks]
     else:
         import multiprocessing
@@ -314,7 +335,8 @@ def main(argv=None) -> None:
     for name in names:
         mine = [r for r in runs if r['method'] == name]
         results['methods'][name] = dict(runs=mine, summary={
-            str(b): summarise([r for r in mine if r['budget_cpu_min'] == b]) for b in budgets})
+            str(b): summarise([r for r in mine if r['budget_cpu_min'] == b]) for b in budgets
+            if any(r['budget_cpu_min'] == b for r in mine)})
     results['load_average_end'] = list(os.getloadavg())
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
