@@ -244,13 +244,16 @@ def _stats(values) -> dict:
 def summarise(runs: list[dict]) -> dict:
     """Mean ± sd over seeds of every probe entry, and the paired gain over random init."""
     out, paired = {}, [r for r in runs if r['random_init']]
+
+    def kinds(mine: list[dict], part: str) -> list[str]:  # feature kinds every run has
+        return [k for k in mine[0][part] if all(k in r[part] for r in mine)] if mine else []
     for part, mine in (('pretrained', runs), ('random_init', paired)):
         out[part] = {k: {m: _stats([r[part][k][m] for r in mine]) for m in
                          ('linear_acc', 'knn_acc', 'feat_std', 'eff_rank')}
-                     for k in (mine[0][part] if mine else {})}
+                     for k in kinds(mine, part)}
     out['gain_linear'] = {k: _stats([r['pretrained'][k]['linear_acc'] -
                                      r['random_init'][k]['linear_acc'] for r in paired])
-                          for k in (paired[0]['pretrained'] if paired else {})}
+                          for k in kinds(paired, 'pretrained')}
     out['seeds'] = [r['seed'] for r in runs]
     return out
 
