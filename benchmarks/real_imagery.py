@@ -3,8 +3,16 @@
 Usage::
 
     python benchmarks/real_imagery.py --methods softcon,pera --cpu-minutes 1,3 --seeds 3 \
-        [--windows 512] [--jobs 2] [--data /tmp/eossl_real_s2.npz] \
-        [--cfg-options KEY=VALUE ...] --out F.json
+        [--first-seed 0] [--windows 256] [--jobs 2] [--data /tmp/eossl_real_s2.npz] \
+        [--l2a-to-l1c] [--skip-random-init] [--no-bn-train] [--cfg-options KEY=VALUE ...] \
+        --out F.json
+    python benchmarks/real_imagery.py --methods softcon,pera --collect --out F.json
+    python benchmarks/real_imagery.py --table F.json G.json --out -
+
+Every finished run is also saved on its own under ``F.json.runs/`` (a sweep cut short keeps its
+runs; one invocation per seed can share one ``--out``); ``--collect`` summarises them into
+``F.json``, ``--table`` prints markdown rows. ``--l2a-to-l1c``: the L2A windows mapped onto the
+L1C statistics the recipes normalise with (:func:`l2a_to_l1c`, issue 34's normalisation factor).
 
 The real-imagery variant of ``learning_signal.py`` (same recipes, same shrinking: its
 ``METHODS`` / ``RUNTIME``). Per method, budget and seed: ``--windows`` random 66 px windows
@@ -284,7 +292,7 @@ def main(argv=None) -> None:
     parser.add_argument('--cpu-minutes', default='1', help='comma list of CPU-minute budgets')
     parser.add_argument('--seeds', type=int, default=3)
     parser.add_argument('--first-seed', type=int, default=0)
-    parser.add_argument('--windows', type=int, default=512)
+    parser.add_argument('--windows', type=int, default=256)
     parser.add_argument('--threads', type=int, default=1)
     parser.add_argument('--jobs', type=int, default=1)
     parser.add_argument('--data', type=Path, default=real_data.DEFAULT_CACHE)
