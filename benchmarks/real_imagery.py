@@ -1,0 +1,361 @@
+"""Does short pretraining help on real Sentinel-2? Pretrain on real scenes, probe on EuroSAT-MS.
+
+Usage::
+
+    python benchmarks/real_imagery.py --methods softcon,pera --cpu-minutes 1,3 --seeds 3 \
+        [--first-seed 0] [--windows 256] [--jobs 2] [--data /tmp/eossl_real_s2.npz] \
+        [--l2a-to-l1c] [--skip-random-init] [--no-bn-train] [--cfg-options KEY=VALUE ...] \
+        --out F.json
+    python benchmarks/real_imagery.py --methods softcon,pera --collect --out F.json
+    python benchmarks/real_imagery.py --table F.json G.json --out -
+
+Every finished run is also saved on its own under ``F.json.runs/`` (a sweep cut short keeps its
+runs; one invocation per seed can share one ``--out``); ``--collect`` summarises them into
+``F.json``, ``--table`` prints markdown rows. ``--l2a-to-l1c``: the L2A windows mapped onto the
+L1C statistics the recipes normalise with (:func:`l2a_to_l1c`, issue 34's normalisation factor).
+
+The real-imagery variant of ``learning_signal.py`` (same recipes, same shrinking: its
+``METHODS`` / ``RUNTIME``). Per method, budget and seed: ``--windows`` random 66 px windows
+(the SSL4EO-S12 layout needs a side divisible by 6; EuroSAT patches are 64 px) of the real
+scenes of ``real_data.py`` (uniform over scene area, windows with over half nodata redrawn) are
+written in the SSL4EO-S12 ``s2c`` layout, unlabelled (SoftCon: ``unlabeled='keep'``, so its
+loss is the recipe's InfoNCE fallback). The shrunk recipe trains for a budget of **process CPU
+time** (robust to a shared machine's load): the number of epochs is calibrated from three
+epochs timed in CPU time, the schedule scaled to it (``learning_signal.scale_schedule``), and a
+hook stops after the epoch in which 1.25 × the budget was spent.
+
+Frozen features of the labelled EuroSAT-MS patches (the model's own data preprocessor, i.e. the
+recipe's normalisation; PerA: resized to the backbone's ``img_size``) are probed by 5-fold
+stratified cross-validation (fixed folds, the same for every encoder): L-BFGS logistic
+regression on standardised features with ``C`` chosen by an inner 3-fold CV over
+``eossl.evaluation.probes.C_GRID``, and kNN-5. Beside them: the same architecture at its random
+initialisation, and the floors ``imagestats`` / ``rcf`` (``eossl.evaluation.floors``, on
+EuroSAT z-scored with its own band statistics; ``rcf`` once per seed). Diagnostics per run
+(the issue-34 factors): probe accuracy of the features with BatchNorm in train mode (batch
+statistics) instead of eval mode, PerA's mean patch token instead of its CLS token, and the
+feature spread (per-dimension std and effective rank of the EuroSAT features).
+"""
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from mmengine.config import Config, DictAction
+from mmengine.hooks import Hook
+from mmengine.runner import Runner
+
+import learning_signal as ls
+import real_data
+from real_probe import effective_rank, floors, probe_cv
+
+WINDOW = 66
+# what the real windows need beyond learning_signal's shrinking (no labels exist)
+DATASET = {'softcon': {'train_dataloader.dataset.unlabeled': 'keep'}, 'pera': {}}
+
+
+def draw_windows(scenes: dict, num: int, seed: int, size: int = WINDOW,
+                 harmonise: bool = False) -> np.ndarray:
+    """``(num, 13, size, size)`` uint16 windows, uniform over the scenes' area; with
+    ``harmonise`` the L2A windows are mapped band by band onto the L1C statistics
+    (:func:`l2a_to_l1c`)."""
+    rng = np.random.default_rng(seed)
+    items = [(lv, a) for lv, a in scenes.values() if min(a.shape[1:]) >= size]
+    weight = np.array([(a.shape[1] - size + 1) * (a.shape[2] - size + 1) for _, a in items])
+    out = []
+    while len(out) < num:
+        level, a = items[rng.choice(len(items), p=weight / weight.sum())]
+        y, x = rng.integers(0, a.shape[1] - size + 1), rng.integers(0, a.shape[2] - size + 1)
+        window = a[:, y:y + size, x:x + size]
+        if (window == 0).any(0).mean() <= 0.5:
+            out.append(l2a_to_l1c(window) if harmonise and level == 'L2A' else window)
+    return np.stack(out)
+
+
+def l2a_to_l1c(window: np.ndarray) -> np.ndarray:
+    """An L2A ``(13, H, W)`` window whose z-scores under the SSL4EO-S12 L1C statistics (the
+    recipes' ``ssl4eo_s12:s2_l1c``) equal its z-scores under the SSL4EO-S12 L2A statistics:
+    ``μ_L1C + σ_L1C · (x − μ_L2A) / σ_L2A`` per band (B10, absent in L2A, keeps its fill)."""
+    from eossl.datasets.bands import band_stats
+    bands = [b for b in real_data.L1C_BANDS if b != 'B10']
+    (m1, s1), (m2, s2) = (band_stats('ssl4eo_s12', s, bands) for s in ('s2_l1c', 's2_l2a'))
+    out, valid = window.astype(np.float32), (window > 0).all(0)
+    for i, band in enumerate(bands):
+        k = real_data.L1C_BANDS.index(band)
+        out[k] = m1[i] + s1[i] * (out[k] - m2[i]) / s2[i]
+    return np.where(valid, out.clip(1, 65535), 0).round().astype(np.uint16)
+
+
+def write_windows(root: Path, windows: np.ndarray, seed: int) -> Path:
+    """The windows as unlabelled SSL4EO-S12 ``s2c`` locations; returns the split file."""
+    from eossl.testing.ssl4eo_s12 import make_fake_ssl4eo_s12
+
+    def pixels(n: int, _modality: str, _season: int, band: str, side: int) -> np.ndarray:
+        x = windows[n, real_data.L1C_BANDS.index(band)].astype(np.float32)
+        f = x.shape[0] // side
+        return x.reshape(side, f, side, f).mean((1, 3)).round().astype(np.uint16)
+
+    out = make_fake_ssl4eo_s12(root, len(windows), seasons=1, size=windows.shape[-1], seed=seed,
+                               modalities=('s2c',), pixel_source=pixels,
+                               label_source=lambda n, s: [])
+    split = root / 'split_train.txt'
+    split.write_text('\n'.join(out['locations']) + '\n')
+    return split
+
+
+def build_cfg(name: str, root: Path, split: Path, seed: int, work_dir: Path,
+              options: dict | None) -> Config:
+    """``learning_signal``'s shrunk recipe on the real windows."""
+    cfg = Config.fromfile(ls.REPO / ls.METHODS[name].recipe)
+    cfg.merge_from_dict({**ls.RUNTIME, **ls.METHODS[name].shrink, **DATASET[name],
+                         'train_dataloader.dataset.pipeline.0.target_size': WINDOW,
+                         'train_dataloader.dataset.data_root': str(root),
+                         'train_dataloader.dataset.split_file': str(split),
+                         'randomness.seed': seed, **(options or {})})
+    pipeline = cfg.train_dataloader.dataset.pipeline
+    pipeline[0] = dict(type='CachedLoad', transform=pipeline[0])
+    cfg.work_dir = str(work_dir)
+    return cfg
+
+
+class CpuEpochs(Hook):
+    """Process CPU seconds of each epoch and of the whole training; with ``budget_s``, stops
+    after the epoch in which ``budget_s`` CPU seconds have been spent."""
+
+    priority = 'LOWEST'
+
+    def __init__(self, budget_s: float = float('inf')) -> None:
+        self.budget_s, self.epochs, self.iters = budget_s, [], 0
+        self.start = self.epoch_start = 0.0
+
+    def before_train(self, runner) -> None:
+        self.start = time.process_time()
+
+    def before_train_epoch(self, runner) -> None:
+        self.epoch_start = time.process_time()
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
+        self.iters += 1
+        if time.process_time() - self.start > self.budget_s:
+            runner.train_loop._max_epochs = runner.epoch + 1
+
+    def after_train_epoch(self, runner) -> None:
+        self.epochs.append(time.process_time() - self.epoch_start)
+
+    @property
+    def total(self) -> float:
+        return time.process_time() - self.start
+
+
+def calibrate(cfg: Config, budget_s: float) -> tuple[int, list[float]]:
+    """Epochs that fit ``budget_s`` CPU seconds: ``1 + (budget − first) / min(later)`` from
+    three epochs timed in process CPU time (the first reads the files)."""
+    cfg.train_cfg.max_epochs = 3
+    runner = Runner.from_cfg(cfg)
+    hook = CpuEpochs()
+    runner.register_hook(hook)
+    runner.train()
+    first, cached = hook.epochs[0], min(hook.epochs[1:])
+    return max(1, 1 + int((budget_s - first) / cached)), hook.epochs
+
+
+@torch.no_grad()
+def eurosat_features(model, name: str, images: np.ndarray, bn_train: bool = False) -> dict:
+    """``{'scene': (N, D)}`` (+ PerA ``'patch_mean'``) features of EuroSAT DN ``(N, 13, 64, 64)``
+    through the model's preprocessor; ``bn_train``: BatchNorm uses each batch's statistics."""
+    x = torch.from_numpy(images.astype(np.float32))
+    x[x == 0] = float('nan')  # the loaders' nodata rule
+    if name == 'pera':
+        side = model.backbone.img_size if isinstance(model.backbone.img_size, int) else (
+            model.backbone.img_size[0])
+        x = F.interpolate(x, size=(side, side), mode='bilinear', antialias=True,
+                          align_corners=False)
+    model.eval()
+    momenta = {}
+    if bn_train:
+        for m in model.modules():
+            if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
+                momenta[m] = m.momentum
+                m.train()
+                m.momentum = 0.0  # batch statistics without touching the running ones
+    out: dict[str, list] = {}
+    for start in range(0, len(x), 64):
+        inputs = model.data_preprocessor({'inputs': list(x[start:start + 64])}, False)['inputs']
+        scene, dense = ls.dense_features(model, name, inputs)['s2']
+        out.setdefault('scene', []).append(scene.float())
+        if name == 'pera':
+            out.setdefault('patch_mean', []).append(dense.float().mean((2, 3)))
+    for m, momentum in momenta.items():  # training goes on with the recipe's momentum
+        m.momentum = momentum
+    model.eval()
+    return {k: torch.cat(v).numpy() for k, v in out.items()}
+
+
+def probe_model(model, name: str, data: dict, bn_train: bool = True) -> dict:
+    """Probe accuracies of every feature kind, eval- and (``bn_train``) train-mode BatchNorm,
+    and spread."""
+    labels, out = data['eurosat_label'], {}
+    has_bn = any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in model.modules())
+    for mode in (False, True) if has_bn and bn_train else (False,):
+        for kind, feats in eurosat_features(model, name, data['eurosat'], mode).items():
+            key = kind + ('_bn_train' if mode else '')
+            out[key] = probe_cv(feats, labels)
+            out[key].update(feat_std=float(feats.std(0).mean()),
+                            eff_rank=effective_rank(feats))
+    return out
+
+
+def run_one(name: str, args, seed: int, budget_min: float) -> dict:
+    """Pretrain ``name`` for ``budget_min`` CPU minutes on real windows; probe it and its
+    random initialisation."""
+    data = real_data.load(args.data)
+    root = Path(args.scratch) / f'{name}_{seed}_{budget_min}_{os.getpid()}'
+    windows = draw_windows(data['scenes'], args.windows, seed, harmonise=args.l2a_to_l1c)
+    split = write_windows(root / 'data', windows, seed)
+    options, budget_s = args.cfg_options, 60.0 * budget_min
+    epochs, epoch_cpu = calibrate(build_cfg(name, root / 'data', split, seed, root / 'calib',
+                                            options), budget_s)
+    cfg = build_cfg(name, root / 'data', split, seed, root / 'work', options)
+    schedule = ls.scale_schedule(cfg, epochs)
+    runner = Runner.from_cfg(cfg)
+    runner.model.init_weights()
+    random_init = ({} if args.skip_random_init else
+                   probe_model(runner.model, name, data, not args.no_bn_train))
+    hook = CpuEpochs(1.25 * budget_s)
+    runner.register_hook(hook)
+    wall = time.perf_counter()
+    runner.train()
+    cpu_s, wall = hook.total, time.perf_counter() - wall
+    pretrained = probe_model(runner.model, name, data, not args.no_bn_train)
+    losses, history = ls._loss_trace(runner), ls._monitor(runner).history
+    run = dict(method=name, seed=seed, budget_cpu_min=budget_min, train_cpu_s=cpu_s,
+                train_wall_s=wall, iterations=hook.iters, schedule=schedule,
+                calibration_epoch_cpu_s=epoch_cpu, pretrained=pretrained, random_init=random_init,
+                loss_first10=float(np.mean(losses[:10])), loss_last10=float(np.mean(losses[-10:])),
+                monitors_first=history[0] if history else {},
+                monitors_last=history[-1] if history else {},
+                load_average_end=list(os.getloadavg()))
+    runs = Path(f'{args.out}.runs')  # each run as soon as it ends: a cut-short sweep keeps it
+    runs.mkdir(parents=True, exist_ok=True)
+    (runs / f'{name}_{budget_min}_{seed}.json').write_text(json.dumps(run, default=float))
+    return run
+
+
+def _stats(values) -> dict:
+    v = np.asarray(values, float)
+    return dict(mean=float(v.mean()), std=float(v.std(ddof=1)) if len(v) > 1 else 0.0)
+
+
+def summarise(runs: list[dict]) -> dict:
+    """Mean ± sd over seeds of every probe entry, and the paired gain over random init."""
+    out, paired = {}, [r for r in runs if r['random_init']]
+
+    def kinds(mine: list[dict], part: str) -> list[str]:  # feature kinds every run has
+        return [k for k in mine[0][part] if all(k in r[part] for r in mine)] if mine else []
+    for part, mine in (('pretrained', runs), ('random_init', paired)):
+        out[part] = {k: {m: _stats([r[part][k][m] for r in mine]) for m in
+                         ('linear_acc', 'knn_acc', 'feat_std', 'eff_rank')}
+                     for k in kinds(mine, part)}
+    out['gain_linear'] = {k: _stats([r['pretrained'][k]['linear_acc'] -
+                                     r['random_init'][k]['linear_acc'] for r in paired])
+                          for k in kinds(paired, 'pretrained')}
+    out['seeds'] = [r['seed'] for r in runs]
+    return out
+
+
+def markdown(results: dict, label: str = '') -> str:
+    """Table rows (mean ± sd over seeds, %): per method, budget and feature kind the linear and
+    kNN-5 accuracy pretrained / random init, the paired linear gain, feature std and rank."""
+    def f(entry: dict) -> str:
+        return f"{entry['mean']:.1f} ± {entry['std']:.1f}"
+    rows = []
+    for name, entry in results['methods'].items():
+        for budget, summary in entry['summary'].items():
+            for kind, pre in summary['pretrained'].items():
+                ran = summary['random_init'].get(kind)
+                gain = summary['gain_linear'].get(kind)
+                rows.append(
+                    f"| {name}{label} | {budget} | {summary['seeds']} | {kind} | "
+                    f"{f(pre['linear_acc'])} | {f(ran['linear_acc']) if ran else '—'} | "
+                    f"{f(gain) if gain else '—'} | {f(pre['knn_acc'])} / "
+                    f"{f(ran['knn_acc']) if ran else '—'} | {pre['eff_rank']['mean']:.1f} / "
+                    f"{ran['eff_rank']['mean'] if ran else float('nan'):.1f} |")
+    return '\n'.join(rows)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--methods', default='softcon,pera')
+    parser.add_argument('--cpu-minutes', default='1', help='comma list of CPU-minute budgets')
+    parser.add_argument('--seeds', type=int, default=3)
+    parser.add_argument('--first-seed', type=int, default=0)
+    parser.add_argument('--windows', type=int, default=256)
+    parser.add_argument('--threads', type=int, default=1)
+    parser.add_argument('--jobs', type=int, default=1)
+    parser.add_argument('--data', type=Path, default=real_data.DEFAULT_CACHE)
+    parser.add_argument('--scratch', default='/tmp/eossl_real_imagery')
+    parser.add_argument('--l2a-to-l1c', action='store_true',
+                        help='map L2A windows onto the L1C statistics (l2a_to_l1c)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={})
+    parser.add_argument('--out', required=True)
+    parser.add_argument('--skip-random-init', action='store_true',
+                        help='probe the pretrained encoder only (a variant of a recorded run)')
+    parser.add_argument('--no-bn-train', action='store_true',
+                        help='skip the train-mode BatchNorm probe')
+    parser.add_argument('--collect', action='store_true',
+                        help="summarise the runs saved under OUT.runs/ into OUT and exit")
+    parser.add_argument('--table', nargs='+', type=Path,
+                        help='print the markdown rows of these result files and exit')
+    args = parser.parse_args(argv)
+    if args.table:
+        for path in args.table:
+            print(markdown(json.loads(path.read_text()), f' ({path.stem})'))
+        return
+    names = args.methods.split(',')
+    unknown = set(names) - set(DATASET)
+    if unknown:
+        raise SystemExit(f'unknown methods {sorted(unknown)}; choose from {sorted(DATASET)}')
+    data = real_data.load(args.data)  # refuses with the build command when missing
+    ls._start_worker(args.threads)
+    from common import environment
+    results = dict(args={k: str(v) for k, v in vars(args).items()},
+                   environment=environment(torch.device('cpu')),
+                   load_average_start=list(os.getloadavg()), methods={})
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
+    budgets = [float(b) for b in args.cpu_minutes.split(',')]
+    cache = args.data.with_name(f'{args.data.stem}_floors_{seeds.start}-{seeds.stop}.json')
+    if not cache.exists():  # the floors depend on the data and the seeds only
+        cache.write_text(json.dumps(floors(data, seeds)))
+    results['floors'] = json.loads(cache.read_text())
+    tasks = [(n, args, s, b) for n in names for b in budgets for s in seeds]
+    if args.collect:
+        runs = [json.loads(p.read_text()) for p in sorted(Path(f'{args.out}.runs').glob('*.json'))]
+        names = [n for n in names if any(r['method'] == n for r in runs)]
+        budgets = sorted({r['budget_cpu_min'] for r in runs})
+    elif args.jobs == 1:
+        runs = [run_one(*t) for t in tasks]
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context('spawn'),
+                                 initializer=ls._start_worker, initargs=(args.threads,)) as pool:
+            runs = list(pool.map(run_one, *zip(*tasks)))
+    for name in names:
+        mine = [r for r in runs if r['method'] == name]
+        results['methods'][name] = dict(runs=mine, summary={
+            str(b): summarise([r for r in mine if r['budget_cpu_min'] == b]) for b in budgets
+            if any(r['budget_cpu_min'] == b for r in mine)})
+    results['load_average_end'] = list(os.getloadavg())
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=1, default=float) + '\n')
+    print(json.dumps({'floors': results['floors']['summary'],
+                      **{n: m['summary'] for n, m in results['methods'].items()}}, indent=1))
+    print(f'wrote {out}')
+
+
+if __name__ == '__main__':
+    main()
