@@ -79,6 +79,16 @@ class SSL4EOS12(EODataset):
         **kwargs: :class:`EODataset` arguments (``skip_invalid``, ``pipeline``, ...).
     """
 
+    @classmethod
+    def write_fake_data(cls, root: Path, dataset: dict, size: int) -> Path:
+        """Write a tiny fake copy of this layout under ``root`` for ``--preset cpu-tiny``
+        (4 samples of the recipe's ``modality``, ``size`` px; a labelled recipe leaves out the
+        generator's unlabeled location and season) and return the data_root to read."""
+        from eossl.testing import make_fake_ssl4eo_s12
+        make_fake_ssl4eo_s12(root, num_locations=6 if dataset.get('labels_file') else 4,
+                             seasons=2, size=size, modalities=(dataset.get('modality', 's2c'), ))
+        return root
+
     def __init__(self, data_root: str | Path, modality: str = 's2c',
                  bands: Sequence[str] | None = None, seasons: str = 'random',
                  labels_file: str | Path | None = None, num_classes: int = 9,

@@ -74,6 +74,16 @@ class SSL4EOS12Pairs(EODataset):
         self.split_file = split_file
         super().__init__(data_root, **kwargs)
 
+    @classmethod
+    def write_fake_data(cls, root: Path, dataset: dict, size: int) -> Path:
+        """Write a tiny fake SSL4EO-S12 with the recipe's modality folders (4 locations, 2
+        seasons, ``size`` px 10 m bands) under ``root`` for ``--preset cpu-tiny`` and return
+        the data_root to read."""
+        from eossl.testing import make_fake_ssl4eo_s12
+        folders = tuple(dataset.get('modalities') or ('s1', 's2c'))
+        make_fake_ssl4eo_s12(root, num_locations=4, seasons=2, size=size, modalities=folders)
+        return root
+
     def load_data_list(self) -> list[dict]:
         """One item per location that every modality has (with a complete season)."""
         roots = {m: self.require_dir(m, f'{m} folder') for m in self.bands}

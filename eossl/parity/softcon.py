@@ -135,7 +135,7 @@ def whole_step(root: Path) -> dict:
     """Losses, gradient / update norms and a few full tensors after 1 and 3 steps."""
     from mmengine.config import Config
 
-    from eossl.models.utils.softcon_checkpoint import eossl_to_softcon
+    from eossl.checkpoints.softcon_layout import eossl_to_softcon
     cfg = Config.fromfile(str(Path(__file__).parents[2] / RECIPE))
     model = build_eossl(reduced_model_cfg(cfg.model.to_dict()))
     names = [n for n, p in model.named_parameters() if p.requires_grad]

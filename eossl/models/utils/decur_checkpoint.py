@@ -23,7 +23,7 @@ from collections.abc import Mapping
 
 import torch
 
-from .softcon_checkpoint import RESNET_KEY
+from eossl.checkpoints.softcon_layout import RESNET_KEY
 
 StateDict = Mapping[str, torch.Tensor]
 BACKBONES = {'s1': 'backbone_1.', 's2': 'backbone_2.'}

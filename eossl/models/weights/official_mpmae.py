@@ -8,8 +8,8 @@ none.
 from collections import OrderedDict
 from pathlib import Path
 
+from eossl.checkpoints.backbone_extraction import strip_prefix
 from eossl.checkpoints.safe_load import safe_torch_load
-from eossl.models.utils.backbone_extraction import strip_prefix
 
 from .entry import WeightsEntry
 

@@ -3,14 +3,14 @@
 Source: ``zhu-xlab/softcon`` README "Pretrained models", hosted on the Hugging Face hub
 (``wangyi111/softcon``); no sha256 is published. Statistics: the README recommends the SSL4EO-S12
 per-band mean/std (its own function maps mean ± 2·std to [0, 255]). The files use DINOv2 /
-torchvision key names (:func:`~eossl.models.utils.softcon_checkpoint.softcon_to_eossl`).
+torchvision key names (:func:`~eossl.checkpoints.softcon_layout.softcon_to_eossl`).
 """
 from collections import OrderedDict
 from pathlib import Path
 
 from eossl.checkpoints.safe_load import safe_torch_load
+from eossl.checkpoints.softcon_layout import softcon_to_eossl
 from eossl.datasets.bands import band_names, band_stats
-from eossl.models.utils.softcon_checkpoint import softcon_to_eossl
 
 from .entry import WeightsEntry
 
