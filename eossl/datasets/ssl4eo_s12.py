@@ -23,7 +23,7 @@ from mmengine.logging import print_log
 
 from eossl.registry import DATASETS
 
-from .bands import band_names, normalize_band_name
+from .bands import band_names, normalize_band_name, resolve_bands
 from .base import EODataset, list_subfolders, read_name_list, require_files
 from .errors import InvalidSampleError
 
@@ -105,7 +105,7 @@ class SSL4EOS12(EODataset):
                              f'{label_scope!r}, {unlabeled!r}')
         self.modality, self.seasons, self.labels_file = modality, seasons, labels_file
         self.key, available = MODALITIES[modality]
-        self.bands = tuple(normalize_band_name(b) for b in bands) if bands else available
+        self.bands = tuple(normalize_band_name(b) for b in resolve_bands(bands) or ()) or available
         unknown = [b for b in self.bands if b not in available]
         if unknown:
             raise ValueError(f'SSL4EOS12: {modality} has no band(s) {unknown}; bands: {available}')

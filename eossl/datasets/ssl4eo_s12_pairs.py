@@ -15,7 +15,7 @@ from mmengine.logging import print_log
 
 from eossl.registry import DATASETS
 
-from .bands import normalize_band_name
+from .bands import normalize_band_name, resolve_bands
 from .base import EODataset, list_subfolders, read_name_list, require_files
 from .errors import InvalidSampleError
 from .ssl4eo_s12 import LOCATION, MODALITIES, by_date
@@ -64,7 +64,7 @@ class SSL4EOS12Pairs(EODataset):
         self.bands = {}
         for folder, bands in modalities.items():
             available = MODALITIES[folder][1]
-            chosen = tuple(normalize_band_name(b) for b in bands) if bands else available
+            chosen = tuple(normalize_band_name(b) for b in resolve_bands(bands) or ()) or available
             missing = [b for b in chosen if b not in available]
             if missing:
                 raise ValueError(f'SSL4EOS12Pairs: {folder} has no band(s) {missing}; bands: '

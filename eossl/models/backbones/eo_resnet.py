@@ -4,6 +4,7 @@ from collections.abc import Sequence
 import torch
 from mmpretrain.models import ResNet
 
+from eossl.datasets.bands import resolve_bands
 from eossl.registry import MODELS
 
 from .wavelength_stem import WavelengthConv2d
@@ -82,6 +83,7 @@ class EOResNet(ResNet):
 
 def _check_bands(bands: Sequence[str] | None, in_channels: int | None) -> tuple[str, ...] | None:
     """Validate the two ways of giving the channel count; returns the bands as a tuple."""
+    bands = resolve_bands(bands)
     if bands is None:
         if not isinstance(in_channels, int) or in_channels < 1:
             raise ValueError('EOResNet: give `bands` (band names) or `in_channels` (a positive '

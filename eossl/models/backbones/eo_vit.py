@@ -8,6 +8,7 @@ from torch import nn
 from torch.nn.init import trunc_normal_
 from torch.utils.checkpoint import checkpoint
 
+from eossl.datasets.bands import resolve_bands
 from eossl.models.utils.separable_resize import interpolate_by_matrices
 from eossl.registry import MODELS
 
@@ -96,7 +97,7 @@ class EOVisionTransformer(BaseModule):
                  fused_attention: bool = True, init_cfg: dict | None = None) -> None:
         super().__init__(init_cfg=init_cfg)
         cfg = self._arch_settings(arch)
-        self.bands = tuple(bands) if bands is not None else None
+        self.bands = bands = resolve_bands(bands)
         self.in_channels = self._resolve_channels(in_channels, self.bands)
         if img_size % patch_size:
             raise ValueError(f'EOVisionTransformer: img_size {img_size} is not a multiple of '
