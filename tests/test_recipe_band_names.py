@@ -66,3 +66,14 @@ def test_two_sigma_scale_takes_named_statistics():
         TwoSigmaScale(stats=('ssl4eo_s12:s2_l1c', 'ssl4eo_s12:s2_l2a'))
     with pytest.raises(ValueError, match='names 3 bands but gives 2'):
         TwoSigmaScale(stats=dict(bands='s2_rgb', mean=[1.0, 2.0], std=[1.0, 2.0]))
+
+
+def test_the_input_contract_of_a_named_recipe_holds_the_band_list():
+    from mmengine.config import Config
+
+    from eossl.apis.contract_builder import encoder_bands, encoder_fields
+    cfg = Config.fromfile(str(CONFIGS / 'decur' / 'decur_rn50_s1s2_100e_ssl4eo.py'))
+    assert cfg.model.s2_backbone.bands == 's2_l1c'  # the recipe names the set
+    fields = encoder_fields(cfg)
+    bands = {name: encoder_bands(cfg, cfg.model[field]) for name, (field, _) in fields.items()}
+    assert sorted(bands.values()) == sorted([('VV', 'VH'), band_names('s2_l1c')])
