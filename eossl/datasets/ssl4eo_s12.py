@@ -61,7 +61,7 @@ class SSL4EOS12(EODataset):
     Args:
         data_root: folder holding ``s1/``, ``s2c/``, ``s2a/``.
         modality: ``'s2c'`` (L1C, 13 bands), ``'s2a'`` (L2A, 12 bands) or ``'s1'`` (VV, VH).
-        bands: bands whose files are listed (default all of the modality).
+        bands: bands whose files are listed, or a band-set name (default all of the modality).
         seasons: ``'random'`` (one item per location) or ``'all'`` (one per location-season).
         labels_file: SSL4EO-S12-ML JSON (relative to ``data_root`` or absolute); None = no
             labels, every sample kept without ``gt_label``. A location absent from it counts as

@@ -20,7 +20,7 @@ class FillMissingBands(BaseTransform):
     :class:`LoadMultiBandImage`) and are updated.
 
     Args:
-        bands: the output band names, in order.
+        bands: the output band names, in order, or a band-set name (``'s2_l1c'``).
         key: the results key of the image.
         value: the fill value of a missing band.
 

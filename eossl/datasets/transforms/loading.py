@@ -115,7 +115,8 @@ class LoadMultiBandImage(BaseTransform):
 
     Args:
         modality: key of ``results['paths']``.
-        bands: names to read, in output order; ``None`` reads every band (a dict's bands in
+        bands: names to read, in output order (or a band-set name such as ``'s2_l1c'``);
+            ``None`` reads every band (a dict's bands in
             canonical Sentinel order, a file's in file order).
         out_key: where the array goes; band names go to ``out_key + '_bands'`` and ``(H, W)`` to
             ``out_key + '_shape'``.

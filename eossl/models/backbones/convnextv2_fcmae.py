@@ -53,8 +53,8 @@ class ConvNeXtV2FCMAE(BaseBackbone):
         arch: ``'atto'``, ``'femto'``, ``'pico'``, ``'nano'``, ``'tiny'`` (or any of mmpretrain's
             ConvNeXt archs) or ``dict(depths=[...], channels=[...])`` with four stages.
         in_channels: input bands (12 for S2 without B10); may be omitted when ``bands`` is given.
-        bands: input band names (must agree with ``in_channels``); the default bands of a
-            wavelength stem.
+        bands: input band names or a band-set name (must agree with ``in_channels``); the
+            default bands of a wavelength stem.
         patch_embed: ``'fixed'`` (official stem) or ``'wavelength'`` (eossl option: the stem's
             first convolution — ``initial_conv`` for ``'mmearth'``, the strided ``stem`` conv for
             ``'convnextv2'`` — is a :class:`~.wavelength_stem.WavelengthConv2d` of the same

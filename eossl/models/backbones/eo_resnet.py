@@ -23,7 +23,8 @@ class EOResNet(ResNet):
 
     Args:
         depth: ResNet depth.
-        bands: band names in input channel order, stored as ``self.bands``.
+        bands: band names in input channel order, or a band-set name (``'s2_l1c'``,
+            :func:`eossl.datasets.bands.resolve_bands`); the names are stored as ``self.bands``.
         in_channels: number of input bands; must equal ``len(bands)`` when both are given.
         patch_embed: ``'fixed'`` (official ``conv1``, 7×7 stride 2 over ``in_channels``) or
             ``'wavelength'`` (eossl option: ``conv1`` is a

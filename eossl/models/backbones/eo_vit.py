@@ -47,7 +47,8 @@ class EOVisionTransformer(BaseModule):
         arch: 'small', 'base', 'large', 'giant' or a dict with ``embed_dims``, ``num_layers``,
             ``num_heads``, ``mlp_ratio``.
         in_channels: number of input bands. May be omitted when ``bands`` is given.
-        bands: band names, documenting which bands (in order) the first layer expects; with
+        bands: band names (or a band-set name such as ``'s2_l1c'``, resolved to them),
+            documenting which bands (in order) the first layer expects; with
             ``patch_embed='wavelength'`` the default bands of the stem.
         patch_embed: ``'fixed'`` (official: one strided ``Conv2d`` over ``in_channels`` bands,
             DINOv2's ``patch_embed.proj``) or ``'wavelength'`` (eossl option:
