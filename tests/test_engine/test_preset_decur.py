@@ -11,7 +11,6 @@ from eossl.engine.preset_data import generated_data_root
 from eossl.registry import DATASETS
 
 
-@pytest.mark.slow  # ~21 s on 2 loaded cores: a whole training run with two backbones
 def test_cpu_tiny_trains_the_decur_ssl4eo_recipe_on_generated_data(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the recipe's data/ssl4eo-s12 does not exist here
     train.main(['eossl::decur/decur_rn50_s1s2_100e_ssl4eo.py', '--preset', 'cpu-tiny',
