@@ -76,7 +76,9 @@ def _pera(sizes: Sizes, bands: tuple[str, ...] | None, dense: bool) -> Case:
     recipe = RECIPES['pera']
     cfg, model, ow = _build(recipe, options)
     ema = next(h for h in cfg.custom_hooks if h['type'] == 'TeacherEMAHook')['momentum']
-    channels = len(cfg.model.backbone.bands)
+    from eossl.datasets.bands import resolve_bands
+    bands_used = resolve_bands(cfg.model.backbone.bands) or ()
+    channels = len(bands_used)
     sides = [sizes.pera_global] * ng + [sizes.pera_local] * nl
     gen = torch.Generator().manual_seed(0)
     views = [torch.randn(b, channels, s, s, generator=gen) for s in sides * 2]  # student, teacher
@@ -101,7 +103,7 @@ def _pera(sizes: Sizes, bands: tuple[str, ...] | None, dense: bool) -> Case:
         model.train_step(data, ow)
         model.update_teacher(ema)
 
-    return Case(step, [model], _config(recipe, options, ow, bands=list(cfg.model.backbone.bands),
+    return Case(step, [model], _config(recipe, options, ow, bands=list(bands_used),
                                         ema_momentum=ema, dense=dense))
 
 

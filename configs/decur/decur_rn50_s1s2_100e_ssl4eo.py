@@ -29,8 +29,8 @@ model = dict(
     # the pipeline already scales every band to [0, 1] (TwoSigmaScale): identity here
     data_preprocessor=dict(
         type='eossl.EODataPreprocessor',
-        mean=dict(s1=[0.0] * len(S1_BANDS), s2=[0.0] * len(S2_BANDS)),
-        std=dict(s1=[1.0] * len(S1_BANDS), s2=[1.0] * len(S2_BANDS))),
+        mean=dict(s1=[0.0] * 2, s2=[0.0] * 13),
+        std=dict(s1=[1.0] * 2, s2=[1.0] * 13)),
     s1_backbone=dict(type='EOResNet', depth=50, bands=S1_BANDS, out_indices=(3, ),
                      zero_init_residual=False, norm_cfg=dict(type='SyncBN'),
                      init_cfg=imagenet_init),

@@ -6,8 +6,8 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 
-S1_BANDS = ('VV', 'VH')
-S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B11', 'B12')  # L2A
+S1_BANDS = 's1_grd'
+S2_BANDS = 's2_l2a'  # L2A
 
 model = dict(
     type='DualSimCLR',

@@ -7,16 +7,16 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 
-S1_BANDS = ('VV', 'VH')
-S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B10', 'B11', 'B12')
+S1_BANDS = 's1_grd'
+S2_BANDS = 's2_l1c'
 
 model = dict(
     type='DualSimCLR',
     # the pipeline already clips and max-normalizes each sample to [0, 1]: identity here
     data_preprocessor=dict(
         type='eossl.EODataPreprocessor',
-        mean=dict(s1=[0.0] * len(S1_BANDS), s2=[0.0] * len(S2_BANDS)),
-        std=dict(s1=[1.0] * len(S1_BANDS), s2=[1.0] * len(S2_BANDS)), channels_last=True),
+        mean=dict(s1=[0.0] * 2, s2=[0.0] * 13),
+        std=dict(s1=[1.0] * 2, s2=[1.0] * 13), channels_last=True),
     # zero_init_residual=False: torchvision's resnet50 (official) starts every BN at weight 1
     s1_backbone=dict(type='EOResNet', depth=50, bands=S1_BANDS, out_indices=(3, ),
                      zero_init_residual=False, channels_last=True),

@@ -8,8 +8,8 @@
 # (model, NT-Xent tau 0.07, Adam 3e-5, schedule, crop, batch) as the official recipe.
 _base_ = ['./dual_simclr_rn50_s1s2_200e_sen12ms.py']
 
-S1_BANDS = ('VV', 'VH')
-S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B10', 'B11', 'B12')
+S1_BANDS = 's1_grd'
+S2_BANDS = 's2_l1c'
 
 model = dict(data_preprocessor=dict(
     mean=None, std=None, stats=dict(s1='ssl4eo_s12:s1_grd', s2='ssl4eo_s12:s2_l1c'),

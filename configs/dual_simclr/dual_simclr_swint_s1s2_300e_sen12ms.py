@@ -5,8 +5,8 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 
-S1_BANDS = ('VV', 'VH')
-S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B10', 'B11', 'B12')
+S1_BANDS = 's1_grd'
+S2_BANDS = 's2_l1c'
 crop_size = 224
 
 swin_tiny = dict(
@@ -19,10 +19,10 @@ model = dict(
     # the pipeline already clips and max-normalizes each sample to [0, 1]: identity here
     data_preprocessor=dict(
         type='eossl.EODataPreprocessor',
-        mean=dict(s1=[0.0] * len(S1_BANDS), s2=[0.0] * len(S2_BANDS)),
-        std=dict(s1=[1.0] * len(S1_BANDS), s2=[1.0] * len(S2_BANDS))),
-    s1_backbone=dict(swin_tiny, in_channels=len(S1_BANDS)),
-    s2_backbone=dict(swin_tiny, in_channels=len(S2_BANDS)),
+        mean=dict(s1=[0.0] * 2, s2=[0.0] * 13),
+        std=dict(s1=[1.0] * 2, s2=[1.0] * 13)),
+    s1_backbone=dict(swin_tiny, in_channels=2),
+    s2_backbone=dict(swin_tiny, in_channels=13),
     s1_neck=dict(type='mmpretrain.GlobalAveragePooling'),
     s2_neck=dict(type='mmpretrain.GlobalAveragePooling'),
     head=dict(type='CrossModalContrastiveHead',

@@ -5,7 +5,7 @@
 # its 12 bands; the batch's bands travel as 'sentinel2_bands' metainfo (LoadMMEarthSample).
 _base_ = ['mpmae_convnextv2-atto_s2_200e_mmearth-112.py']
 
-S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B11', 'B12')
+S2_BANDS = 's2_l2a'
 model = dict(backbone=dict(
     in_channels=None, bands=S2_BANDS, patch_embed='wavelength',
     wavelength_cfg=dict(band_key='sentinel2_bands')))

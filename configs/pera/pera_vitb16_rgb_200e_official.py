@@ -10,7 +10,7 @@
 # eossl option: a crop view under 50 % valid (non-nodata) pixels is re-drawn (min_valid_fraction)
 _base_ = ['pera_vits16_s2_200e_ssl4eo.py']
 
-RGB = ('B4', 'B3', 'B2')
+RGB = 's2_rgb'
 views = dict(
     global_crop=dict(type='EORandomResizedCrop', size=448, scale=(0.4, 1.0), ratio=(0.75, 1.33),
                      min_valid_fraction=0.5),

@@ -10,7 +10,7 @@ _base_ = ['pera_vits16_s2_200e_ssl4eo.py']
 model = dict(
     data_preprocessor=dict(
         type='eossl.SensorMixDataPreprocessor',
-        band_sets=dict(s2_l1c='s2_l1c', s2_l2a='s2_l2a', rgbn=('B2', 'B3', 'B4', 'B8')),
+        band_sets=dict(s2_l1c='s2_l1c', s2_l2a='s2_l2a', rgbn='s2_10m'),
         probs=(1, 1, 1), band_key='img_bands'),
     backbone=dict(patch_embed='wavelength',
                   wavelength_cfg=dict(band_key='img_bands', hidden_dims=64, reduction='mean')))

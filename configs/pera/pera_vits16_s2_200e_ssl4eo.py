@@ -31,7 +31,7 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 
-S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B10', 'B11', 'B12')
+S2_BANDS = 's2_l1c'
 arch = 'small'
 num_global, num_local, patch_size = 2, 8, 16
 student_ratio, teacher_ratio = 0.2, 0.6  # official PerA mask ratios
@@ -65,7 +65,7 @@ model = dict(
     # official reduction: squared error summed over a patch's p²·C values, weight 0.01; with 13
     # bands this term is 13/3 times its RGB size (loss_weight=0.01 * 3 / 13 keeps the RGB balance)
     # official targets: the normalized pixels themselves (norm_per_patch=False)
-    pixel_head=dict(type='PixelPredictionHead', out_channels=len(S2_BANDS), hidden_channels=2048, bottleneck_channels=384,
+    pixel_head=dict(type='PixelPredictionHead', out_channels=13, hidden_channels=2048, bottleneck_channels=384,
                     num_layers=3, sum_over_pixels=True,
                     loss=dict(type='MaskedMSELoss', norm_per_patch=False, loss_weight=0.01)),
 )

@@ -12,7 +12,7 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 
-S1_BANDS = ('VV', 'VH')
+S1_BANDS = 's1_grd'
 rgb_checkpoint = 'checkpoints/resnet50_imagenet.pth'
 
 model = dict(

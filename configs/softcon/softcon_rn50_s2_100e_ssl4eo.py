@@ -13,7 +13,7 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 
-S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B10', 'B11', 'B12')
+S2_BANDS = 's2_l1c'
 rgb_checkpoint = 'checkpoints/resnet50_imagenet.pth'
 
 model = dict(

@@ -14,7 +14,7 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 
-S1_BANDS = ('VV', 'VH')
+S1_BANDS = 's1_grd'
 arch = 'small'  # the neck's input width follows the backbone
 rgb_checkpoint = 'checkpoints/dinov2_vits14_pretrain.pth'
 

@@ -14,7 +14,7 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 
-S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B10', 'B11', 'B12')
+S2_BANDS = 's2_l1c'
 arch = 'small'  # the neck's input width follows the backbone
 rgb_checkpoint = 'checkpoints/dinov2_vits14_pretrain.pth'
 

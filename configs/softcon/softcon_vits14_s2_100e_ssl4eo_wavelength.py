@@ -12,7 +12,7 @@ model = dict(backbone=dict(
     patch_embed='wavelength',
     wavelength_cfg=dict(band_key='img_bands', hidden_dims=64, reduction='mean'),
     init_cfg=dict(_delete_=True, type='WavelengthFromFixedPretrained',
-                  checkpoint=_base_.rgb_checkpoint, bands=('B4', 'B3', 'B2'))))
+                  checkpoint=_base_.rgb_checkpoint, bands='s2_rgb')))
 train_pipeline = [*_base_.train_pipeline[:-1],
                   dict(type='PackEOInputs', keys=('img', ),
                        meta_keys=('sample_id', 'season', 'img_bands'))]

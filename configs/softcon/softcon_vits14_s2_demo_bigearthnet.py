@@ -9,7 +9,7 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 
-S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B11', 'B12')  # L2A
+S2_BANDS = 's2_l2a'  # L2A
 
 model = dict(
     type='SoftCon',

@@ -18,6 +18,7 @@ from mmengine.dataset import pseudo_collate
 
 import eossl
 from eossl.cli.launch.overrides import add_cfg_options, load_recipe
+from eossl.datasets.bands import resolve_bands
 from eossl.utils import ensure_parent_dir
 from eossl.visualization.recipe_samples import recipe_model, recipe_samples
 from eossl.visualization.similarity import save_retrieval_figure, save_similarity_figure
@@ -76,7 +77,8 @@ def main(argv: Sequence[str] | None = None) -> str:
         bands = cfg.model.data_preprocessor.get('bands') or {}
         accuracy = save_retrieval_figure(raw['inputs']['s1'], raw['inputs']['s2'],
                                          dual_simclr_similarity(model, data).numpy(), out,
-                                         args.topk, bands.get('s1'), bands.get('s2'))
+                                         args.topk, resolve_bands(bands.get('s1')),
+                                         resolve_bands(bands.get('s2')))
         print(f'S1 -> S2 top-1 retrieval accuracy: {accuracy:.3f}')
     print(f'wrote {args.out}')
     return args.out

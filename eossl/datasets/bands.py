@@ -129,6 +129,12 @@ _PUBLISHED: dict[str, dict[str, tuple[tuple[str, ...], list[float], list[float]]
     },
 }
 
+# named band subsets recipes use besides the sensors' full sets (SENSORS): name → bands in order
+BAND_SETS: dict[str, tuple[str, ...]] = {
+    's2_rgb': ('B4', 'B3', 'B2'),        # red, green, blue: an RGB checkpoint's input order
+    's2_10m': ('B2', 'B3', 'B4', 'B8'),  # the four 10 m bands in product order
+}
+
 _BAND_RE = re.compile(r'^B0*(\d{1,2})(A?)$')
 _FILE_BAND_RE = re.compile(r'(?:^|[_\-.])(B0?\d{1,2}A?|VV|VH|HH|HV)$', re.IGNORECASE)
 
@@ -223,7 +229,8 @@ def band_stats(source: str, sensor: str,
     """
     order, means, stds = _published(source, sensor)
     by_name = {name: (m, s) for name, m, s in zip(order, means, stds, strict=True)}
-    selected = order if bands is None else [normalize_band_name(b) for b in bands]
+    selected = order if bands is None else [normalize_band_name(b) for b in
+                                            resolve_bands(bands) or ()]
     missing = [b for b in selected if b not in by_name]
     if missing:
         raise BandLookupError(f'{source}:{sensor} has no statistics for band(s) {missing}; valid '
@@ -256,4 +263,24 @@ def resolve_band_order(spec: str | Sequence[str]) -> tuple[str, ...]:
         return tuple(normalize_band_name(b) for b in spec)
     if ':' in spec:
         return stored_band_order(*split_spec(spec))
+    if spec in BAND_SETS:
+        return BAND_SETS[spec]
     return band_names(spec)
+
+
+def resolve_bands(spec: str | Sequence[str] | None) -> tuple[str, ...] | None:
+    """The band names a config field ``bands=`` gives: a band set by name (a sensor of the band
+    table, ``'s2_l1c'`` → its 13 bands in product order, ``'s2_l2a'`` → the 12 without B10,
+    ``'s1_grd'`` → ``('VV', 'VH')``; a subset of :data:`BAND_SETS` such as ``'s2_rgb'``; or a
+    stored order ``'source:sensor'``, :func:`resolve_band_order`), or a sequence of names (kept
+    as given), or None. Recipes name their band sets; components store the resolved tuple, so
+    checkpoints keep the band list itself.
+
+    Raises:
+        BandLookupError: an unknown band-set name, naming those there are.
+    """
+    if spec is None:
+        return None
+    if isinstance(spec, str):
+        return resolve_band_order(spec)
+    return tuple(spec)

@@ -119,6 +119,19 @@ class BigEarthNet(EODataset):
     instead when ``skip_invalid``).
     """
 
+    @classmethod
+    def write_fake_data(cls, root: Path, dataset: dict, size: int) -> Path:
+        """Write a tiny fake BigEarthNet (4 patches of ``size`` px, S1 too when the recipe reads
+        it, in the recipe's tree names) under ``root`` for ``--preset cpu-tiny`` and return the
+        data_root to read."""
+        from eossl.testing import make_fake_bigearthnet
+        modalities = dataset.get('modalities', ('s2', ))
+        make_fake_bigearthnet(root, num_patches=4, size=size,
+                              s2_dir=dataset.get('s2_root', 'BigEarthNet-v1.0'),
+                              s1_dir=dataset.get('s1_root', 'BigEarthNet-S1-v1.0')
+                              if 's1' in modalities else None)
+        return root
+
     def __init__(self,
                  data_root: str | Path,
                  s2_root: str | Path = 'BigEarthNet-v1.0',

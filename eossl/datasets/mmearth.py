@@ -39,6 +39,13 @@ class MMEarth(EODataset):
         **kwargs: :class:`EODataset` arguments (``pipeline``, ``indices``, ...).
     """
 
+    @classmethod
+    def write_fake_data(cls, root: Path, dataset: dict, size: int) -> Path:
+        """Write a tiny fake MMEarth (6 samples of 32 px: its own tile size) under ``root`` for
+        ``--preset cpu-tiny`` and return the data_root to read."""
+        from eossl.testing import make_fake_mmearth
+        return make_fake_mmearth(root, num_samples=6, size=32)
+
     def __init__(self, data_root: str | Path, split: str = 'train', **kwargs) -> None:
         self.split = split
         self.h5_path = ''

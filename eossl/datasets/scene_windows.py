@@ -81,6 +81,14 @@ class SceneWindows(EODataset):
         **kwargs: :class:`EODataset` arguments (``pipeline``, ``skip_invalid``...).
     """
 
+    @classmethod
+    def write_fake_data(cls, root: Path, dataset: dict, size: int) -> Path:
+        """Write one fake scene of ``4 size`` px square under ``root`` for ``--preset
+        cpu-tiny`` and return the data_root to read."""
+        from eossl.testing import make_fake_scene
+        make_fake_scene(root / 'scene.tif', 4 * size, 4 * size, nodata_fraction=0.0)
+        return root
+
     def __init__(self, data_root: str | Path = '', scenes: Sequence[str] | str | None = None,
                  pattern: str | None = '*.tif', modality: str = 's2',
                  bands: Sequence[str] | None = None, size: int = 264, mode: str = 'random',

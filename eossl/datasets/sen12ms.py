@@ -69,6 +69,14 @@ class SEN12MS(EODataset):
         **kwargs: :class:`EODataset` arguments (``skip_invalid``, ``pipeline``, ...).
     """
 
+    @classmethod
+    def write_fake_data(cls, root: Path, dataset: dict, size: int) -> Path:
+        """Write a tiny fake SEN12MS (4 S1 + S2 patches of 128 px: loaders crop from it) under
+        ``root`` for ``--preset cpu-tiny`` and return the data_root to read."""
+        from eossl.testing import make_fake_sen12ms
+        make_fake_sen12ms(root, num_patches=4, size=128, modalities=('s1', 's2'))
+        return root
+
     def __init__(self,
                  data_root: str | Path,
                  modalities: Sequence[str] = ('s1', 's2'),

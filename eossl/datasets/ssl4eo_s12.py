@@ -23,7 +23,7 @@ from mmengine.logging import print_log
 
 from eossl.registry import DATASETS
 
-from .bands import band_names, normalize_band_name
+from .bands import band_names, normalize_band_name, resolve_bands
 from .base import EODataset, list_subfolders, read_name_list, require_files
 from .errors import InvalidSampleError
 
@@ -61,7 +61,7 @@ class SSL4EOS12(EODataset):
     Args:
         data_root: folder holding ``s1/``, ``s2c/``, ``s2a/``.
         modality: ``'s2c'`` (L1C, 13 bands), ``'s2a'`` (L2A, 12 bands) or ``'s1'`` (VV, VH).
-        bands: bands whose files are listed (default all of the modality).
+        bands: bands whose files are listed, or a band-set name (default all of the modality).
         seasons: ``'random'`` (one item per location) or ``'all'`` (one per location-season).
         labels_file: SSL4EO-S12-ML JSON (relative to ``data_root`` or absolute); None = no
             labels, every sample kept without ``gt_label``. A location absent from it counts as
@@ -79,6 +79,16 @@ class SSL4EOS12(EODataset):
         **kwargs: :class:`EODataset` arguments (``skip_invalid``, ``pipeline``, ...).
     """
 
+    @classmethod
+    def write_fake_data(cls, root: Path, dataset: dict, size: int) -> Path:
+        """Write a tiny fake copy of this layout under ``root`` for ``--preset cpu-tiny``
+        (4 samples of the recipe's ``modality``, ``size`` px; a labelled recipe leaves out the
+        generator's unlabeled location and season) and return the data_root to read."""
+        from eossl.testing import make_fake_ssl4eo_s12
+        make_fake_ssl4eo_s12(root, num_locations=6 if dataset.get('labels_file') else 4,
+                             seasons=2, size=size, modalities=(dataset.get('modality', 's2c'), ))
+        return root
+
     def __init__(self, data_root: str | Path, modality: str = 's2c',
                  bands: Sequence[str] | None = None, seasons: str = 'random',
                  labels_file: str | Path | None = None, num_classes: int = 9,
@@ -95,7 +105,7 @@ class SSL4EOS12(EODataset):
                              f'{label_scope!r}, {unlabeled!r}')
         self.modality, self.seasons, self.labels_file = modality, seasons, labels_file
         self.key, available = MODALITIES[modality]
-        self.bands = tuple(normalize_band_name(b) for b in bands) if bands else available
+        self.bands = tuple(normalize_band_name(b) for b in resolve_bands(bands) or ()) or available
         unknown = [b for b in self.bands if b not in available]
         if unknown:
             raise ValueError(f'SSL4EOS12: {modality} has no band(s) {unknown}; bands: {available}')

@@ -15,7 +15,7 @@ from mmengine.logging import print_log
 
 from eossl.registry import DATASETS
 
-from .bands import normalize_band_name
+from .bands import normalize_band_name, resolve_bands
 from .base import EODataset, list_subfolders, read_name_list, require_files
 from .errors import InvalidSampleError
 from .ssl4eo_s12 import LOCATION, MODALITIES, by_date
@@ -64,7 +64,7 @@ class SSL4EOS12Pairs(EODataset):
         self.bands = {}
         for folder, bands in modalities.items():
             available = MODALITIES[folder][1]
-            chosen = tuple(normalize_band_name(b) for b in bands) if bands else available
+            chosen = tuple(normalize_band_name(b) for b in resolve_bands(bands) or ()) or available
             missing = [b for b in chosen if b not in available]
             if missing:
                 raise ValueError(f'SSL4EOS12Pairs: {folder} has no band(s) {missing}; bands: '
@@ -73,6 +73,16 @@ class SSL4EOS12Pairs(EODataset):
         self.num_views, self.season_draw, self.check_files = num_views, season_draw, check_files
         self.split_file = split_file
         super().__init__(data_root, **kwargs)
+
+    @classmethod
+    def write_fake_data(cls, root: Path, dataset: dict, size: int) -> Path:
+        """Write a tiny fake SSL4EO-S12 with the recipe's modality folders (4 locations, 2
+        seasons, ``size`` px 10 m bands) under ``root`` for ``--preset cpu-tiny`` and return
+        the data_root to read."""
+        from eossl.testing import make_fake_ssl4eo_s12
+        folders = tuple(dataset.get('modalities') or ('s1', 's2c'))
+        make_fake_ssl4eo_s12(root, num_locations=4, seasons=2, size=size, modalities=folders)
+        return root
 
     def load_data_list(self) -> list[dict]:
         """One item per location that every modality has (with a complete season)."""

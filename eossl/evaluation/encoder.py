@@ -34,7 +34,7 @@ from torch import nn
 from eossl.checkpoints import safe_torch_load
 from eossl.checkpoints.backbone_extraction import extract_backbone, strip_prefix
 from eossl.checkpoints.softcon_layout import softcon_to_eossl
-from eossl.datasets.bands import normalize_band_name, resolve_stats
+from eossl.datasets.bands import normalize_band_name, resolve_bands, resolve_stats
 
 WEIGHT_FORMATS = ('eossl', 'backbone', 'softcon', 'random')
 
@@ -99,7 +99,7 @@ def build_encoder(spec: str | Config, weights: str | None = None,
         if key not in cfg:
             raise KeyError(f'encoder spec {getattr(cfg, "filename", spec)}: no {key!r} field '
                            '(needs backbone, bands, img_size; optional stats, name)')
-    spec_bands = tuple(normalize_band_name(b) for b in cfg.bands)
+    spec_bands = tuple(normalize_band_name(b) for b in resolve_bands(cfg.bands) or ())
     backbone_cfg = dict(cfg.backbone)
     if backbone_cfg.get('type', '').endswith('EOVisionTransformer'):
         backbone_cfg.update(out_type='featmap', img_size=cfg.img_size)

@@ -37,7 +37,7 @@ from mmengine.logging import print_log
 from mmengine.registry import DATASETS
 from mmengine.runner import Runner
 
-from eossl.datasets.bands import normalize_band_name
+from eossl.datasets.bands import normalize_band_name, resolve_bands
 
 from .encoder import Encoder
 from .fractions import nested_fractions
@@ -108,7 +108,8 @@ def recipe_config(recipe: str | Path, encoder: Encoder, spec: Config, checkpoint
     # unformatted config dumps: yapf would cost seconds per run for nothing the run needs
     cfg = Config(Config.fromfile(str(recipe)).to_dict(), filename=str(recipe),
                  format_python_code=False)
-    recipe_bands = tuple(normalize_band_name(b) for b in cfg.model.backbone.get('bands', ()))
+    recipe_bands = tuple(normalize_band_name(b)
+                         for b in resolve_bands(cfg.model.backbone.get('bands')) or ())
     if recipe_bands != tuple(encoder.bands):
         raise ValueError(f'{recipe}: the recipe feeds bands {list(recipe_bands)}, the encoder '
                          f'takes {list(encoder.bands)}; copernicus-l2 needs the same bands (the '

@@ -1,5 +1,6 @@
 """Every ``eossl-*`` command: a user error is one line ``eossl-<cmd>: error: …``, exit 2, no
 traceback; ``--debug`` / ``EOSSL_DEBUG=1`` shows the traceback."""
+import importlib
 import logging
 import sys
 
@@ -32,6 +33,11 @@ ARGS = {
     'eossl-list-weights': ['--register', 'mine', CKPT, '--config', MISSING],
     'eossl-fit-wavelength-stem': [MISSING, CKPT, '/nonexistent/w.pth'],
 }
+# a command may declare its case itself: USER_ERROR_ARGS in its module (a new command then needs
+# no edit here)
+ARGS.update({console.command_name(module): list(args) for module in console.command_modules()
+             if (args := getattr(importlib.import_module(f'eossl.cli.{module}'),
+                                 'USER_ERROR_ARGS', None)) is not None})
 # commands without a file argument: their only input is a search word, and no match is an answer
 NO_USER_ERROR = {'eossl-list-recipes': ['no-such-recipe-word']}
 

@@ -3,8 +3,8 @@
 # 120 x 120 grid of the 10 m bands; no augmentation (Dual-SimCLR's positive pair is S1_i <-> S2_i).
 data_root = 'data/bigearthnet_example'
 
-S1_BANDS = ('VV', 'VH')
-S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B11', 'B12')
+S1_BANDS = 's1_grd'
+S2_BANDS = 's2_l2a'
 
 train_pipeline = [
     dict(type='LoadPairedModalities', target_size=120,

@@ -5,7 +5,7 @@
 # eossl option: a crop view under 50 % valid (non-nodata) pixels is re-drawn (min_valid_fraction)
 dataset_type = 'BigEarthNet'
 data_root = 'data/bigearthnet_example'
-S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B11', 'B12')
+S2_BANDS = 's2_l2a'
 crop_size = 112  # 8 x 8 patches of 14 px
 
 view_pipeline = [

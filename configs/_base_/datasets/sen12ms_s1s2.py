@@ -6,8 +6,8 @@
 # eossl option: a crop view under 50 % valid (non-nodata) pixels is re-drawn (min_valid_fraction)
 data_root = 'data/sen12ms'
 
-S1_BANDS = ('VV', 'VH')
-S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B10', 'B11', 'B12')
+S1_BANDS = 's1_grd'
+S2_BANDS = 's2_l1c'
 
 train_pipeline = [
     dict(type='LoadPairedModalities',

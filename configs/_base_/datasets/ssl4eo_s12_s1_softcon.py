@@ -5,7 +5,7 @@
 dataset_type = 'SSL4EOS12'
 data_root = 'data/ssl4eo-s12'
 labels_file = 'ssl4eo_s12_ml_labels.json'
-S1_BANDS = ('VV', 'VH')
+S1_BANDS = 's1_grd'
 crop_size = 224
 
 view_pipeline = [

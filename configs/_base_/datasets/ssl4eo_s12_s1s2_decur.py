@@ -12,18 +12,10 @@
 # Solarize (p=0.2, threshold 0.5 of 255: flips only pixels that are exactly 0); the official
 # contrast factor multiplies the brightness factor (eossl draws it on its own).
 data_root = 'data/ssl4eo-s12'
-S1_BANDS = ('VV', 'VH')
-S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B10', 'B11', 'B12')
-# (mean, std) per band: the official S1_MEAN/S1_STD, S2C_MEAN/S2C_STD
-TWO_SIGMA_STATS = dict(
-    VV=(-12.54847273, 5.25697717), VH=(-20.19237134, 5.91150917),
-    B1=(1605.57504906, 786.78685367), B2=(1390.78157673, 850.34818441),
-    B3=(1314.8729939, 875.06484736), B4=(1363.52445545, 1138.84957046),
-    B5=(1549.44374991, 1122.17775652), B6=(2091.74883118, 1161.59187054),
-    B7=(2371.7172463, 1274.39184232), B8=(2299.90463006, 1248.42891965),
-    B8A=(2560.29504086, 1345.52684884), B9=(830.06605044, 577.31607053),
-    B10=(22.10351321, 51.15431158), B11=(2177.07172323, 1336.09932639),
-    B12=(1524.06546312, 1136.53823676))
+S1_BANDS = 's1_grd'
+S2_BANDS = 's2_l1c'
+# (mean, std) per band: the official S1_MEAN/S1_STD, S2C_MEAN/S2C_STD (eossl band table)
+TWO_SIGMA_STATS = ('ssl4eo_s12:s1_grd', 'ssl4eo_s12:s2_l1c')
 crop_size = 224
 num_views = 2
 # the image of each view: 's1' / 's2' (view 0) and 's1/1' / 's2/1' (view 1), each the season

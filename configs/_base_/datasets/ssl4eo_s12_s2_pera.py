@@ -12,7 +12,7 @@
 # Index sets and view parameters are stacked into tensors in the workers (collate_in_workers).
 data_root = 'data/ssl4eo-s12'
 
-S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B10', 'B11', 'B12')
+S2_BANDS = 's2_l1c'
 
 train_pipeline = [
     dict(type='LoadMultiBandImage', modality='s2', bands=S2_BANDS, out_key='img',

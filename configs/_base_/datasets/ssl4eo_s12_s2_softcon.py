@@ -7,7 +7,7 @@
 dataset_type = 'SSL4EOS12'
 data_root = 'data/ssl4eo-s12'
 labels_file = 'ssl4eo_s12_ml_labels.json'
-S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B10', 'B11', 'B12')
+S2_BANDS = 's2_l1c'
 crop_size = 224
 
 view_pipeline = [

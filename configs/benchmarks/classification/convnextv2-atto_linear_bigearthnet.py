@@ -13,7 +13,7 @@ checkpoint = 'checkpoints/mpmae_convnextv2-atto_backbone.pth'
 
 model = dict(
     freeze_backbone=True,
-    backbone=dict(type='eossl.ConvNeXtV2FCMAE', arch='atto', in_channels=len(_base_.S2_BANDS),
+    backbone=dict(type='eossl.ConvNeXtV2FCMAE', arch='atto', in_channels=12,
                   patch_size=16, stem_type='mmearth', out_indices=(3, ),
                   gap_before_final_norm=True,
                   init_cfg=dict(type='Pretrained', checkpoint=checkpoint, prefix='backbone.')),

@@ -24,7 +24,7 @@ model = dict(
     backbone=dict(
         type='SwinTransformer',
         arch=dict(embed_dims=96, depths=[2, 2, 6, 2], num_heads=[3, 6, 12, 24]),
-        img_size=224, patch_size=4, window_size=7, in_channels=len(_base_.S2_BANDS),
+        img_size=224, patch_size=4, window_size=7, in_channels=13,
         out_indices=(3, ),
         init_cfg=dict(type='Pretrained', checkpoint=checkpoint, prefix='backbone.')),
     neck=dict(type='GlobalAveragePooling'),

@@ -9,7 +9,7 @@ _base_ = [
     './_base_/default_runtime.py',
 ]
 
-S2_L1C = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B10', 'B11', 'B12')
+S2_L1C = 's2_l1c'
 img_size = 224
 checkpoint = 'checkpoints/softcon_vitb14_s2_backbone.pth'
 

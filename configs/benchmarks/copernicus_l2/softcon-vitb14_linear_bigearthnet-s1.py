@@ -6,7 +6,7 @@
 _base_ = ['./_base_/linear_vitb14.py']
 
 data_root = 'data/copernicus_bench/bigearthnet_s1s2'
-BANDS = ('VV', 'VH')
+BANDS = 's1_grd'
 TWO_SIGMA_STATS = dict(VV=(-12.548, 5.257), VH=(-20.192, 5.912))
 lr = 1.0
 img_size = 224
@@ -45,7 +45,7 @@ train_dataloader = _loader('train')
 val_dataloader = _loader('val')
 test_dataloader = _loader('test')
 model = dict(
-    data_preprocessor=dict(mean=[0.0] * len(BANDS), std=[1.0] * len(BANDS), bands=BANDS),
+    data_preprocessor=dict(mean=[0.0] * 2, std=[1.0] * 2, bands=BANDS),
     backbone=dict(bands=BANDS, init_cfg=dict(checkpoint=checkpoint)),
     head=dict(type='MultiLabelLinearClsHead', num_classes=19, in_channels=768,
               loss=dict(type='CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0)),

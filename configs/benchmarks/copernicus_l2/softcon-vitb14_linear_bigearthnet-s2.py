@@ -6,19 +6,15 @@
 _base_ = ['./_base_/linear_vitb14.py']
 
 data_root = 'data/copernicus_bench/bigearthnet_s1s2'
-BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B10', 'B11', 'B12')
-TWO_SIGMA_STATS = dict(zip(('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B11', 'B12'), zip(
-    [752.40087073, 884.29673756, 1144.16202635, 1297.47289228, 1624.90992062, 2194.6423161,
-     2422.21248945, 2517.76053101, 2581.64687018, 2645.51888987, 2368.51236873, 1805.06846033],
-    [1108.02887453, 1155.15170768, 1183.6292542, 1368.11351514, 1370.265037, 1355.55390699,
-     1416.51487101, 1474.78900051, 1439.3086061, 1582.28010962, 1455.52084939, 1343.48379601])))
+BANDS = 's2_l1c'
+TWO_SIGMA_STATS = 'ssl4eo_s12:s2_l2a'  # SSL4EO-S12 L2A (mean, std), the eossl band table
 lr = 1.0
 img_size = 224
 checkpoint = 'checkpoints/softcon_vitb14_s2_backbone.pth'
 
 
 def _pipeline(train: bool) -> list:
-    steps = [dict(type='eossl.LoadMultiBandImage', modality='s2', bands=tuple(b for b in BANDS if b != 'B10'),
+    steps = [dict(type='eossl.LoadMultiBandImage', modality='s2', bands='s2_l2a',
                   target_size=img_size),
              dict(type='eossl.TwoSigmaScale', stats=TWO_SIGMA_STATS),
              dict(type='eossl.FillMissingBands', bands=BANDS)]
@@ -50,7 +46,7 @@ train_dataloader = _loader('train')
 val_dataloader = _loader('val')
 test_dataloader = _loader('test')
 model = dict(
-    data_preprocessor=dict(mean=[0.0] * len(BANDS), std=[1.0] * len(BANDS), bands=BANDS),
+    data_preprocessor=dict(mean=[0.0] * 13, std=[1.0] * 13, bands=BANDS),
     backbone=dict(bands=BANDS, init_cfg=dict(checkpoint=checkpoint)),
     head=dict(type='MultiLabelLinearClsHead', num_classes=19, in_channels=768,
               loss=dict(type='CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0)),

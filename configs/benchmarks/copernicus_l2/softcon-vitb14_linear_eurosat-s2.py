@@ -6,12 +6,13 @@
 _base_ = ['./_base_/linear_vitb14.py']
 
 data_root = 'data/copernicus_bench/eurosat_s2'
-BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B10', 'B11', 'B12')
-TWO_SIGMA_STATS = dict(zip(BANDS, zip(
+BANDS = 's2_l1c'
+TWO_SIGMA_STATS = dict(bands=BANDS, mean=
     [1353.7, 1117.2, 1041.8, 946.5, 1199.1, 2003.0, 2374.0, 2301.2, 2599.7, 732.1, 12.1, 1820.6,
      1118.2],
+    std=
     [897.3, 736.0, 684.8, 620.0, 791.9, 1341.3, 1595.4, 1545.5, 1750.1, 475.1, 98.3, 1216.5,
-     736.7])))
+     736.7])
 lr = 0.1
 img_size = 224
 checkpoint = 'checkpoints/softcon_vitb14_s2_backbone.pth'
@@ -43,7 +44,7 @@ train_dataloader = _loader('train')
 val_dataloader = _loader('val')
 test_dataloader = _loader('test')
 model = dict(
-    data_preprocessor=dict(mean=[0.0] * len(BANDS), std=[1.0] * len(BANDS), bands=BANDS),
+    data_preprocessor=dict(mean=[0.0] * 13, std=[1.0] * 13, bands=BANDS),
     backbone=dict(bands=BANDS, init_cfg=dict(checkpoint=checkpoint)),
     head=dict(num_classes=10),
 )

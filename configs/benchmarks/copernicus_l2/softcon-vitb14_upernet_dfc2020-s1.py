@@ -6,7 +6,7 @@
 _base_ = ['./_base_/upernet_vitb14.py']
 
 data_root = 'data/copernicus_bench/dfc2020_s1s2'
-BANDS = ('VV', 'VH')
+BANDS = 's1_grd'
 TWO_SIGMA_STATS = dict(VV=(-12.548, 5.257), VH=(-20.192, 5.912))
 lr = 0.001
 img_size = 224
@@ -43,7 +43,7 @@ train_dataloader = _loader('train')
 val_dataloader = _loader('val')
 test_dataloader = _loader('test')
 model = dict(
-    data_preprocessor=dict(mean=[0.0] * len(BANDS), std=[1.0] * len(BANDS), bands=BANDS,
+    data_preprocessor=dict(mean=[0.0] * 2, std=[1.0] * 2, bands=BANDS,
                            seg_pad_val=255),
     backbone=dict(bands=BANDS, init_cfg=dict(checkpoint=checkpoint)),
     decode_head=dict(num_classes=8),

@@ -2,7 +2,7 @@
 # statistics.
 default_scope = 'eossl'
 name = 'SoftCon ViT-B/14 (S1)'
-bands = ('VV', 'VH')
+bands = 's1_grd'
 stats = 'ssl4eo_s12:s1_grd'
 img_size = 224
 backbone = dict(type='eossl.EOVisionTransformer', arch='base', bands=bands, img_size=img_size,

@@ -4,7 +4,7 @@
 #       --weights B13_vitb14_softcon.pth --weights-format softcon --suite ...
 default_scope = 'eossl'
 name = 'SoftCon ViT-B/14 (S2)'
-bands = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B10', 'B11', 'B12')
+bands = 's2_l1c'
 stats = 'ssl4eo_s12:s2_l1c'
 img_size = 224
 backbone = dict(type='eossl.EOVisionTransformer', arch='base', bands=bands, img_size=img_size,

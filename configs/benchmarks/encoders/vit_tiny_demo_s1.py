@@ -2,7 +2,7 @@
 # test encoder of eossl-benchmark (minutes on a CPU). Not a model to report.
 default_scope = 'eossl'
 name = 'ViT-tiny demo (S1 VV, VH)'
-bands = ('VV', 'VH')
+bands = 's1_grd'
 stats = 'ssl4eo_s12:s1_grd'
 img_size = 32
 backbone = dict(type='eossl.EOVisionTransformer',

@@ -2,7 +2,7 @@
 # test encoder of eossl-benchmark (minutes on a CPU). Not a model to report.
 default_scope = 'eossl'
 name = 'ViT-tiny demo (S2 L1C)'
-bands = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B10', 'B11', 'B12')
+bands = 's2_l1c'
 stats = 'ssl4eo_s12:s2_l1c'
 img_size = 32
 backbone = dict(type='eossl.EOVisionTransformer',

@@ -10,7 +10,7 @@ _base_ = [
     './_base_/default_runtime.py',
 ]
 
-S2_12 = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B11', 'B12')
+S2_12 = 's2_l2a'
 checkpoint = 'checkpoints/mpmae_convnextv2-atto_backbone.pth'
 channels = [40, 80, 160, 320]  # atto
 
@@ -25,7 +25,7 @@ test_dataloader = dict(dataset=dict(pipeline=_bands12(_base_.test_pipeline)))
 
 model = dict(
     data_preprocessor=dict(_base_.data_preprocessor, bands=S2_12),
-    backbone=dict(arch='atto', in_channels=len(S2_12),
+    backbone=dict(arch='atto', in_channels=12,
                   init_cfg=dict(type='Pretrained', checkpoint=checkpoint, prefix='backbone.')),
     decode_head=dict(in_channels=channels, num_classes=_base_.num_classes),
     auxiliary_head=dict(in_channels=channels[2], num_classes=_base_.num_classes),

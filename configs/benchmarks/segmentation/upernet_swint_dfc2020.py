@@ -20,7 +20,7 @@ test_dataloader = dict(dataset=dict(
 
 model = dict(
     data_preprocessor=dict(type='eossl.EOSegDataPreprocessor', seg_pad_val=255),
-    backbone=dict(in_channels=len(_base_.S2_BANDS),
+    backbone=dict(in_channels=13,
                   init_cfg=dict(type='Pretrained', checkpoint=checkpoint, prefix='backbone.')),
     decode_head=dict(num_classes=_base_.num_classes),
     auxiliary_head=dict(num_classes=_base_.num_classes),

@@ -15,6 +15,15 @@ def ShardedDataset(*args, **kwargs):  # noqa: N802 (recipes name it like a datas
     return ShardStream(*args, **kwargs)
 
 
+def _write_fake_data(root, dataset: dict, size: int):
+    """``--preset cpu-tiny``'s fake data for ``ShardedDataset``: see
+    :meth:`~.sharded_dataset.ShardStream.write_fake_data`."""
+    from .sharded_dataset import ShardStream
+    return ShardStream.write_fake_data(root, dataset, size)
+
+
+ShardedDataset.write_fake_data = _write_fake_data
+
 def __getattr__(name: str):
     """``pack_dataset``, ``verify_shards``, ``ShardCorruptError``, … imported on first use."""
     modules = dict(pack_dataset='writer', verify_shards='verify', VerifyReport='verify',

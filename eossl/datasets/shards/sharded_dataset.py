@@ -67,6 +67,20 @@ class ShardStream(StreamingDataset):
         storage_options: passed to litdata's object-store client.
     """
 
+    @classmethod
+    def write_fake_data(cls, root: Path, dataset: dict, size: int) -> Path:
+        """Write a tiny fake SSL4EO-S12 S2 L1C (4 locations, ``size`` px) under ``root``, pack
+        it into shards of 2 samples for ``--preset cpu-tiny`` and return the shards' folder."""
+        from eossl.datasets.ssl4eo_s12 import SSL4EOS12
+        from eossl.testing import make_fake_ssl4eo_s12
+
+        from .writer import pack_dataset
+        make_fake_ssl4eo_s12(root / 'ssl4eo-s12', num_locations=4, seasons=1, size=size,
+                             modalities=('s2c', ))
+        pack_dataset(SSL4EOS12(root / 'ssl4eo-s12', modality='s2c'), root / 's2c',
+                     samples_per_shard=2)
+        return root / 's2c'
+
     def __init__(self, data_root: str | Path, pipeline: Sequence[dict | Callable] = (), *,
                  shuffle: bool = True, shuffle_buffer: int | None = None, seed: int = 0,
                  cache_dir: str | None = None, max_cache_size: str | int | None = None,

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 import numpy as np
 from mmcv.transforms import BaseTransform
 
-from eossl.datasets.bands import normalize_band_name
+from eossl.datasets.bands import normalize_band_name, resolve_bands
 from eossl.datasets.errors import InvalidSampleError
 from eossl.registry import TRANSFORMS
 
@@ -20,7 +20,7 @@ class FillMissingBands(BaseTransform):
     :class:`LoadMultiBandImage`) and are updated.
 
     Args:
-        bands: the output band names, in order.
+        bands: the output band names, in order, or a band-set name (``'s2_l1c'``).
         key: the results key of the image.
         value: the fill value of a missing band.
 
@@ -29,12 +29,12 @@ class FillMissingBands(BaseTransform):
             dropped silently), or has no band names.
     """
 
-    def __init__(self, bands: Sequence[str], key: str = 'img',
+    def __init__(self, bands: str | Sequence[str], key: str = 'img',
                  value: float = float('nan')) -> None:
-        if isinstance(bands, str) or not bands:
-            raise ValueError(f'FillMissingBands: bands must be a non-empty list of band names, '
-                             f'got {bands!r}')
-        self.bands = tuple(normalize_band_name(b) for b in bands)
+        if not bands:
+            raise ValueError(f'FillMissingBands: bands must be a band-set name or a non-empty '
+                             f'list of band names, got {bands!r}')
+        self.bands = tuple(normalize_band_name(b) for b in resolve_bands(bands) or ())
         self.key, self.value = key, value
 
     def transform(self, results: dict) -> dict:

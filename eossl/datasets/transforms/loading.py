@@ -18,6 +18,7 @@ from eossl.datasets.bands import (
     canonical_band_order,
     normalize_band_name,
     resolve_band_order,
+    resolve_bands,
     valid_range,
 )
 from eossl.datasets.errors import InvalidSampleError
@@ -114,7 +115,8 @@ class LoadMultiBandImage(BaseTransform):
 
     Args:
         modality: key of ``results['paths']``.
-        bands: names to read, in output order; ``None`` reads every band (a dict's bands in
+        bands: names to read, in output order (or a band-set name such as ``'s2_l1c'``);
+            ``None`` reads every band (a dict's bands in
             canonical Sentinel order, a file's in file order).
         out_key: where the array goes; band names go to ``out_key + '_bands'`` and ``(H, W)`` to
             ``out_key + '_shape'``.
@@ -151,7 +153,8 @@ class LoadMultiBandImage(BaseTransform):
             raise ValueError('LoadMultiBandImage: window must be (row_off, col_off, height, '
                              f'width), got {window}')
         self.modality = modality
-        self.bands = None if bands is None else [normalize_band_name(b) for b in bands]
+        names = resolve_bands(bands)  # a band-set name or the names
+        self.bands = None if names is None else [normalize_band_name(b) for b in names]
         self.out_key = out_key
         self.target_size = _as_size(target_size)
         self.resample = resample

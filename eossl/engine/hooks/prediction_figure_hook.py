@@ -6,6 +6,7 @@ import numpy as np
 import torch
 from mmengine.hooks import Hook
 
+from eossl.datasets.bands import resolve_bands
 from eossl.registry import HOOKS
 
 
@@ -47,7 +48,8 @@ class PredictionFigureHook(Hook):
         self.classes = meta.get('classes')
         # band names per modality, as the recipe's data preprocessor declares them
         bands = (runner.cfg.get('model', {}).get('data_preprocessor') or {}).get('bands')
-        self.bands = bands if isinstance(bands, dict) else {None: bands}
+        self.bands = {k: resolve_bands(v) for k, v in
+                      (bands if isinstance(bands, dict) else {None: bands}).items()}
 
     def after_test_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
         """Draw the batch's samples."""

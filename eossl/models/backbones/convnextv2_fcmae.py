@@ -8,6 +8,7 @@ from mmpretrain.models.backbones.convnext import ConvNeXt
 from mmpretrain.models.utils import LayerNorm2d
 from torch import nn
 
+from eossl.datasets.bands import resolve_bands
 from eossl.models.utils.fcmae_init import init_fcmae_encoder
 from eossl.models.utils.patch_grid import upsample_grid
 from eossl.registry import MODELS
@@ -52,8 +53,8 @@ class ConvNeXtV2FCMAE(BaseBackbone):
         arch: ``'atto'``, ``'femto'``, ``'pico'``, ``'nano'``, ``'tiny'`` (or any of mmpretrain's
             ConvNeXt archs) or ``dict(depths=[...], channels=[...])`` with four stages.
         in_channels: input bands (12 for S2 without B10); may be omitted when ``bands`` is given.
-        bands: input band names (must agree with ``in_channels``); the default bands of a
-            wavelength stem.
+        bands: input band names or a band-set name (must agree with ``in_channels``); the
+            default bands of a wavelength stem.
         patch_embed: ``'fixed'`` (official stem) or ``'wavelength'`` (eossl option: the stem's
             first convolution — ``initial_conv`` for ``'mmearth'``, the strided ``stem`` conv for
             ``'convnextv2'`` — is a :class:`~.wavelength_stem.WavelengthConv2d` of the same
@@ -101,8 +102,8 @@ class ConvNeXtV2FCMAE(BaseBackbone):
                              f'patch_size/8, then three 2× downsamplings), got {patch_size}')
         if stem_type not in STEM_TYPES:
             raise ValueError(f'stem_type must be one of {STEM_TYPES}, got {stem_type!r}')
+        self.bands = bands = resolve_bands(bands)  # a band-set name or the names
         in_channels = _band_count(in_channels, bands, patch_embed)
-        self.bands = None if bands is None else tuple(bands)
         out_indices = [out_indices] if isinstance(out_indices, int) else list(out_indices)
         self.out_indices = sorted(i % 4 for i in out_indices)
         self.channels, self.patch_size, self.stem_stride = channels, patch_size, patch_size // 8

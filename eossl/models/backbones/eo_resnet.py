@@ -4,6 +4,7 @@ from collections.abc import Sequence
 import torch
 from mmpretrain.models import ResNet
 
+from eossl.datasets.bands import resolve_bands
 from eossl.registry import MODELS
 
 from .wavelength_stem import WavelengthConv2d
@@ -22,7 +23,8 @@ class EOResNet(ResNet):
 
     Args:
         depth: ResNet depth.
-        bands: band names in input channel order, stored as ``self.bands``.
+        bands: band names in input channel order, or a band-set name (``'s2_l1c'``,
+            :func:`eossl.datasets.bands.resolve_bands`); the names are stored as ``self.bands``.
         in_channels: number of input bands; must equal ``len(bands)`` when both are given.
         patch_embed: ``'fixed'`` (official ``conv1``, 7×7 stride 2 over ``in_channels``) or
             ``'wavelength'`` (eossl option: ``conv1`` is a
@@ -82,6 +84,7 @@ class EOResNet(ResNet):
 
 def _check_bands(bands: Sequence[str] | None, in_channels: int | None) -> tuple[str, ...] | None:
     """Validate the two ways of giving the channel count; returns the bands as a tuple."""
+    bands = resolve_bands(bands)
     if bands is None:
         if not isinstance(in_channels, int) or in_channels < 1:
             raise ValueError('EOResNet: give `bands` (band names) or `in_channels` (a positive '

@@ -8,6 +8,7 @@ from torch import nn
 from torch.nn.init import trunc_normal_
 from torch.utils.checkpoint import checkpoint
 
+from eossl.datasets.bands import resolve_bands
 from eossl.models.utils.separable_resize import interpolate_by_matrices
 from eossl.registry import MODELS
 
@@ -46,7 +47,8 @@ class EOVisionTransformer(BaseModule):
         arch: 'small', 'base', 'large', 'giant' or a dict with ``embed_dims``, ``num_layers``,
             ``num_heads``, ``mlp_ratio``.
         in_channels: number of input bands. May be omitted when ``bands`` is given.
-        bands: band names, documenting which bands (in order) the first layer expects; with
+        bands: band names (or a band-set name such as ``'s2_l1c'``, resolved to them),
+            documenting which bands (in order) the first layer expects; with
             ``patch_embed='wavelength'`` the default bands of the stem.
         patch_embed: ``'fixed'`` (official: one strided ``Conv2d`` over ``in_channels`` bands,
             DINOv2's ``patch_embed.proj``) or ``'wavelength'`` (eossl option:
@@ -96,7 +98,7 @@ class EOVisionTransformer(BaseModule):
                  fused_attention: bool = True, init_cfg: dict | None = None) -> None:
         super().__init__(init_cfg=init_cfg)
         cfg = self._arch_settings(arch)
-        self.bands = tuple(bands) if bands is not None else None
+        self.bands = bands = resolve_bands(bands)
         self.in_channels = self._resolve_channels(in_channels, self.bands)
         if img_size % patch_size:
             raise ValueError(f'EOVisionTransformer: img_size {img_size} is not a multiple of '

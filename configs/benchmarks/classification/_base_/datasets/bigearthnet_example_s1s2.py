@@ -13,8 +13,8 @@ classes = ('Urban fabric', 'Industrial or commercial units', 'Arable land', 'Per
            'Moors, heathland and sclerophyllous vegetation', 'Transitional woodland, shrub',
            'Beaches, dunes, sands', 'Inland wetlands', 'Coastal wetlands', 'Inland waters',
            'Marine waters')  # BigEarthNet's 19 classes (eossl.datasets.bigearthnet.CLASSES_19)
-S1_BANDS = ('VV', 'VH')
-S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B11', 'B12')
+S1_BANDS = 's1_grd'
+S2_BANDS = 's2_l2a'
 
 pipeline = [
     dict(type='eossl.LoadPairedModalities', target_size=120,

@@ -12,7 +12,7 @@ classes = ('Urban fabric', 'Industrial or commercial units', 'Arable land', 'Per
            'Moors, heathland and sclerophyllous vegetation', 'Transitional woodland, shrub',
            'Beaches, dunes, sands', 'Inland wetlands', 'Coastal wetlands', 'Inland waters',
            'Marine waters')  # BigEarthNet's 19 classes (eossl.datasets.bigearthnet.CLASSES_19)
-S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B11', 'B12')  # L2A
+S2_BANDS = 's2_l2a'  # L2A
 img_size = 128
 
 train_pipeline = [

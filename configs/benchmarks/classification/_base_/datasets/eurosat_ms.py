@@ -6,7 +6,7 @@
 data_root = 'data/EuroSAT_MS'
 classes = ('AnnualCrop', 'Forest', 'HerbaceousVegetation', 'Highway', 'Industrial', 'Pasture',
            'PermanentCrop', 'Residential', 'River', 'SeaLake')  # EuroSAT's class folders
-S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B10', 'B11', 'B12')
+S2_BANDS = 's2_l1c'
 img_size = 224
 
 train_pipeline = [

@@ -7,7 +7,7 @@
 data_root = 'data/dfc2020'
 classes = ('Forest', 'Shrubland', 'Grassland', 'Wetland', 'Cropland', 'Urban/Built-up', 'Barren',
            'Water')  # the DFC2020 legend (eossl.datasets.land_cover.DFC2020_CLASSES)
-S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B10', 'B11', 'B12')
+S2_BANDS = 's2_l1c'
 num_classes = 8
 crop_size = 224
 

@@ -4,7 +4,7 @@
 # splits/train_list.txt and test_list.txt, placed in data_root/splits.
 # eossl option: a crop view under 50 % valid (non-nodata) pixels is re-drawn (min_valid_fraction)
 data_root = 'data/sen12ms'
-S2_BANDS = ('B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B8A', 'B9', 'B10', 'B11', 'B12')
+S2_BANDS = 's2_l1c'
 num_classes = 8
 # = eossl.datasets.land_cover.DFC2020_CLASSES (mmseg's IoUMetric reads the class names)
 classes = ('Forest', 'Shrubland', 'Grassland', 'Wetland', 'Cropland', 'Urban/Built-up', 'Barren',
