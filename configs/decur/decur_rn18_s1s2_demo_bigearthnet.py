@@ -11,7 +11,7 @@ _base_ = [
 
 S1_BANDS = _base_.S1_BANDS
 S2_BANDS = _base_.S2_BANDS
-crop = dict(type='EORandomResizedCrop', size=96, scale=(0.2, 1.0))
+crop = dict(type='EORandomResizedCrop', size=96, scale=(0.2, 1.0), min_valid_fraction=0.5)
 flip = dict(type='EORandomFlip', prob=0.5, direction=('horizontal', 'vertical'))
 train_pipeline = [
     _base_.train_pipeline[0],  # LoadPairedModalities: S1 and S2 on the 120 px grid

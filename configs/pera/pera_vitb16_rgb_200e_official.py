@@ -30,5 +30,5 @@ arch = 'base'  # head widths and patch size follow the backbone
 model = dict(
     data_preprocessor=dict(bands=RGB),
     backbone=dict(arch=arch, bands=RGB, img_size=448),
-    pixel_head=dict(out_channels=len(RGB)),
+    pixel_head=dict(out_channels=3),  # reconstructs the 3 bands of 's2_rgb'
 )

@@ -69,8 +69,8 @@ def test_refuses_unsafe_archive_members(tool, tmp_path, name, kind):
 
 
 def test_command_line_reports_what_it_did(repo_root, tmp_path):
-    script = repo_root / 'tools' / 'dataset_converters' / 'bigearthnet_example.py'
-    run = subprocess.run([sys.executable, str(script), str(tmp_path / 'out')], check=True,
+    run = subprocess.run([sys.executable, '-m', 'eossl.cli.bigearthnet_example',
+                          str(tmp_path / 'out')], check=True, cwd=repo_root,
                          capture_output=True, text=True)
     assert 'extracted 96 files, kept 0 already present' in run.stdout
     assert (tmp_path / 'out' / 'BigEarthNet-S2-Example').is_dir()

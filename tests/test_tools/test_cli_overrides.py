@@ -81,4 +81,4 @@ def test_yaml_export_reads_with_safe_load_and_matches_the_recipe(tmp_path, repo_
     exported = yaml.safe_load(text)
     original = print_config.plain(Config.fromfile(str(repo_root / DEMO)).to_dict())
     assert exported == original
-    assert Config.fromfile(str(out)).model.s1_backbone.bands == ['VV', 'VH']
+    assert Config.fromfile(str(out)).model.s1_backbone.bands == 's1_grd'  # the band set by name

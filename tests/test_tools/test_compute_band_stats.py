@@ -11,9 +11,6 @@ from rasterio.transform import from_origin
 
 from eossl.registry import DATASETS
 
-TOOL = Path(__file__).resolve().parents[2] / 'tools' / 'dataset_converters' / \
-    'compute_band_stats.py'
-
 
 @pytest.fixture(scope='module')
 def tool():

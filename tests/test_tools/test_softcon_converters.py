@@ -136,14 +136,13 @@ def test_command_line_tools_round_trip(repo_root, tmp_path):
     official = official_vit_state()
     src = tmp_path / 'B2_tiny_softcon.pth'
     torch.save(official, src)
-    tools = repo_root / 'tools' / 'model_converters'
-    subprocess.run([sys.executable, str(tools / 'softcon_to_eossl.py'), str(src),
+    subprocess.run([sys.executable, '-m', 'eossl.cli.softcon_to_eossl', str(src),
                     str(tmp_path / 'eossl.pth'), '--prefix', 'backbone.'], check=True,
                    capture_output=True, text=True)
     converted = torch.load(tmp_path / 'eossl.pth', weights_only=True)
     assert converted['meta']['arch'] == 'vit' and converted['meta']['in_channels'] == BANDS
     assert set(converted['state_dict']) == {'backbone.' + k for k in official}
-    run = subprocess.run([sys.executable, str(tools / 'eossl_to_softcon.py'),
+    run = subprocess.run([sys.executable, '-m', 'eossl.cli.eossl_to_softcon',
                           str(tmp_path / 'eossl.pth'), str(tmp_path / 'back.pth')], check=True,
                          capture_output=True, text=True)
     assert 'vit backbone' in run.stdout

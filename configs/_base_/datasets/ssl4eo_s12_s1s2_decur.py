@@ -1,5 +1,6 @@
 # SSL4EO-S12 S1 GRD (VV, VH) + S2 L1C (13 bands) of the same locations, two views of each
 # modality, as the official DeCUR pretraining (zhu-xlab/DeCUR, src/pretrain/pretrain_mm.py):
+# eossl option: a crop view under 50 % valid (non-nodata) pixels is re-drawn (min_valid_fraction)
 # - every view of every modality draws its own season (TwoCropsTransform_SSL4EO(season='augment'));
 # - each band is scaled from [mean - 2 std, mean + 2 std] to [0, 1] and clipped, as the official
 #   uint8 LMDB (ssl4eo_dataset.py normalize(); statistics of SSL4EO-S12, eossl band table
@@ -27,11 +28,13 @@ train_pipeline = [
          modalities={k: dict(bands=band_sets[m], nodata=0) for k, m in sources.items()}),
     *[dict(type='TwoSigmaScale', stats=TWO_SIGMA_STATS, key=k) for k in sources],
     dict(type='ModalityViews', num_views=num_views, pipelines=dict(
-        s1=[dict(type='EORandomResizedCrop', size=crop_size, scale=(0.2, 1.0), keys='s1'),
+        s1=[dict(type='EORandomResizedCrop', size=crop_size, scale=(0.2, 1.0), keys='s1',
+                min_valid_fraction=0.5),
             dict(type='RandomGrayscaleEO', prob=0.2, keys='s1'),
             dict(type='RandomGaussianBlur', sigma=(0.1, 2.0), prob=0.5, keys='s1'),
             dict(type='EORandomFlip', prob=0.5, direction=('horizontal', 'vertical'), keys='s1')],
-        s2=[dict(type='EORandomResizedCrop', size=crop_size, scale=(0.2, 1.0), keys='s2'),
+        s2=[dict(type='EORandomResizedCrop', size=crop_size, scale=(0.2, 1.0), keys='s2',
+                min_valid_fraction=0.5),
             dict(type='RandomBandBrightnessContrast', brightness=0.4, contrast=0.4, prob=0.8,
                  per_band=False, keys='s2'),
             dict(type='RandomGrayscaleEO', prob=0.2, keys='s2'),

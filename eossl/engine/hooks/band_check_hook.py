@@ -6,6 +6,7 @@ from mmengine.hooks import Hook
 from torch import nn
 from torch.utils.hooks import RemovableHandle
 
+from eossl.datasets.bands import resolve_bands
 from eossl.registry import HOOKS
 
 from .schedule import unwrap
@@ -22,16 +23,18 @@ def _bands_text(bands: Sequence[str]) -> str:
 
 
 def pipeline_bands(cfg: Mapping) -> list[tuple[str, tuple[str, ...]]]:
-    """``(config key, band names)`` of every ``bands`` list in the recipe's dataloaders, e.g.
+    """``(config key, band names)`` of every ``bands`` field in the recipe's dataloaders (a list
+    of names or a band-set name, resolved), e.g.
     ``('train_dataloader.dataset.pipeline.0.modalities.s2.bands', ('B1', ...))``."""
     found = []
 
     def walk(node, key: str) -> None:
         if isinstance(node, Mapping):
             for name, value in node.items():
-                if name == 'bands' and isinstance(value, (list, tuple)) and value \
-                        and all(isinstance(b, str) for b in value):
-                    found.append((f'{key}.bands', tuple(value)))
+                if name == 'bands' and value and (isinstance(value, str) or (
+                        isinstance(value, (list, tuple))
+                        and all(isinstance(b, str) for b in value))):
+                    found.append((f'{key}.bands', resolve_bands(value)))
                 else:
                     walk(value, f'{key}.{name}')
         elif isinstance(node, (list, tuple)):
