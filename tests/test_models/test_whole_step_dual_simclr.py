@@ -18,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 
@@ -30,14 +29,7 @@ ROOT = Path(__file__).parents[2]
 REF = np.load(ROOT / 'tests/data/parity/dual_simclr_whole_step.npz')
 
 
-@pytest.fixture(scope='module', autouse=True)
-def one_thread():
-    """One intra-op thread: these tiny float64 steps run ~5× faster than with spinning
-    workers on a shared 2-core machine; the previous count is restored."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
 
 @pytest.fixture(scope='module')

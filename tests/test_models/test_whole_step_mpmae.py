@@ -30,14 +30,7 @@ REF = np.load(ROOT / 'tests/data/parity/mpmae_whole_step.npz')
 TOL = dict(rtol=1e-7, atol=1e-12)
 
 
-@pytest.fixture(scope='module', autouse=True)
-def one_thread():
-    """One intra-op thread: these tiny float64 steps run ~5× faster than with spinning
-    workers on a shared 2-core machine; the previous count is restored."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
 
 @pytest.fixture(scope='module')
