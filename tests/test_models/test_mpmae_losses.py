@@ -17,7 +17,7 @@ def test_mse_counts_only_masked_patches():
     changed = pred.clone()
     changed[~mask] += 100.  # predictions of visible patches do not matter
     torch.testing.assert_close(MaskedMSELoss()(changed, target, mask), loss)
-    changed[0, 0] += 1.  # a masked patch does
+    changed[0, 0] = target[0, 0] + 100.  # a masked patch does (+1 could move it closer)
     assert MaskedMSELoss()(changed, target, mask) > loss
 
 
