@@ -16,7 +16,7 @@ RECIPES = {
     'pera/pera_vits16_s2_200e_ssl4eo_wavelength.py': [],
     'pera/pera_vits16_s2-mix_200e_ssl4eo_wavelength.py': [],
     'dual_simclr/dual_simclr_rn50_s1s2_200e_sen12ms_wavelength.py': [
-        'train_dataloader.dataset.pipeline.4.size=32',
+        'train_dataloader.dataset.pipeline.3.size=32',
         *[f'model.{m}_backbone.{k}={v}' for m in ('s1', 's2')
           for k, v in (('stem_channels', 16), ('base_channels', 8))],
         *[f'model.{m}_neck.{k}=64' for m in ('s1', 's2') for k in ('in_channels',

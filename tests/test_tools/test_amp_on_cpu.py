@@ -15,7 +15,7 @@ RUNS = {
                ['--preset', 'cpu-tiny']),
     'Dual-SimCLR': ('configs/dual_simclr/dual_simclr_rn50_s1s2_200e_sen12ms.py',
                     ['--preset', 'cpu-tiny', '--cfg-options',
-                     'train_dataloader.dataset.pipeline.4.size=32']),
+                     'train_dataloader.dataset.pipeline.3.size=32']),
     'SoftCon': ('configs/softcon/softcon_vits14_s2_demo_bigearthnet.py',
                 ['--cfg-options', f'model.backbone.arch={TINY_VIT}', 'model.backbone.img_size=112',
                  'model.neck.in_channels=32', 'train_dataloader.batch_size=3',

@@ -3,7 +3,7 @@ from collections.abc import Mapping, Sequence
 
 from mmcv.transforms import BaseTransform
 
-from eossl.datasets.bands import normalize_band_name
+from eossl.datasets.bands import normalize_band_name, resolve_bands
 from eossl.datasets.compact_arrays import decode_array
 from eossl.datasets.errors import InvalidSampleError
 from eossl.registry import TRANSFORMS
@@ -27,7 +27,8 @@ class LoadPackedBands(BaseTransform):
 
     Args:
         keys: the packed arrays to load (the packing loaders' ``out_key``).
-        bands: band names to keep, in order (a list when one key, else ``{key: list}``);
+        bands: band names to keep, in order, or a band-set name (one when one key, else
+            ``{key: names}``);
             default all packed bands in packed order.
         to_float: decode to float32 (True) or keep the stored dtype (False).
 
@@ -45,7 +46,7 @@ class LoadPackedBands(BaseTransform):
                 raise ValueError(f'LoadPackedBands: bands for several keys {self.keys} must be '
                                  'a dict {key: names}')
             bands = {self.keys[0]: bands}
-        self.bands = {k: tuple(normalize_band_name(b) for b in v)
+        self.bands = {k: tuple(normalize_band_name(b) for b in resolve_bands(v))
                       for k, v in (bands or {}).items()}
         self.to_float = to_float
 
