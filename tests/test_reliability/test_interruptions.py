@@ -165,28 +165,6 @@ def test_a_signal_after_training_failed_goes_to_the_previous_handler():
         signals.restore()
 
 
-def test_a_process_forked_after_a_failed_training_still_stops_on_sigterm():
-    # a training that raised never restores the handlers; a multiprocessing pool forked later
-    # (eossl-pack-shards) must still end on Pool.terminate()'s SIGTERM (it used to hang forever)
-    class Runner:
-        def train(self) -> None:
-            pass
-
-    runner, signals = Runner(), StopSignals(('SIGTERM', ))
-    assert signals.install(runner)
-    child = multiprocessing.get_context('fork').Process(target=time.sleep, args=(60, ))
-    try:
-        child.start()
-        child.terminate()
-        child.join(timeout=30)
-        assert child.exitcode == -signal.SIGTERM
-    finally:
-        if child.is_alive():
-            child.kill()
-            child.join()
-        signals.restore()
-
-
 class TerminalGroup(Hook):
     """Put the run in its own process group (as a shell job is, its DataLoader workers join
     it), and before iteration ``at`` tell the test, then keep the iteration busy a moment."""
