@@ -109,8 +109,10 @@ def write_windows(root: Path, windows: np.ndarray, seed: int) -> Path:
 def build_cfg(name: str, root: Path, split: Path, seed: int, work_dir: Path,
               options: dict | None) -> Config:
     """``learning_signal``'s shrunk recipe on the real windows."""
+    from eossl.models.selfsup.cpu_sizes import apply_cpu_size
     cfg = Config.fromfile(ls.REPO / ls.METHODS[name].recipe)
-    cfg.merge_from_dict({**ls.RUNTIME, **ls.METHODS[name].shrink, **DATASET[name],
+    apply_cpu_size(cfg, 'probe')  # the method's own CPU size, as learning_signal shrinks it
+    cfg.merge_from_dict({**ls.RUNTIME, **ls.METHODS[name].options, **DATASET[name],
                          'train_dataloader.dataset.pipeline.0.target_size': WINDOW,
                          'train_dataloader.dataset.data_root': str(root),
                          'train_dataloader.dataset.split_file': str(split),
