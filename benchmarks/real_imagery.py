@@ -186,7 +186,7 @@ def eurosat_features(model, name: str, images: np.ndarray, bn_train: bool = Fals
     out: dict[str, list] = {}
     for start in range(0, len(x), 64):
         inputs = model.data_preprocessor({'inputs': list(x[start:start + 64])}, False)['inputs']
-        scene, dense = ls.dense_features(model, name, inputs)['s2']
+        scene, dense = model.probe_features(inputs)['s2']
         out.setdefault('scene', []).append(scene.float())
         if name == 'pera':
             out.setdefault('patch_mean', []).append(dense.float().mean((2, 3)))

@@ -165,6 +165,44 @@ def test_a_signal_after_training_failed_goes_to_the_previous_handler():
         signals.restore()
 
 
+FORK_AFTER_FAILED_TRAINING = """
+import multiprocessing, os, signal, sys, tempfile, time
+from eossl.cli.launch.stop_signals import StopSignals
+
+class Runner:
+    def train(self):
+        raise RuntimeError('training failed')  # the hook that restores the handlers never runs
+
+def busy(path):
+    open(path, 'w').close()
+    time.sleep(600)
+
+runner, signals = Runner(), StopSignals(('SIGTERM', 'SIGINT'))
+assert signals.install(runner)
+try:
+    runner.train()
+except RuntimeError:
+    pass
+folder = tempfile.mkdtemp()
+paths = [os.path.join(folder, str(i)) for i in range(2)]
+pool = multiprocessing.get_context('fork').Pool(2)  # as eossl-pack-shards does
+pool.map_async(busy, paths, chunksize=1)
+while not all(map(os.path.exists, paths)):  # both workers inside a task
+    time.sleep(0.05)
+pool.terminate()  # SIGTERM to each worker: it waited for the tasks when workers ignored it
+print('terminated', flush=True)
+"""
+
+
+def test_a_pool_forked_after_a_failed_training_still_terminates():
+    # a fresh interpreter: the handlers it finds are Python's own, not those the suite left
+    import subprocess
+    import sys
+    done = subprocess.run([sys.executable, '-c', FORK_AFTER_FAILED_TRAINING], timeout=120,
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip() == 'terminated', done.stderr
+
+
 class TerminalGroup(Hook):
     """Put the run in its own process group (as a shell job is, its DataLoader workers join
     it), and before iteration ``at`` tell the test, then keep the iteration busy a moment."""
