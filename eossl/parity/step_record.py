@@ -7,6 +7,7 @@ gradient / updated value of a few chosen parameters. Norms are listed in the ord
 ``names`` (eossl's parameter names), so the test compares parameter by parameter.
 """
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import torch
@@ -78,3 +79,24 @@ def eossl_steps(model: torch.nn.Module, optim_wrapper, data: dict, steps: Iterab
         for hook in hooks:
             hook.remove()
     return out
+
+
+def assert_step_matches(ours: Mapping[str, Any], ref: Mapping[str, Any], steps: int,
+                        full: Iterable[str], tol: dict, loss_terms: Iterable[str] = ('loss', ),
+                        rows: list[int] | None = None) -> None:
+    """Assert that :func:`eossl_steps`' record after step ``steps`` equals the reference's.
+
+    Compares the logged ``loss_terms`` of steps 1..``steps`` (reference ``(steps,)`` or
+    ``(steps, terms)``), the per-parameter gradient and update norms (only ``rows`` of them,
+    e.g. without parameters the official step leaves without gradient) and the full gradient /
+    value of every name in ``full``, each with ``np.testing.assert_allclose(**tol)``.
+    """
+    p, terms = f'step{steps}', list(loss_terms)
+    losses = np.array([[s[t] for t in terms] for s in ours[f'{p}_losses']])
+    np.testing.assert_allclose(losses, np.reshape(ref[f'{p}_losses'], losses.shape), **tol)
+    picked = slice(None) if rows is None else rows
+    for norm in ('grad_norm', 'delta_norm'):
+        np.testing.assert_allclose(ours[f'{p}_{norm}'][picked], ref[f'{p}_{norm}'][picked], **tol)
+    for name in full:
+        np.testing.assert_allclose(ours[f'{p}_grad.{name}'], ref[f'{p}_grad.{name}'], **tol)
+        np.testing.assert_allclose(ours[f'{p}_param.{name}'], ref[f'{p}_param.{name}'], **tol)

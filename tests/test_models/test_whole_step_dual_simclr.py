@@ -23,7 +23,7 @@ from mmengine.optim import build_optim_wrapper
 
 import eossl
 from eossl.parity import dual_simclr as ref_gen
-from eossl.parity.step_record import eossl_steps, init_norms
+from eossl.parity.step_record import assert_step_matches, eossl_steps, init_norms
 
 ROOT = Path(__file__).parents[2]
 REF = np.load(ROOT / 'tests/data/parity/dual_simclr_whole_step.npz')
@@ -59,14 +59,7 @@ def run(setup, steps: tuple[int, ...], temperature: float | None = None,
 
 
 def check(ours: dict, steps: int) -> None:
-    p, tol = f'step{steps}', dict(rtol=1e-7, atol=1e-12)
-    losses = np.array([step['loss'] for step in ours[f'{p}_losses']])
-    np.testing.assert_allclose(losses, REF[f'{p}_losses'], **tol)
-    np.testing.assert_allclose(ours[f'{p}_grad_norm'], REF[f'{p}_grad_norm'], **tol)
-    np.testing.assert_allclose(ours[f'{p}_delta_norm'], REF[f'{p}_delta_norm'], **tol)
-    for name in ref_gen.FULL:
-        np.testing.assert_allclose(ours[f'{p}_grad.{name}'], REF[f'{p}_grad.{name}'], **tol)
-        np.testing.assert_allclose(ours[f'{p}_param.{name}'], REF[f'{p}_param.{name}'], **tol)
+    assert_step_matches(ours, REF, steps, ref_gen.FULL, dict(rtol=1e-7, atol=1e-12))
 
 
 def test_whole_step_reference_records_the_official_commit():

@@ -23,7 +23,7 @@ from mmpretrain.structures import DataSample
 
 import eossl
 from eossl.parity import mpmae_step as ref_gen
-from eossl.parity.step_record import eossl_steps, init_norms
+from eossl.parity.step_record import assert_step_matches, eossl_steps, init_norms
 
 ROOT = Path(__file__).parents[2]
 REF = np.load(ROOT / 'tests/data/parity/mpmae_whole_step.npz')
@@ -77,14 +77,7 @@ def run(setup, steps: tuple[int, ...], optim_changes: dict | None = None,
 
 
 def check(ours: dict, steps: int) -> None:
-    p = f'step{steps}'
-    losses = np.array([[s['loss'], s['sentinel2_err']] for s in ours[f'{p}_losses']])
-    np.testing.assert_allclose(losses, REF[f'{p}_losses'], **TOL)
-    np.testing.assert_allclose(ours[f'{p}_grad_norm'], REF[f'{p}_grad_norm'], **TOL)
-    np.testing.assert_allclose(ours[f'{p}_delta_norm'], REF[f'{p}_delta_norm'], **TOL)
-    for name in ref_gen.FULL:
-        np.testing.assert_allclose(ours[f'{p}_grad.{name}'], REF[f'{p}_grad.{name}'], **TOL)
-        np.testing.assert_allclose(ours[f'{p}_param.{name}'], REF[f'{p}_param.{name}'], **TOL)
+    assert_step_matches(ours, REF, steps, ref_gen.FULL, TOL, ('loss', 'sentinel2_err'))
 
 
 def test_whole_step_mpmae_reference_records_the_official_commit():
