@@ -9,6 +9,7 @@ import os
 import signal
 from pathlib import Path
 
+import pytest
 import torch
 import torch.multiprocessing as mp
 from mmengine.config import Config
@@ -102,3 +103,18 @@ def logged_steps(work_dir: Path, run: int = -1) -> dict[int, dict[str, float]]:
         record = json.loads(line)
         steps[record['step']] = {k: v for k, v in record.items() if k not in UNTIMED}
     return steps
+
+
+def resume_forked(recipe: str, options: dict, work_dir: Path, expected: dict, first_step: int,
+                  exact: bool = False) -> None:
+    """Resume an interrupted run in ``work_dir`` (``--resume auto``) in a forked child and
+    assert it logs steps ``first_step``.. to the end — no batch twice, none missed — each equal
+    to ``expected`` (:func:`logged_steps` of the uninterrupted run; ``exact`` or within 1e-5)."""
+    for stale in work_dir.glob('*/vis_data/scalars.json'):  # the interrupted run's log
+        stale.unlink()
+    assert train_forked(recipe, options, work_dir, resume='auto') == 0
+    resumed = logged_steps(work_dir)
+    assert sorted(resumed) == list(range(first_step, max(expected) + 1))
+    for step in resumed:
+        want = expected[step] if exact else pytest.approx(expected[step], rel=1e-5, abs=1e-7)
+        assert resumed[step] == want, step

@@ -15,7 +15,7 @@ from eossl.cli.launch.stop_signals import StopSignals
 from eossl.cli.launch.work_dir_lock import LOCK_NAME, WorkDirLock, WorkDirLockedError
 from eossl.testing import make_fake_ssl4eo_s12
 
-from .forked_training import SendSignal, logged_steps, train_forked
+from .forked_training import SendSignal, logged_steps, resume_forked, train_forked
 from .tiny_recipes import PERA, pera_options
 
 
@@ -63,13 +63,8 @@ def test_stop_signal_saves_and_the_resumed_run_continues_exactly(tmp_path, ssl4e
     assert f'training stopped by {signal.Signals(signum).name} after iteration {stopped_at}; ' \
         f'checkpoint saved: {stop_ckpt}. Resume with: eossl-train {PERA} --work-dir ' \
         f'{work_dir} --resume' in err
-    for stale in work_dir.glob('*/vis_data/scalars.json'):
-        stale.unlink()
-    assert train_forked(PERA, options, work_dir, resume='auto') == 0
-    resumed, (expected, final) = logged_steps(work_dir), straight
-    assert sorted(resumed) == list(range(stopped_at + 1, 7))  # no batch twice, none missed
-    for step in resumed:
-        assert resumed[step] == pytest.approx(expected[step], rel=1e-5, abs=1e-7), step
+    expected, final = straight
+    resume_forked(PERA, options, work_dir, expected, stopped_at + 1)
     assert same_weights(weights(work_dir / 'epoch_3.pth'), final)
     assert not stop_ckpt.exists()  # superseded by the next epoch checkpoint, so --resume
     # never prefers it (checkpoints are ordered by the number in their name)
@@ -106,13 +101,7 @@ def test_a_killed_dataloader_worker_fails_fast_naming_it_and_the_run_resumes_exa
         f'DataLoader worker (pid(s) {pid}) exited unexpectedly' in err
     assert f'the last checkpoint is {work_dir / "epoch_1.pth"}. After fixing the cause, ' \
         f'resume with: eossl-train {PERA} --work-dir {work_dir} --resume' in err
-    for stale in work_dir.glob('*/vis_data/scalars.json'):
-        stale.unlink()
-    assert train_forked(PERA, options, work_dir, resume='auto') == 0
-    resumed = logged_steps(work_dir)
-    assert sorted(resumed) == [3, 4, 5, 6]
-    for step in resumed:
-        assert resumed[step] == pytest.approx(expected[step], rel=1e-5, abs=1e-7), step
+    resume_forked(PERA, options, work_dir, expected, 3)
     assert same_weights(weights(work_dir / 'epoch_3.pth'),
                         weights(tmp_path / 'straight' / 'epoch_3.pth'))
 
