@@ -16,6 +16,8 @@ from mmengine.dataset import default_collate
 
 from eossl.registry import FUNCTIONS
 
+from .shared_batches import stack_in_worker
+
 Field: TypeAlias = torch.Tensor | np.ndarray | Mapping | Sequence
 
 
@@ -39,6 +41,17 @@ def stack_field(values: list, name: str) -> Field:
             else torch.from_numpy(np.stack(values)))
 
 
+def _collate(items: list) -> dict:
+    """``default_collate(items)``, with the ``inputs`` tensors stacked into the worker's reused
+    shared memory (:func:`eossl.datasets.shared_batches.stack_in_worker`) where it can."""
+    if all(isinstance(item, Mapping) and isinstance(item.get('inputs'), torch.Tensor)
+           for item in items):
+        inputs = stack_in_worker([item['inputs'] for item in items])
+        if inputs is not None:
+            rest = default_collate([{k: v for k, v in item.items() if k != 'inputs'}
+                                    for item in items])
+            return {k: inputs if k == 'inputs' else rest[k] for k in items[0]}
+    return default_collate(items)
 
 
 @FUNCTIONS.register_module()
@@ -52,7 +65,7 @@ def collate_in_workers(data_batch: Sequence[dict], fields: Sequence[str] = ()) -
     Raises:
         KeyError: a field that some samples hold and others do not (naming them).
     """
-    batch = default_collate(list(data_batch))
+    batch = _collate(list(data_batch))
     samples = batch['data_samples']
     collated = {}
     for name in fields:
