@@ -23,8 +23,10 @@ new buffer: granted while alone, refused once a second description is open) or o
 nothing is pooled and every batch gets new shared memory as with torch.
 """
 import fcntl
+import math
 import os
 from collections.abc import Sequence
+from typing import TypeAlias
 
 import torch
 from torch.utils.data import get_worker_info
@@ -136,3 +138,80 @@ def stack_in_worker(tensors: Sequence[torch.Tensor]) -> torch.Tensor | None:
     if _POOL is None or _POOL[0] != os.getpid():
         _POOL = (os.getpid(), SharedBatchPool())
     return _POOL[1].stack(tensors)
+
+
+Layout: TypeAlias = tuple  # ('dict', keys, layouts) | ('list', layouts) | ('tensor', offset, dtype, shape)
+ALIGN = 64  # bytes between the starts of two tensors in the packed storage
+
+
+def _layout(value: object, offset: int) -> tuple[Layout, int]:
+    """The layout of a nested dict / list of tensors packed from byte ``offset`` on, and the
+    offset after it."""
+    if isinstance(value, dict):
+        parts = []
+        for item in value.values():
+            part, offset = _layout(item, offset)
+            parts.append(part)
+        return ('dict', list(value), parts), offset
+    if isinstance(value, (list, tuple)):
+        parts = []
+        for item in value:
+            part, offset = _layout(item, offset)
+            parts.append(part)
+        return ('list', parts), offset
+    if not isinstance(value, torch.Tensor) or value.device.type != 'cpu' \
+            or value.layout != torch.strided:
+        raise TypeError(f'only dicts and lists of CPU tensors can be packed, got {type(value)}')
+    start = -(-offset // ALIGN) * ALIGN
+    return ('tensor', start, value.dtype, tuple(value.shape)), start + value.nbytes
+
+
+def _views(flat: torch.Tensor, layout: Layout) -> object:
+    """The nested dict / list of tensors that ``layout`` describes, as views of ``flat``."""
+    if layout[0] == 'dict':
+        return {key: _views(flat, part) for key, part in zip(layout[1], layout[2])}
+    if layout[0] == 'list':
+        return [_views(flat, part) for part in layout[1]]
+    _, start, dtype, shape = layout
+    size = torch.empty(0, dtype=dtype).element_size() * math.prod(shape)
+    if size == 0:
+        return torch.empty(shape, dtype=dtype)
+    return flat[start:start + size].view(dtype).view(shape)
+
+
+def _copy_into(views: object, values: object) -> None:
+    """Copy the tensors of ``values`` into the same-shaped nested ``views``."""
+    if isinstance(views, dict):
+        for key in views:
+            _copy_into(views[key], values[key])
+    elif isinstance(views, list):
+        for view, value in zip(views, values):
+            _copy_into(view, value)
+    else:
+        views.copy_(values)
+
+
+class OneStorageFields(dict):
+    """A nested dict / list of CPU tensors whose tensors are views of one byte storage, and
+    which crosses to another process as that one storage.
+
+    torch shares every tensor handed from a DataLoader worker in its own new shared memory,
+    passing one file descriptor per tensor (PerA's index sets and view parameters: 39 tensors
+    per batch, ~0.25 ms of worker CPU per sample for all of them). Packed here, they cross as
+    one; on the other side (unpickling) they become a plain ``dict`` of views of it, equal in
+    values, dtypes and shapes.
+
+    Args:
+        fields: ``{name: nested dicts / lists of CPU tensors}``.
+    """
+
+    def __init__(self, fields: dict) -> None:
+        self.layout, nbytes = _layout(dict(fields), 0)
+        self.flat = torch.empty(nbytes, dtype=torch.uint8)
+        views = _views(self.flat, self.layout)
+        _copy_into(views, dict(fields))
+        super().__init__(views)
+
+    def __reduce__(self) -> tuple:
+        """Pickled as ``(flat storage, layout)``; unpickled as a plain ``dict`` of views."""
+        return _views, (self.flat, self.layout)

@@ -13,10 +13,11 @@ from typing import TypeAlias
 import numpy as np
 import torch
 from mmengine.dataset import default_collate
+from torch.utils.data import get_worker_info
 
 from eossl.registry import FUNCTIONS
 
-from .shared_batches import stack_in_worker
+from .shared_batches import OneStorageFields, stack_in_worker
 
 Field: TypeAlias = torch.Tensor | np.ndarray | Mapping | Sequence
 
@@ -79,6 +80,6 @@ def collate_in_workers(data_batch: Sequence[dict], fields: Sequence[str] = ()) -
         collated[name] = stack_field([sample.get(name) for sample in samples], name)
         for sample in samples:
             sample.pop(name)
-    if collated:
-        batch['collated'] = collated
+    if collated:  # in a worker the fields cross to the training process as one storage
+        batch['collated'] = collated if get_worker_info() is None else OneStorageFields(collated)
     return batch
