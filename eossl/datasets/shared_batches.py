@@ -140,7 +140,8 @@ def stack_in_worker(tensors: Sequence[torch.Tensor]) -> torch.Tensor | None:
     return _POOL[1].stack(tensors)
 
 
-Layout: TypeAlias = tuple  # ('dict', keys, layouts) | ('list', layouts) | ('tensor', offset, dtype, shape)
+# ('dict', keys, layouts) | ('list', layouts) | ('tensor', byte offset, dtype, shape)
+Layout: TypeAlias = tuple
 ALIGN = 64  # bytes between the starts of two tensors in the packed storage
 
 
