@@ -63,6 +63,13 @@ def collate_in_workers(data_batch: Sequence[dict], fields: Sequence[str] = ()) -
     the samples hold (removed from the samples). Recipes name it
     ``collate_fn=dict(type='eossl.collate_in_workers', fields=(...))``.
 
+    Inside a DataLoader worker the inputs go into shared memory the worker reuses once the
+    kernel proves that no earlier batch in it is still seen anywhere
+    (:class:`~eossl.datasets.shared_batches.SharedBatchPool`: no ~450 page faults per 1.8 MB
+    PerA tile), and the fields cross to the training process as one storage
+    (:class:`~eossl.datasets.shared_batches.OneStorageFields`) instead of one shared file per
+    tensor; the batch is the same, bit for bit, as outside a worker.
+
     Raises:
         KeyError: a field that some samples hold and others do not (naming them).
     """

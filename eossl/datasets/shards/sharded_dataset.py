@@ -28,6 +28,8 @@ class ShardStream(StreamingDataset):
     where it had file paths (``files`` layout) or its decoded arrays under ``packed``
     (``compact`` layout, read by ``LoadPackedBands``), and runs through ``pipeline``; recipes
     name it ``type='ShardedDataset'`` (with ``sampler=None``: litdata splits the data itself).
+    A sample's pixel bytes are read where they lie, as a view of the chunk's memory map
+    (:class:`~.zero_copy_loader.PyTreeLoader`), not copied out of it by litdata.
 
     Epochs are litdata's elastic plan: one canonical order of all samples per ``(seed, epoch)``
     (chunks shuffled, items shuffled within a chunk), independent of the number of ranks,
