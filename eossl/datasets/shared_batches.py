@@ -20,17 +20,22 @@ lease proves that every tensor of every earlier batch from that buffer is gone. 
 takes and drops such a lease before it writes a batch into a pooled buffer; a buffer whose
 lease is refused is not touched. Where leases do not behave so (checked once per worker, on a
 new buffer: granted while alone, refused once a second description is open) or outside Linux,
-nothing is pooled and every batch gets new shared memory as with torch.
+nothing is pooled and every batch gets new shared memory as with torch; likewise under
+torch's ``file_system`` sharing strategy, whose storages are not handed over by descriptor.
 """
-import fcntl
 import math
 import os
 from collections.abc import Sequence
 from typing import TypeAlias
 
 import torch
+from torch.multiprocessing import get_sharing_strategy
 from torch.utils.data import get_worker_info
 
+try:
+    import fcntl
+except ImportError:  # not a POSIX system: nothing is pooled
+    fcntl = None
 F_SETLEASE = getattr(fcntl, 'F_SETLEASE', None)
 CAPACITY = 3  # pooled buffers per worker and batch size: what prefetching keeps in flight
 
@@ -63,7 +68,8 @@ class SharedBatchPool:
     def __init__(self, capacity: int = CAPACITY) -> None:
         self.capacity = capacity
         self.buffers: dict[int, list[tuple[torch.UntypedStorage, int]]] = {}
-        self.enabled = F_SETLEASE is not None and os.path.isdir('/proc/self/fd')
+        self.enabled = (F_SETLEASE is not None and os.path.isdir('/proc/self/fd')
+                        and get_sharing_strategy() == 'file_descriptor')
         self.checked = False
 
     def _new_buffer(self, nbytes: int) -> tuple[torch.UntypedStorage, int] | None:
