@@ -222,27 +222,33 @@ def producer_table(args: argparse.Namespace) -> None:
             flops_per_sample(method, args.size, data_root) / 1e9
         h100 = UTILISATION * H100_BF16_DENSE / (gflop * 1e9)
         for path, (recipe, options) in PATHS[method].items():
+            if args.paths and path not in args.paths:
+                continue
             root = data_root
             if recipe:
                 root = packed_data(method, load_recipe(method, None, args.size, data_root),
                                    data_root, args.data_cache)
             cfg = load_recipe(method, recipe, args.size, root, options)
-            row = dict(method=method, path=path, recipe=recipe or METHODS[method].recipe,
-                       options=options, gflop_per_sample=round(gflop, 2),
-                       h100_samples_per_s=round(h100),
-                       **producer_row(cfg, args.batch_size, args.batches),
-                       **(worker_row(cfg, args.batch_size) if args.in_worker else {}))
-            row['cores_per_h100'] = round(h100 / row['samples_per_cpu_s'], 1)
-            in_worker = row.get('worker_samples_per_cpu_s')
-            if in_worker:
-                row['cores_per_h100_in_workers'] = round(h100 / in_worker, 1)
-            rows.append(row)
-            print(f"| {method} | {path} | {row['samples_per_cpu_s']:,.0f} | "
-                  f"{in_worker or float('nan'):,.0f} | "
-                  f"{row['mb_per_sample']:.2f} | {row['gflop_per_sample']:.1f} | "
-                  f"{row['h100_samples_per_s']:,} | {row['cores_per_h100']:,.1f} | "
-                  f"{row.get('cores_per_h100_in_workers', float('nan')):,.1f} |", flush=True)
-    out = write_results(f'data_pipeline_producer_{args.size}size', torch.device('cpu'), dict(
+            for _ in range(args.repeat):
+                row = dict(method=method, path=path, recipe=recipe or METHODS[method].recipe,
+                           options=options, gflop_per_sample=round(gflop, 2),
+                           h100_samples_per_s=round(h100), load_average=os.getloadavg()[0],
+                           **producer_row(cfg, args.batch_size, args.batches),
+                           **(worker_row(cfg, args.batch_size) if args.in_worker else {}))
+                row['cores_per_h100'] = round(h100 / row['samples_per_cpu_s'], 1)
+                in_worker = row.get('worker_samples_per_cpu_s')
+                if in_worker:
+                    row['cores_per_h100_in_workers'] = round(h100 / in_worker, 1)
+                rows.append(row)
+                print(f"| {method} | {path} | {row['samples_per_cpu_s']:,.0f} | "
+                      f"{in_worker or float('nan'):,.0f} | "
+                      f"{row.get('worker_minor_faults_per_sample', float('nan')):,.0f} | "
+                      f"{row['mb_per_sample']:.2f} | {row['gflop_per_sample']:.1f} | "
+                      f"{row['h100_samples_per_s']:,} | {row['cores_per_h100']:,.1f} | "
+                      f"{row.get('cores_per_h100_in_workers', float('nan')):,.1f} | "
+                      f"load {row['load_average']:.2f}", flush=True)
+    out = write_results(f'data_pipeline_producer_{args.size}size{args.tag}',
+                        torch.device('cpu'), dict(
         size=args.size, batch_size=args.batch_size, batches=args.batches, samples=args.samples,
         cpu=device_name(torch.device('cpu')), h100_bf16_dense_flops=H100_BF16_DENSE,
         utilisation=UTILISATION, rows=rows))
@@ -360,6 +366,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument('--in-worker', action='store_true',
                         help='table: also measure each row inside one DataLoader worker '
                         '(Linux /proc; needs --samples >= (3 + 2) x --batch-size)')
+    parser.add_argument('--paths', nargs='+', help='table: only these paths (e.g. '
+                        "'packed, views on GPU')")
+    parser.add_argument('--repeat', type=int, default=1,
+                        help='table: measure each row this many times (each one reported)')
+    parser.add_argument('--tag', default='', help='table: suffix of the results file name')
     parser.add_argument('--data-cache', type=Path,
                         default=Path(tempfile.gettempdir()) / 'eossl-benchmark-data')
     args = parser.parse_args(argv)
