@@ -67,6 +67,7 @@ from methods import METHODS, fake_data, load_recipe  # noqa: E402
 
 H100_BF16_DENSE = 989e12  # FLOP/s, H100 SXM dense bf16 (NVIDIA's datasheet)
 UTILISATION = 0.4
+WORKER_WARMUP = 3  # batches before a worker's CPU time is read (its batch-buffer pool fills)
 PERA_BATCH = 'train_dataloader.dataset.pipeline.1.batch_augment'
 PACKED = {'pera': 'configs/pera/pera_vits16_s2_200e_ssl4eo-packed.py',
           'softcon': 'configs/softcon/softcon_vits14_s2_100e_ssl4eo-packed.py',
@@ -168,8 +169,10 @@ def worker_row(cfg, batch_size: int) -> dict:
     """Producer CPU time per sample inside one DataLoader worker process (read from
     ``/proc``): the same work as :func:`producer_row` plus what only a worker pays, the batch
     collated into new shared memory (torch's ``default_collate`` in a worker) and its pickling.
-    The worker is left to fill its prefetch queue after the first batch, then its CPU time
-    is read and the rest of the epoch consumed; the samples it made in between are counted."""
+    ``WORKER_WARMUP`` batches are consumed first (the worker's first batches fill its pool of
+    reused batch buffers, each new one faulted in once: a per-worker start-up cost), the worker
+    is left to fill its prefetch queue, then its CPU time is read and the rest of the epoch
+    consumed; the samples it made in between are counted."""
     from mmengine.registry import DefaultScope
     from mmengine.runner import Runner
 
@@ -183,7 +186,8 @@ def worker_row(cfg, batch_size: int) -> dict:
     if hasattr(loader.dataset, 'set_epoch'):
         loader.dataset.set_epoch(0, batch_size=batch_size)
     iterator = iter(loader)
-    next(iterator)
+    for _ in range(WORKER_WARMUP):
+        next(iterator)
     time.sleep(2.0)  # the worker finishes its two prefetched batches, then idles
     (pid,) = [w.pid for w in iterator._workers]
     cpu, faults = _process_cpu(pid)
@@ -210,8 +214,8 @@ def producer_table(args: argparse.Namespace) -> None:
     import eossl
     eossl.register_all_modules(init_default_scope=False)
     torch.set_num_threads(1)
-    if args.in_worker and args.samples < 5 * args.batch_size:
-        raise SystemExit('--in-worker needs --samples >= 5 x --batch-size')
+    if args.in_worker and args.samples < (WORKER_WARMUP + 4) * args.batch_size:
+        raise SystemExit(f'--in-worker needs --samples >= {WORKER_WARMUP + 4} x --batch-size')
     if args.samples < (args.batches + 1) * args.batch_size:
         raise SystemExit(f'--samples {args.samples} < (--batches + 1) x --batch-size: the timed '
                          'batches would cross an epoch')
@@ -365,7 +369,7 @@ def main(argv: list[str] | None = None) -> None:
                         help='worker-count mode, PerA: the batch-wise view path')
     parser.add_argument('--in-worker', action='store_true',
                         help='table: also measure each row inside one DataLoader worker '
-                        '(Linux /proc; needs --samples >= (3 + 2) x --batch-size)')
+                        '(Linux /proc; needs --samples >= 7 x --batch-size)')
     parser.add_argument('--paths', nargs='+', help='table: only these paths (e.g. '
                         "'packed, views on GPU')")
     parser.add_argument('--repeat', type=int, default=1,
