@@ -37,7 +37,7 @@ try:
 except ImportError:  # not a POSIX system: nothing is pooled
     fcntl = None
 F_SETLEASE = getattr(fcntl, 'F_SETLEASE', None)
-CAPACITY = 4  # pooled buffers per worker and batch size (see SharedBatchPool)
+CAPACITY = 5  # pooled buffers per worker and batch size (see SharedBatchPool)
 
 
 def _unshared(fd: int) -> bool:
@@ -62,12 +62,13 @@ class SharedBatchPool:
 
     Args:
         capacity: buffers kept per size in bytes; when all are still held, the batch gets new
-            shared memory (as without the pool). The default 4 covers what is in flight with
-            the DataLoader's ``prefetch_factor=2``: up to two batches queued, the one the
-            training process holds and one whose descriptor is still on its way (torch passes
-            it through a sharer thread of the worker). It is also what the pool keeps: 4
-            batches of shared memory per worker for its lifetime (PerA's recipe batch of 64
-            packed tiles: 4 × 116 MB).
+            shared memory (as without the pool). The default 5 covers what is in flight with
+            the DataLoader's ``prefetch_factor=2``: the batch being written, the next one
+            queued, one being received (its descriptor passes through a sharer thread of the
+            worker), the one the training process holds and the one it is dropping (with 3
+            or 4, a fast worker missed now and then on the benchmark VM). It is also what the
+            pool keeps: 5 batches of shared memory per worker for its lifetime (PerA's recipe
+            batch of 64 packed tiles: 5 × 116 MB, 4.6 GB for 8 workers).
     """
 
     def __init__(self, capacity: int = CAPACITY) -> None:
