@@ -18,7 +18,9 @@ The kernel grants a write lease (``fcntl(F_SETLEASE, F_WRLCK)``) on the worker's
 description only while the file has no other writable description anywhere, so a granted
 lease proves that every tensor of every earlier batch from that buffer is gone. The worker
 takes and drops such a lease before it writes a batch into a pooled buffer; a buffer whose
-lease is refused is not touched. Where leases do not behave so (checked once per worker, on a
+lease is refused is not touched. (What the lease cannot see: someone opening the worker's
+buffer read-only through ``/proc/<pid>/fd`` — Linux counts read-only opens only with IMA;
+torch never does that, it passes the description it was given.) Where leases do not behave so (checked once per worker, on a
 new buffer: granted while alone, refused once a second description is open) or outside Linux,
 nothing is pooled and every batch gets new shared memory as with torch; likewise under
 torch's ``file_system`` sharing strategy, whose storages are not handed over by descriptor.
