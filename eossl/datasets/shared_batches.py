@@ -20,9 +20,9 @@ lease proves that every tensor of every earlier batch from that buffer is gone. 
 takes and drops such a lease before it writes a batch into a pooled buffer; a buffer whose
 lease is refused is not touched. (What the lease cannot see: someone opening the worker's
 buffer read-only through ``/proc/<pid>/fd`` — Linux counts read-only opens only with IMA;
-torch never does that, it passes the description it was given.) Where leases do not behave so (checked once per worker, on a
-new buffer: granted while alone, refused once a second description is open) or outside Linux,
-nothing is pooled and every batch gets new shared memory as with torch; likewise under
+torch never does that, it passes the description it was given.) Where leases do not behave
+so (checked once per worker, on a new buffer: granted while alone, refused once a second
+description is open) or outside Linux, nothing is pooled and every batch gets new shared memory as with torch; likewise under
 torch's ``file_system`` sharing strategy, whose storages are not handed over by descriptor.
 """
 import math
