@@ -22,8 +22,9 @@ lease is refused is not touched. (What the lease cannot see: someone opening the
 buffer read-only through ``/proc/<pid>/fd`` — Linux counts read-only opens only with IMA;
 torch never does that, it passes the description it was given.) Where leases do not behave
 so (checked once per worker, on a new buffer: granted while alone, refused once a second
-description is open) or outside Linux, nothing is pooled and every batch gets new shared memory as with torch; likewise under
-torch's ``file_system`` sharing strategy, whose storages are not handed over by descriptor.
+description is open) or outside Linux, nothing is pooled and every batch gets new shared
+memory as with torch; likewise under torch's ``file_system`` sharing strategy, whose storages
+are not handed over by descriptor.
 """
 import math
 import os
