@@ -67,6 +67,7 @@ from methods import METHODS, fake_data, load_recipe  # noqa: E402
 
 H100_BF16_DENSE = 989e12  # FLOP/s, H100 SXM dense bf16 (NVIDIA's datasheet)
 UTILISATION = 0.4
+WORKER_WARMUP = 3  # batches before a worker's CPU time is read (its batch-buffer pool fills)
 PERA_BATCH = 'train_dataloader.dataset.pipeline.1.batch_augment'
 PACKED = {'pera': 'configs/pera/pera_vits16_s2_200e_ssl4eo-packed.py',
           'softcon': 'configs/softcon/softcon_vits14_s2_100e_ssl4eo-packed.py',
@@ -151,17 +152,27 @@ def producer_row(cfg, batch_size: int, batches: int) -> dict:
 
 
 def _process_cpu(pid: int) -> tuple[float, int]:
-    """(user + system CPU seconds, minor page faults) of process ``pid`` so far (Linux)."""
+    """(CPU seconds, minor page faults) of process ``pid`` so far (Linux): the CPU time is the
+    sum of its threads' ``/proc/<pid>/task/<tid>/schedstat`` run times (nanoseconds; a worker's
+    threads — its loop, the queue feeder that pickles batches, the descriptor sharer — live as
+    long as it), else its ``/proc/<pid>/stat`` user + system time (10 ms ticks)."""
     fields = Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK'), int(fields[7])
+    faults = int(fields[7])
+    try:
+        return sum(int(Path(f'/proc/{pid}/task/{tid}/schedstat').read_text().split()[0])
+                   for tid in os.listdir(f'/proc/{pid}/task')) / 1e9, faults
+    except (OSError, ValueError, IndexError):
+        return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK'), faults
 
 
 def worker_row(cfg, batch_size: int) -> dict:
     """Producer CPU time per sample inside one DataLoader worker process (read from
     ``/proc``): the same work as :func:`producer_row` plus what only a worker pays, the batch
     collated into new shared memory (torch's ``default_collate`` in a worker) and its pickling.
-    The worker is left to fill its prefetch queue after the first batch, then its CPU time
-    is read and the rest of the epoch consumed; the samples it made in between are counted."""
+    ``WORKER_WARMUP`` batches are consumed first (the worker's first batches fill its pool of
+    reused batch buffers, each new one faulted in once: a per-worker start-up cost), the worker
+    is left to fill its prefetch queue, then its CPU time is read and the rest of the epoch
+    consumed; the samples it made in between are counted."""
     from mmengine.registry import DefaultScope
     from mmengine.runner import Runner
 
@@ -175,7 +186,8 @@ def worker_row(cfg, batch_size: int) -> dict:
     if hasattr(loader.dataset, 'set_epoch'):
         loader.dataset.set_epoch(0, batch_size=batch_size)
     iterator = iter(loader)
-    next(iterator)
+    for _ in range(WORKER_WARMUP):
+        next(iterator)
     time.sleep(2.0)  # the worker finishes its two prefetched batches, then idles
     (pid,) = [w.pid for w in iterator._workers]
     cpu, faults = _process_cpu(pid)
@@ -202,8 +214,8 @@ def producer_table(args: argparse.Namespace) -> None:
     import eossl
     eossl.register_all_modules(init_default_scope=False)
     torch.set_num_threads(1)
-    if args.in_worker and args.samples < 5 * args.batch_size:
-        raise SystemExit('--in-worker needs --samples >= 5 x --batch-size')
+    if args.in_worker and args.samples < (WORKER_WARMUP + 4) * args.batch_size:
+        raise SystemExit(f'--in-worker needs --samples >= {WORKER_WARMUP + 4} x --batch-size')
     if args.samples < (args.batches + 1) * args.batch_size:
         raise SystemExit(f'--samples {args.samples} < (--batches + 1) x --batch-size: the timed '
                          'batches would cross an epoch')
@@ -214,27 +226,33 @@ def producer_table(args: argparse.Namespace) -> None:
             flops_per_sample(method, args.size, data_root) / 1e9
         h100 = UTILISATION * H100_BF16_DENSE / (gflop * 1e9)
         for path, (recipe, options) in PATHS[method].items():
+            if args.paths and path not in args.paths:
+                continue
             root = data_root
             if recipe:
                 root = packed_data(method, load_recipe(method, None, args.size, data_root),
                                    data_root, args.data_cache)
             cfg = load_recipe(method, recipe, args.size, root, options)
-            row = dict(method=method, path=path, recipe=recipe or METHODS[method].recipe,
-                       options=options, gflop_per_sample=round(gflop, 2),
-                       h100_samples_per_s=round(h100),
-                       **producer_row(cfg, args.batch_size, args.batches),
-                       **(worker_row(cfg, args.batch_size) if args.in_worker else {}))
-            row['cores_per_h100'] = round(h100 / row['samples_per_cpu_s'], 1)
-            in_worker = row.get('worker_samples_per_cpu_s')
-            if in_worker:
-                row['cores_per_h100_in_workers'] = round(h100 / in_worker, 1)
-            rows.append(row)
-            print(f"| {method} | {path} | {row['samples_per_cpu_s']:,.0f} | "
-                  f"{in_worker or float('nan'):,.0f} | "
-                  f"{row['mb_per_sample']:.2f} | {row['gflop_per_sample']:.1f} | "
-                  f"{row['h100_samples_per_s']:,} | {row['cores_per_h100']:,.1f} | "
-                  f"{row.get('cores_per_h100_in_workers', float('nan')):,.1f} |", flush=True)
-    out = write_results(f'data_pipeline_producer_{args.size}size', torch.device('cpu'), dict(
+            for _ in range(args.repeat):
+                row = dict(method=method, path=path, recipe=recipe or METHODS[method].recipe,
+                           options=options, gflop_per_sample=round(gflop, 2),
+                           h100_samples_per_s=round(h100), load_average=os.getloadavg()[0],
+                           **producer_row(cfg, args.batch_size, args.batches),
+                           **(worker_row(cfg, args.batch_size) if args.in_worker else {}))
+                row['cores_per_h100'] = round(h100 / row['samples_per_cpu_s'], 1)
+                in_worker = row.get('worker_samples_per_cpu_s')
+                if in_worker:
+                    row['cores_per_h100_in_workers'] = round(h100 / in_worker, 1)
+                rows.append(row)
+                print(f"| {method} | {path} | {row['samples_per_cpu_s']:,.0f} | "
+                      f"{in_worker or float('nan'):,.0f} | "
+                      f"{row.get('worker_minor_faults_per_sample', float('nan')):,.0f} | "
+                      f"{row['mb_per_sample']:.2f} | {row['gflop_per_sample']:.1f} | "
+                      f"{row['h100_samples_per_s']:,} | {row['cores_per_h100']:,.1f} | "
+                      f"{row.get('cores_per_h100_in_workers', float('nan')):,.1f} | "
+                      f"load {row['load_average']:.2f}", flush=True)
+    out = write_results(f'data_pipeline_producer_{args.size}size{args.tag}',
+                        torch.device('cpu'), dict(
         size=args.size, batch_size=args.batch_size, batches=args.batches, samples=args.samples,
         cpu=device_name(torch.device('cpu')), h100_bf16_dense_flops=H100_BF16_DENSE,
         utilisation=UTILISATION, rows=rows))
@@ -351,7 +369,12 @@ def main(argv: list[str] | None = None) -> None:
                         help='worker-count mode, PerA: the batch-wise view path')
     parser.add_argument('--in-worker', action='store_true',
                         help='table: also measure each row inside one DataLoader worker '
-                        '(Linux /proc; needs --samples >= (3 + 2) x --batch-size)')
+                        '(Linux /proc; needs --samples >= 7 x --batch-size)')
+    parser.add_argument('--paths', nargs='+', help='table: only these paths (e.g. '
+                        "'packed, views on GPU')")
+    parser.add_argument('--repeat', type=int, default=1,
+                        help='table: measure each row this many times (each one reported)')
+    parser.add_argument('--tag', default='', help='table: suffix of the results file name')
     parser.add_argument('--data-cache', type=Path,
                         default=Path(tempfile.gettempdir()) / 'eossl-benchmark-data')
     args = parser.parse_args(argv)

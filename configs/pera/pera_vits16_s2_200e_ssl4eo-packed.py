@@ -5,8 +5,10 @@
 # Packing runs the recipe's LoadMultiBandImage once: 13 bands on the 264 px grid (20 / 60 m
 # bands resampled bilinearly, NaN-aware, rounded to whole DN), one uint16 array per sample.
 # A worker reads that blob, draws the view parameters and the disjoint patch sets, and hands
-# over the uint16 tile (1.8 MB); index sets and view parameters are stacked into tensors in
-# the worker (eossl.collate_in_workers). With CUDA (batch_augment='auto') the data
+# over the uint16 tile (1.8 MB) read straight from the chunk's memory map into shared memory
+# the worker reuses once the kernel proves the earlier batch in it released; index sets and
+# view parameters are stacked into tensors in the worker and cross as one storage
+# (eossl.collate_in_workers; docs/shards.md "Compact layout"). With CUDA (batch_augment='auto') the data
 # preprocessor converts, cuts, flips, jitters and normalizes on the GPU; without it the views
 # are cut in the workers as in the file recipe. Model and schedule are unchanged; an epoch sees
 # every season once (4x the samples of the seasons='random' file recipe).

@@ -13,8 +13,11 @@ from typing import TypeAlias
 import numpy as np
 import torch
 from mmengine.dataset import default_collate
+from torch.utils.data import get_worker_info
 
 from eossl.registry import FUNCTIONS
+
+from .shared_batches import OneStorageFields, stack_in_worker
 
 Field: TypeAlias = torch.Tensor | np.ndarray | Mapping | Sequence
 
@@ -39,6 +42,17 @@ def stack_field(values: list, name: str) -> Field:
             else torch.from_numpy(np.stack(values)))
 
 
+def _collate(items: list) -> dict:
+    """``default_collate(items)``, with the ``inputs`` tensors stacked into the worker's reused
+    shared memory (:func:`eossl.datasets.shared_batches.stack_in_worker`) where it can."""
+    if all(isinstance(item, Mapping) and isinstance(item.get('inputs'), torch.Tensor)
+           for item in items):
+        inputs = stack_in_worker([item['inputs'] for item in items])
+        if inputs is not None:
+            rest = default_collate([{k: v for k, v in item.items() if k != 'inputs'}
+                                    for item in items])
+            return {k: inputs if k == 'inputs' else rest[k] for k in items[0]}
+    return default_collate(items)
 
 
 @FUNCTIONS.register_module()
@@ -49,10 +63,17 @@ def collate_in_workers(data_batch: Sequence[dict], fields: Sequence[str] = ()) -
     the samples hold (removed from the samples). Recipes name it
     ``collate_fn=dict(type='eossl.collate_in_workers', fields=(...))``.
 
+    Inside a DataLoader worker the inputs go into shared memory the worker reuses once the
+    kernel proves that no earlier batch in it is still seen anywhere
+    (:class:`~eossl.datasets.shared_batches.SharedBatchPool`: no ~450 page faults per 1.8 MB
+    PerA tile), and the fields cross to the training process as one storage
+    (:class:`~eossl.datasets.shared_batches.OneStorageFields`) instead of one shared file per
+    tensor; the batch is the same, bit for bit, as outside a worker.
+
     Raises:
         KeyError: a field that some samples hold and others do not (naming them).
     """
-    batch = default_collate(list(data_batch))
+    batch = _collate(list(data_batch))
     samples = batch['data_samples']
     collated = {}
     for name in fields:
@@ -66,6 +87,6 @@ def collate_in_workers(data_batch: Sequence[dict], fields: Sequence[str] = ()) -
         collated[name] = stack_field([sample.get(name) for sample in samples], name)
         for sample in samples:
             sample.pop(name)
-    if collated:
-        batch['collated'] = collated
+    if collated:  # in a worker the fields cross to the training process as one storage
+        batch['collated'] = collated if get_worker_info() is None else OneStorageFields(collated)
     return batch

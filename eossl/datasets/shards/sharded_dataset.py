@@ -16,6 +16,7 @@ from eossl.datasets.errors import InvalidSampleError
 
 from .engine import INDEX_FILE, ChunkedIndex, StreamingDataset, WorkerEnv
 from .sample_codec import ShardCorruptError, decode_sample
+from .zero_copy_loader import PyTreeLoader
 
 _EPOCH, _SKIP, _BATCH = range(3)
 
@@ -27,6 +28,8 @@ class ShardStream(StreamingDataset):
     where it had file paths (``files`` layout) or its decoded arrays under ``packed``
     (``compact`` layout, read by ``LoadPackedBands``), and runs through ``pipeline``; recipes
     name it ``type='ShardedDataset'`` (with ``sampler=None``: litdata splits the data itself).
+    A sample's pixel bytes are read where they lie, as a view of the chunk's memory map
+    (:class:`~.zero_copy_loader.PyTreeLoader`), not copied out of it by litdata.
 
     Epochs are litdata's elastic plan: one canonical order of all samples per ``(seed, epoch)``
     (chunks shuffled, items shuffled within a chunk), independent of the number of ranks,
@@ -96,7 +99,7 @@ class ShardStream(StreamingDataset):
                 'last)')
         super().__init__(self.data_root, cache_dir=cache_dir, shuffle=shuffle, seed=seed,
                          max_cache_size=max_cache_size, storage_options=storage_options,
-                         item_shuffle_window=shuffle_buffer)
+                         item_shuffle_window=shuffle_buffer, item_loader=PyTreeLoader())
         self.pipeline = Compose(list(pipeline))
         self.skip_invalid, self.max_refetch = skip_invalid, max_refetch
         self.check_checksum = check_checksum
@@ -151,7 +154,8 @@ class ShardStream(StreamingDataset):
             num_samples_yielded=0, num_workers=self.worker_env.world_size,
             batch_size=batch_size, current_epoch=epoch + 1,
             input_dir_path=self.input_dir.path, input_dir_url=self.input_dir.url,
-            cache_dir_path=self.cache_dir.path, item_loader=None, drop_last=self.drop_last,
+            cache_dir_path=self.cache_dir.path, item_loader=self.item_loader.state_dict(),
+            drop_last=self.drop_last,
             seed=self.seed, item_shuffle_window=self._item_shuffle_window, world_size=world,
             shuffle=self.shuffle, subsampled_files=self.subsampled_files,
             region_of_interest=self.region_of_interest, state_version=2,

@@ -126,7 +126,7 @@ class _BoxTransform(MultiKeyTransform):
 
     def valid_box(self, reference: tuple[int, int], results: dict,
                   fraction: Callable[[Box], float],
-                  valid_pixels: Callable[[], np.ndarray]) -> Box:
+                  valid_pixels: Callable[[], np.ndarray], cached: bool = True) -> Box:
         """A box whose view has at least ``min_valid_fraction`` valid pixels (``fraction``).
 
         A pixel is valid when it is finite in every band (loaders turn nodata into NaN). Up to
@@ -141,8 +141,13 @@ class _BoxTransform(MultiKeyTransform):
         ``min_valid_fraction=0``: a view that is nodata everywhere carries nothing but the fill
         value, so it is redrawn (or the sample refused) whatever the option; views with any
         valid pixel are cut exactly as the official code cuts them.
+
+        ``cached=False`` draws the first box with :meth:`box` instead of :meth:`cached_box`:
+        the same draws outside mmcv's ``cache_random_params`` context, without the copy of the
+        transform that mmcv's cache wrapper makes on every call (batch-wise view draws,
+        :func:`~.view_params.draw_view_params`, which never run in that context).
         """
-        box = self.cached_box(*reference, results)
+        box = (self.cached_box if cached else self.box)(*reference, results)
         if self.min_valid_fraction <= 0 and not self.never_empty:
             return box
 

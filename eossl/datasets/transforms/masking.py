@@ -88,7 +88,7 @@ class DisjointMaskGenerator(BaseTransform):
             num = (h // self.patch_size) * (w // self.patch_size)
             sets = self.split(num, predict=slot < self.num_global or self.predict_local)
             for name, idx in sets.items():
-                masks[name].append(idx.astype(np.int64))
+                masks[name].append(idx.astype(np.int64, copy=False))
         results[self.out_key] = masks
         return results
 

@@ -100,7 +100,7 @@ def draw_view_params(image: np.ndarray, geometries: Sequence[Compose], student: 
         crop, *flip = geometry.transforms
         params['box'][slot] = crop.valid_box(
             (height, width), results, fraction,
-            lambda: np.flatnonzero(valid_mask(image).all(axis=0)))
+            lambda: np.flatnonzero(valid_mask(image).all(axis=0)), cached=False)
         flipped = flip[0].draw_directions() if flip else ()
         params['flip'][slot] = [d in flipped for d in FLIP_DIRECTIONS]
         for name, pipeline in jitters.items():

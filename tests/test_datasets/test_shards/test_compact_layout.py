@@ -1,6 +1,8 @@
 """The compact shard layout: training from it equals training from the GeoTIFF folder (same
 samples, same views and index sets for the same seed, within the compact rounding), integers
 cross to the data preprocessor, and a mid-epoch resume is still exact."""
+from functools import partial
+
 import numpy as np
 import pytest
 import torch
@@ -168,3 +170,48 @@ def test_packed_arrays_keep_the_loader_output(data):
     with pytest.raises(Exception, match=r"band\(s\) \['B99'\] of 'img' were not packed"):
         ShardedDataset(packed, shuffle=False, pipeline=[
             dict(type='LoadPackedBands', keys='img', bands=['B99'])])[0]
+
+
+def _seed_numpy(worker_id: int) -> None:
+    np.random.seed(3)
+
+
+def test_a_worker_batch_equals_the_in_process_batch(data):
+    """Batches made in a DataLoader worker — inputs stacked into the worker's reused shared
+    memory, fields crossing as one storage — equal the in-process ones bit for bit, both
+    while every batch is still held (no buffer may be reused) and when each is dropped
+    (buffers reused)."""
+    _, packed = data
+    dataset = ShardedDataset(packed, shuffle=False, pipeline=[
+        dict(type='LoadPackedBands', keys='img', bands=S2, to_float=False),
+        *views_and_masks(True)])
+
+    def batches(workers: int):
+        np.random.seed(3)
+        return DataLoader(dataset, batch_size=1, num_workers=workers,
+                          collate_fn=partial(collate_in_workers, fields=FIELDS),
+                          worker_init_fn=_seed_numpy)
+
+    def flat(value) -> list:
+        if isinstance(value, dict):
+            return [x for k in sorted(value) for x in flat(value[k])]
+        if isinstance(value, (list, tuple)):
+            return [x for v in value for x in flat(v)]
+        return [value]
+
+    def assert_equal(ours: dict, theirs: dict) -> None:
+        assert ours['inputs'].dtype == torch.uint16 and ours['inputs'].is_shared()
+        assert torch.equal(ours['inputs'], theirs['inputs'])
+        assert [s.sample_id for s in ours['data_samples']] == \
+            [s.sample_id for s in theirs['data_samples']]
+        pairs = list(zip(flat(ours['collated']), flat(theirs['collated']), strict=True))
+        assert all(a.dtype == b.dtype and torch.equal(a, b) for a, b in pairs)
+
+    expected = list(batches(0))
+    assert len(expected) == N
+    held = list(batches(1))
+    for ours, theirs in zip(held, expected, strict=True):
+        assert_equal(ours, theirs)
+    del held
+    for ours, theirs in zip(batches(1), expected, strict=True):
+        assert_equal(ours, theirs)
