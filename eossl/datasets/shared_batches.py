@@ -29,7 +29,7 @@ are not handed over by descriptor.
 import math
 import os
 from collections.abc import Sequence
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import torch
 from torch.multiprocessing import get_sharing_strategy
@@ -143,15 +143,17 @@ class SharedBatchPool:
 _POOL: tuple[int, SharedBatchPool] | None = None
 
 
-def stack_in_worker(tensors: Sequence[torch.Tensor]) -> torch.Tensor | None:
-    """``torch.stack(tensors)`` into this DataLoader worker's :class:`SharedBatchPool`; None
-    outside a worker (there a batch is not shared and the caller may keep it) or when the
-    pool cannot take it (the caller then stacks as torch does)."""
+def stack_in_worker(tensors: Sequence[torch.Tensor],
+                    capacity: int = CAPACITY) -> torch.Tensor | None:
+    """``torch.stack(tensors)`` into this DataLoader worker's :class:`SharedBatchPool` of
+    ``capacity`` buffers per batch size; None outside a worker (there a batch is not shared and
+    the caller may keep it), with ``capacity=0``, or when the pool cannot take it (the caller
+    then stacks as torch does)."""
     global _POOL
-    if get_worker_info() is None:
+    if get_worker_info() is None or capacity <= 0:
         return None
-    if _POOL is None or _POOL[0] != os.getpid():
-        _POOL = (os.getpid(), SharedBatchPool())
+    if _POOL is None or _POOL[0] != os.getpid() or _POOL[1].capacity != capacity:
+        _POOL = (os.getpid(), SharedBatchPool(capacity))
     return _POOL[1].stack(tensors)
 
 
@@ -182,7 +184,7 @@ def _layout(value: object, offset: int) -> tuple[Layout, int]:
     return ('tensor', start, value.dtype, tuple(value.shape)), start + value.nbytes
 
 
-def _views(flat: torch.Tensor, layout: Layout) -> object:
+def _views(flat: torch.Tensor, layout: Layout) -> Any:
     """The nested dict / list of tensors that ``layout`` describes, as views of ``flat``."""
     if layout[0] == 'dict':
         return {key: _views(flat, part) for key, part in zip(layout[1], layout[2])}
@@ -195,7 +197,7 @@ def _views(flat: torch.Tensor, layout: Layout) -> object:
     return flat[start:start + size].view(dtype).view(shape)
 
 
-def _copy_into(views: object, values: object) -> None:
+def _copy_into(views: Any, values: Any) -> None:
     """Copy the tensors of ``values`` into the same-shaped nested ``views``."""
     if isinstance(views, dict):
         for key in views:

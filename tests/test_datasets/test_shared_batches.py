@@ -96,3 +96,20 @@ def test_leases_that_do_not_prove_sharing_disable_the_pool(monkeypatch):
     monkeypatch.setattr(shared, '_unshared', lambda fd: False)
     pool = SharedBatchPool()
     assert pool.stack(tiles(6)) is None and not pool.enabled
+
+
+def test_reused_batches_zero_leaves_the_batch_to_torch(monkeypatch):
+    import eossl.datasets.shared_batches as shared_batches
+    from eossl.datasets.worker_collate import collate_in_workers
+    monkeypatch.setattr(shared_batches, 'get_worker_info', lambda: object())  # "in a worker"
+    monkeypatch.setattr(shared_batches, '_POOL', None)
+    parts = tiles(3)
+    assert shared_batches.stack_in_worker(parts, capacity=0) is None
+    pooled = shared_batches.stack_in_worker(parts, capacity=2)
+    assert pooled is not None and pooled.is_shared() and torch.equal(pooled, torch.stack(parts))
+    from mmengine.structures import BaseDataElement
+    items = [{'inputs': t, 'data_samples': BaseDataElement()} for t in parts]
+    for reused in (0, 2):
+        batch = collate_in_workers(items, reused_batches=reused)
+        assert torch.equal(batch['inputs'], torch.stack(parts))
+        assert batch['inputs'].is_shared() == (reused > 0)
