@@ -36,6 +36,7 @@ import copy
 import json
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -80,48 +81,52 @@ class CachedLoad(BaseTransform):
         return copy.deepcopy(self.cache[key])
 
 
-class _Budget(Hook):
-    """Stops training after the epoch during which ``seconds`` have passed (a safety net for a
-    calibration the machine's load made too optimistic)."""
+class EpochClock(Hook):
+    """Times every training epoch and the whole training on ``clock`` (wall time
+    ``time.perf_counter``, or process CPU time ``time.process_time`` where a shared machine's
+    load must not count); with ``budget_s``, stops after the epoch during which that much time
+    has passed (a safety net for a calibration the machine's load made too optimistic)."""
 
     priority = 'LOWEST'
 
-    def __init__(self, seconds: float) -> None:
-        self.seconds, self.start, self.iters = seconds, 0.0, 0
+    def __init__(self, budget_s: float = float('inf'),
+                 clock: Callable[[], float] = time.perf_counter) -> None:
+        self.budget_s, self.clock, self.iters = budget_s, clock, 0
+        self.start = self.epoch_start = 0.0
+        self.epochs: list[float] = []
 
     def before_train(self, runner) -> None:
-        self.start = time.perf_counter()
+        self.start = self.clock()
+
+    def before_train_epoch(self, runner) -> None:
+        self.epoch_start = self.clock()
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
         self.iters += 1
-        if time.perf_counter() - self.start > self.seconds:
+        if self.clock() - self.start > self.budget_s:
             runner.train_loop._max_epochs = runner.epoch + 1
 
-
-class _EpochTimes(Hook):
-    """Records the wall time of each training epoch."""
-
-    def __init__(self) -> None:
-        self.start, self.seconds = 0.0, []
-
-    def before_train_epoch(self, runner) -> None:
-        self.start = time.perf_counter()
-
     def after_train_epoch(self, runner) -> None:
-        self.seconds.append(time.perf_counter() - self.start)
+        self.epochs.append(self.clock() - self.epoch_start)
+
+    @property
+    def total(self) -> float:
+        """Time since training started."""
+        return self.clock() - self.start
 
 
-def calibrate(cfg: Config, budget_s: float) -> tuple[int, list[float]]:
-    """Epochs that fit ``budget_s``, from three timed epochs of ``cfg`` (the first reads the
-    files, later ones hit the cache; the faster of those two is taken, the load of a shared
-    machine only slows an epoch down): ``1 + (budget − first) / cached``."""
+def calibrate(cfg: Config, budget_s: float,
+              clock: Callable[[], float] = time.perf_counter) -> tuple[int, list[float]]:
+    """Epochs that fit ``budget_s`` on ``clock``, from three timed epochs of ``cfg`` (the first
+    reads the files, later ones hit the cache; the faster of those two is taken, the load of a
+    shared machine only slows an epoch down): ``1 + (budget − first) / cached``."""
     cfg.train_cfg.max_epochs = 3
     runner = Runner.from_cfg(cfg)
-    times = _EpochTimes()
+    times = EpochClock(clock=clock)
     runner.register_hook(times)
     runner.train()
-    first, cached = times.seconds[0], min(times.seconds[1:])
-    return max(1, 1 + int((budget_s - first) / cached)), times.seconds
+    first, cached = times.epochs[0], min(times.epochs[1:])
+    return max(1, 1 + int((budget_s - first) / cached)), times.epochs
 
 
 def scale_schedule(cfg: Config, epochs: int) -> dict:
@@ -253,11 +258,10 @@ def run_one(name: str, args, seed: int, scratch: Path, budget_s: float | None = 
     runner = Runner.from_cfg(cfg)
     runner.model.init_weights()
     random_init, grids = evaluate(runner.model, cfg, name, data, labels)
-    budget = _Budget(float('inf') if budget_s is None else 1.25 * budget_s)
+    budget = EpochClock(float('inf') if budget_s is None else 1.25 * budget_s)
     runner.register_hook(budget)
-    start = time.perf_counter()
     runner.train()
-    seconds = time.perf_counter() - start
+    seconds = budget.total
     pretrained, _ = evaluate(runner.model, cfg, name, data, labels)
     baselines = {m: mean_spectrum_baseline(labels, m, grids[m]) for m in grids}
     losses, history = _loss_trace(runner), _monitor(runner).history
