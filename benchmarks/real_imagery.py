@@ -43,18 +43,16 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from mmengine.config import Config, DictAction
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 import learning_signal as ls
 import real_data
+from real_layouts import REAL_METHODS
 from real_probe import effective_rank, floors, probe_cv
 
 WINDOW = 66
-# what the real windows need beyond learning_signal's shrinking (no labels exist)
-DATASET = {'softcon': {'train_dataloader.dataset.unlabeled': 'keep'}, 'pera': {}}
 
 
 def draw_windows(scenes: dict, num: int, seed: int, size: int = WINDOW,
@@ -89,34 +87,17 @@ def l2a_to_l1c(window: np.ndarray) -> np.ndarray:
     return np.where(valid, out.clip(1, 65535), 0).round().astype(np.uint16)
 
 
-def write_windows(root: Path, windows: np.ndarray, seed: int) -> Path:
-    """The windows as unlabelled SSL4EO-S12 ``s2c`` locations; returns the split file."""
-    from eossl.testing.ssl4eo_s12 import make_fake_ssl4eo_s12
-
-    def pixels(n: int, _modality: str, _season: int, band: str, side: int) -> np.ndarray:
-        x = windows[n, real_data.L1C_BANDS.index(band)].astype(np.float32)
-        f = x.shape[0] // side
-        return x.reshape(side, f, side, f).mean((1, 3)).round().astype(np.uint16)
-
-    out = make_fake_ssl4eo_s12(root, len(windows), seasons=1, size=windows.shape[-1], seed=seed,
-                               modalities=('s2c',), pixel_source=pixels,
-                               label_source=lambda n, s: [])
-    split = root / 'split_train.txt'
-    split.write_text('\n'.join(out['locations']) + '\n')
-    return split
-
-
-def build_cfg(name: str, root: Path, split: Path, seed: int, work_dir: Path,
+def build_cfg(name: str, written: dict, seed: int, work_dir: Path,
               options: dict | None) -> Config:
-    """``learning_signal``'s shrunk recipe on the real windows."""
+    """``learning_signal``'s shrunk recipe (or the real-imagery one, :mod:`real_layouts`) on
+    the real windows (``written``: the writer's dataset options)."""
     from eossl.models.selfsup.cpu_sizes import apply_cpu_size
-    cfg = Config.fromfile(ls.REPO / ls.METHODS[name].recipe)
+    method = REAL_METHODS[name]
+    cfg = Config.fromfile(ls.REPO / (method.recipe or ls.METHODS[name].recipe))
     apply_cpu_size(cfg, 'probe')  # the method's own CPU size, as learning_signal shrinks it
-    cfg.merge_from_dict({**ls.RUNTIME, **ls.METHODS[name].options, **DATASET[name],
-                         'train_dataloader.dataset.pipeline.0.target_size': WINDOW,
-                         'train_dataloader.dataset.data_root': str(root),
-                         'train_dataloader.dataset.split_file': str(split),
-                         'randomness.seed': seed, **(options or {})})
+    run_options = ls.METHODS[name].options if method.options is None else method.options
+    cfg.merge_from_dict({**ls.RUNTIME, **run_options, **written, 'randomness.seed': seed,
+                         **(options or {})})
     pipeline = cfg.train_dataloader.dataset.pipeline
     pipeline[0] = dict(type='CachedLoad', transform=pipeline[0])
     cfg.work_dir = str(work_dir)
@@ -166,15 +147,11 @@ def calibrate(cfg: Config, budget_s: float) -> tuple[int, list[float]]:
 
 @torch.no_grad()
 def eurosat_features(model, name: str, images: np.ndarray, bn_train: bool = False) -> dict:
-    """``{'scene': (N, D)}`` (+ PerA ``'patch_mean'``) features of EuroSAT DN ``(N, 13, 64, 64)``
-    through the model's preprocessor; ``bn_train``: BatchNorm uses each batch's statistics."""
+    """``{kind: (N, D)}`` features of EuroSAT DN ``(N, 13, 64, 64)`` as the method's S2 encoder
+    sees them (:attr:`real_layouts.RealMethod.features`); ``bn_train``: BatchNorm uses each
+    batch's statistics."""
     x = torch.from_numpy(images.astype(np.float32))
     x[x == 0] = float('nan')  # the loaders' nodata rule
-    if name == 'pera':
-        side = model.backbone.img_size if isinstance(model.backbone.img_size, int) else (
-            model.backbone.img_size[0])
-        x = F.interpolate(x, size=(side, side), mode='bilinear', antialias=True,
-                          align_corners=False)
     model.eval()
     momenta = {}
     if bn_train:
@@ -185,11 +162,8 @@ def eurosat_features(model, name: str, images: np.ndarray, bn_train: bool = Fals
                 m.momentum = 0.0  # batch statistics without touching the running ones
     out: dict[str, list] = {}
     for start in range(0, len(x), 64):
-        inputs = model.data_preprocessor({'inputs': list(x[start:start + 64])}, False)['inputs']
-        scene, dense = ls.dense_features(model, name, inputs)['s2']
-        out.setdefault('scene', []).append(scene.float())
-        if name == 'pera':
-            out.setdefault('patch_mean', []).append(dense.float().mean((2, 3)))
+        for kind, feats in REAL_METHODS[name].features(model, x[start:start + 64]).items():
+            out.setdefault(kind, []).append(feats.float())
     for m, momentum in momenta.items():  # training goes on with the recipe's momentum
         m.momentum = momentum
     model.eval()
@@ -216,11 +190,11 @@ def run_one(name: str, args, seed: int, budget_min: float) -> dict:
     data = real_data.load(args.data)
     root = Path(args.scratch) / f'{name}_{seed}_{budget_min}_{os.getpid()}'
     windows = draw_windows(data['scenes'], args.windows, seed, harmonise=args.l2a_to_l1c)
-    split = write_windows(root / 'data', windows, seed)
+    written = REAL_METHODS[name].write(root / 'data', windows, seed)
     options, budget_s = args.cfg_options, 60.0 * budget_min
-    epochs, epoch_cpu = calibrate(build_cfg(name, root / 'data', split, seed, root / 'calib',
-                                            options), budget_s)
-    cfg = build_cfg(name, root / 'data', split, seed, root / 'work', options)
+    epochs, epoch_cpu = calibrate(build_cfg(name, written, seed, root / 'calib', options),
+                                  budget_s)
+    cfg = build_cfg(name, written, seed, root / 'work', options)
     schedule = ls.scale_schedule(cfg, epochs)
     runner = Runner.from_cfg(cfg)
     runner.model.init_weights()
@@ -317,9 +291,9 @@ def main(argv=None) -> None:
             print(markdown(json.loads(path.read_text()), f' ({path.stem})'))
         return
     names = args.methods.split(',')
-    unknown = set(names) - set(DATASET)
+    unknown = set(names) - set(REAL_METHODS)
     if unknown:
-        raise SystemExit(f'unknown methods {sorted(unknown)}; choose from {sorted(DATASET)}')
+        raise SystemExit(f'unknown methods {sorted(unknown)}; choose from {sorted(REAL_METHODS)}')
     data = real_data.load(args.data)  # refuses with the build command when missing
     ls._start_worker(args.threads)
     from common import environment
