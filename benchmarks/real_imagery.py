@@ -56,21 +56,29 @@ WINDOW = 66
 
 
 def draw_windows(scenes: dict, num: int, seed: int, size: int = WINDOW,
-                 harmonise: bool = False) -> np.ndarray:
-    """``(num, 13, size, size)`` uint16 windows, uniform over the scenes' area; with
+                 harmonise: bool = False, s1: dict | None = None) -> dict[str, np.ndarray]:
+    """``{'s2': (num, 13, size, size) uint16}`` windows, uniform over the scenes' area; with
     ``harmonise`` the L2A windows are mapped band by band onto the L1C statistics
-    (:func:`l2a_to_l1c`)."""
+    (:func:`l2a_to_l1c`). With ``s1`` (``{scene: (2, H, W) dB}``) only the scenes that have S1
+    are drawn from, and ``'s1'``: ``(num, 2, size, size)`` float32 holds the same windows of
+    their S1."""
     rng = np.random.default_rng(seed)
-    items = [(lv, a) for lv, a in scenes.values() if min(a.shape[1:]) >= size]
-    weight = np.array([(a.shape[1] - size + 1) * (a.shape[2] - size + 1) for _, a in items])
-    out = []
-    while len(out) < num:
-        level, a = items[rng.choice(len(items), p=weight / weight.sum())]
+    items = [(n, lv, a) for n, (lv, a) in scenes.items()
+             if min(a.shape[1:]) >= size and (s1 is None or n in s1)]
+    if not items:
+        raise ValueError(f'draw_windows: no scene of at least {size} px'
+                         + ('' if s1 is None else ' with co-registered S1'))
+    weight = np.array([(a.shape[1] - size + 1) * (a.shape[2] - size + 1) for *_, a in items])
+    out: dict[str, list] = {'s2': []} if s1 is None else {'s2': [], 's1': []}
+    while len(out['s2']) < num:
+        name, level, a = items[rng.choice(len(items), p=weight / weight.sum())]
         y, x = rng.integers(0, a.shape[1] - size + 1), rng.integers(0, a.shape[2] - size + 1)
         window = a[:, y:y + size, x:x + size]
         if (window == 0).any(0).mean() <= 0.5:
-            out.append(l2a_to_l1c(window) if harmonise and level == 'L2A' else window)
-    return np.stack(out)
+            out['s2'].append(l2a_to_l1c(window) if harmonise and level == 'L2A' else window)
+            if s1 is not None:
+                out['s1'].append(s1[name][:, y:y + size, x:x + size])
+    return {k: np.stack(v) for k, v in out.items()}
 
 
 def l2a_to_l1c(window: np.ndarray) -> np.ndarray:
@@ -146,7 +154,8 @@ def calibrate(cfg: Config, budget_s: float) -> tuple[int, list[float]]:
 
 
 @torch.no_grad()
-def eurosat_features(model, name: str, images: np.ndarray, bn_train: bool = False) -> dict:
+def eurosat_features(model, cfg: Config, name: str, images: np.ndarray,
+                     bn_train: bool = False) -> dict:
     """``{kind: (N, D)}`` features of EuroSAT DN ``(N, 13, 64, 64)`` as the method's S2 encoder
     sees them (:attr:`real_layouts.RealMethod.features`); ``bn_train``: BatchNorm uses each
     batch's statistics."""
@@ -162,7 +171,7 @@ def eurosat_features(model, name: str, images: np.ndarray, bn_train: bool = Fals
                 m.momentum = 0.0  # batch statistics without touching the running ones
     out: dict[str, list] = {}
     for start in range(0, len(x), 64):
-        for kind, feats in REAL_METHODS[name].features(model, x[start:start + 64]).items():
+        for kind, feats in REAL_METHODS[name].features(model, cfg, x[start:start + 64]).items():
             out.setdefault(kind, []).append(feats.float())
     for m, momentum in momenta.items():  # training goes on with the recipe's momentum
         m.momentum = momentum
@@ -170,13 +179,13 @@ def eurosat_features(model, name: str, images: np.ndarray, bn_train: bool = Fals
     return {k: torch.cat(v).numpy() for k, v in out.items()}
 
 
-def probe_model(model, name: str, data: dict, bn_train: bool = True) -> dict:
+def probe_model(model, cfg: Config, name: str, data: dict, bn_train: bool = True) -> dict:
     """Probe accuracies of every feature kind, eval- and (``bn_train``) train-mode BatchNorm,
     and spread."""
     labels, out = data['eurosat_label'], {}
     has_bn = any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in model.modules())
     for mode in (False, True) if has_bn and bn_train else (False,):
-        for kind, feats in eurosat_features(model, name, data['eurosat'], mode).items():
+        for kind, feats in eurosat_features(model, cfg, name, data['eurosat'], mode).items():
             key = kind + ('_bn_train' if mode else '')
             out[key] = probe_cv(feats, labels)
             out[key].update(feat_std=float(feats.std(0).mean()),
@@ -189,8 +198,10 @@ def run_one(name: str, args, seed: int, budget_min: float) -> dict:
     random initialisation."""
     data = real_data.load(args.data)
     root = Path(args.scratch) / f'{name}_{seed}_{budget_min}_{os.getpid()}'
-    windows = draw_windows(data['scenes'], args.windows, seed, harmonise=args.l2a_to_l1c)
-    written = REAL_METHODS[name].write(root / 'data', windows, seed)
+    method = REAL_METHODS[name]
+    windows = draw_windows(data['scenes'], args.windows, seed, harmonise=args.l2a_to_l1c,
+                           s1=data['s1'] if method.s1 else None)
+    written = method.write(root / 'data', windows, seed)
     options, budget_s = args.cfg_options, 60.0 * budget_min
     epochs, epoch_cpu = calibrate(build_cfg(name, written, seed, root / 'calib', options),
                                   budget_s)
@@ -199,13 +210,13 @@ def run_one(name: str, args, seed: int, budget_min: float) -> dict:
     runner = Runner.from_cfg(cfg)
     runner.model.init_weights()
     random_init = ({} if args.skip_random_init else
-                   probe_model(runner.model, name, data, not args.no_bn_train))
+                   probe_model(runner.model, cfg, name, data, not args.no_bn_train))
     hook = CpuEpochs(1.25 * budget_s)
     runner.register_hook(hook)
     wall = time.perf_counter()
     runner.train()
     cpu_s, wall = hook.total, time.perf_counter() - wall
-    pretrained = probe_model(runner.model, name, data, not args.no_bn_train)
+    pretrained = probe_model(runner.model, cfg, name, data, not args.no_bn_train)
     losses, history = ls._loss_trace(runner), ls._monitor(runner).history
     run = dict(method=name, seed=seed, budget_cpu_min=budget_min, train_cpu_s=cpu_s,
                 train_wall_s=wall, iterations=hook.iters, schedule=schedule,
