@@ -144,49 +144,61 @@ def pera_features(model, _cfg: Config, x: torch.Tensor) -> dict:
     return {'scene': scene, 'patch_mean': patches.mean((2, 3))}
 
 
-def mpmae_features(model, _cfg: Config, x: torch.Tensor) -> dict:
-    """``{'scene': pooled last stage}`` of the patches z-scored as the h5 of
-    :func:`write_mmearth` (B10 dropped, nodata NaN → 0 by the preprocessor)."""
+def mmearth_zscore(x: torch.Tensor) -> torch.Tensor:
+    """DN ``(N, 13, H, W)`` (L1C order, NaN nodata) → ``(N, 12, H, W)``: B10 dropped and each
+    band z-scored as ``LoadMMEarthSample`` reads the h5 of :func:`write_mmearth`."""
     from eossl.datasets.mmearth_layout import S2_STORED_BANDS
     from eossl.datasets.transforms.mmearth_loading import DEFAULT_S2_BANDS
-    mean, std = _mmearth_stats()
-    idx = [S2_STORED_BANDS.index(b) for b in DEFAULT_S2_BANDS]
-    keep = [real_data.L1C_BANDS.index(b) for b in DEFAULT_S2_BANDS]
-    z = (x[:, keep] - torch.from_numpy(mean[idx]).float()[:, None, None]) / (
-        torch.from_numpy(std[idx]).float()[:, None, None])
-    return {'scene': model.probe_features(_preprocessed(model, z))['s2'][0]}
+    mean, std = (torch.from_numpy(v[[S2_STORED_BANDS.index(b) for b in DEFAULT_S2_BANDS]])
+                 .float()[:, None, None] for v in _mmearth_stats())
+    return (x[:, [real_data.L1C_BANDS.index(b) for b in DEFAULT_S2_BANDS]] - mean) / std
+
+
+def mpmae_features(model, _cfg: Config, x: torch.Tensor) -> dict:
+    """``{'scene': pooled last stage}`` of the patches z-scored as in training
+    (:func:`mmearth_zscore`; NaN → 0 by the preprocessor)."""
+    return {'scene': model.probe_features(_preprocessed(model, mmearth_zscore(x)))['s2'][0]}
+
+
+def s2_normalised(cfg: Config, steps: tuple[str, ...], x: torch.Tensor) -> torch.Tensor:
+    """DN ``(N, 13, H, W)`` (L1C order) through the recipe's train-pipeline steps of the types
+    ``steps`` that act on ``s2``, each restricted to ``s2`` (the recipe's S2 normalisation)."""
+    from eossl.registry import TRANSFORMS
+    chosen = []
+    for step in cfg.train_dataloader.dataset.pipeline:
+        names = step.get('keys', step.get('key'))
+        if step['type'] in steps and 's2' in ([names] if isinstance(names, str) else names):
+            chosen.append(TRANSFORMS.build(
+                {**step, **({'key': 's2'} if 'key' in step else {'keys': 's2'})}))
+    if len(chosen) != len(steps):
+        raise ValueError(f'real_layouts: {len(chosen)} of the S2 steps {steps} found in the '
+                         'recipe pipeline')
+    batch = []
+    for image in x.numpy():
+        results = {'s2': image, 's2_bands': real_data.L1C_BANDS}
+        for step in chosen:
+            results = step(results)
+        batch.append(torch.from_numpy(np.asarray(results['s2'], np.float32)))
+    return torch.stack(batch)
 
 
 def s2_encoder(*steps: str) -> Callable[[torch.nn.Module, Config, torch.Tensor], dict]:
-    """Features of an S1 / S2 method's S2 backbone: the recipe's pipeline ``steps`` (by type)
-    that act on ``s2``, restricted to it, then the data preprocessor and ``s2_backbone``;
-    ``{'scene': pooled last stage}``."""
+    """Features of an S1 / S2 method's S2 backbone on :func:`s2_normalised` patches (then its
+    data preprocessor): ``{'scene': pooled last stage}``."""
     def features(model, cfg: Config, x: torch.Tensor) -> dict:
-        from eossl.registry import TRANSFORMS
-        chosen = []
-        for step in cfg.train_dataloader.dataset.pipeline:
-            names = step.get('keys', step.get('key'))
-            if step['type'] in steps and 's2' in ([names] if isinstance(names, str) else names):
-                chosen.append(TRANSFORMS.build(
-                    {**step, **({'key': 's2'} if 'key' in step else {'keys': 's2'})}))
-        if len(chosen) != len(steps):
-            raise ValueError(f'real_layouts: the recipe pipeline has {len(chosen)} of the S2 '
-                             f'steps {steps}')
-        batch = []
-        for image in x.numpy():
-            results = {'s2': image, 's2_bands': real_data.L1C_BANDS}
-            for step in chosen:
-                results = step(results)
-            batch.append(torch.from_numpy(np.asarray(results['s2'], np.float32)))
+        batch = list(s2_normalised(cfg, steps, x))
         inputs = model.data_preprocessor({'inputs': {'s2': batch}}, False)['inputs']['s2']
         return {'scene': model.s2_backbone(inputs)[-1].mean((2, 3))}
     return features
 
 
+def write_unlabelled_ssl4eo(root: Path, windows: dict, seed: int) -> dict:
+    """:func:`write_ssl4eo` read by SoftCon with ``unlabeled='keep'`` (its InfoNCE fallback)."""
+    return {**write_ssl4eo(root, windows, seed), 'train_dataloader.dataset.unlabeled': 'keep'}
+
+
 REAL_METHODS: dict[str, RealMethod] = {
-    'softcon': RealMethod(lambda root, w, seed: {**write_ssl4eo(root, w, seed),
-                                                 'train_dataloader.dataset.unlabeled': 'keep'},
-                          softcon_features),
+    'softcon': RealMethod(write_unlabelled_ssl4eo, softcon_features),
     'pera': RealMethod(write_ssl4eo, pera_features),
     'mpmae': RealMethod(write_mmearth, mpmae_features,
                         recipe='configs/mpmae/mpmae_convnextv2-atto_s2_200e_mmearth-56.py'),
