@@ -2,8 +2,8 @@
 
 Usage::
 
-    python benchmarks/real_imagery.py --methods softcon,pera --cpu-minutes 1,3 --seeds 3 \
-        [--first-seed 0] [--windows 256] [--jobs 2] [--data /tmp/eossl_real_s2.npz] \
+    python benchmarks/real_imagery.py --methods softcon,pera,mpmae,dual_simclr,decur \
+        --cpu-minutes 1,3 --seeds 3 [--first-seed 0] [--windows 256] [--jobs 2] [--data /tmp/eossl_real_s2.npz] \
         [--l2a-to-l1c] [--skip-random-init] [--no-bn-train] [--cfg-options KEY=VALUE ...] \
         --out F.json
     python benchmarks/real_imagery.py --methods softcon,pera --collect --out F.json
@@ -14,18 +14,20 @@ runs; one invocation per seed can share one ``--out``); ``--collect`` summarises
 ``F.json``, ``--table`` prints markdown rows. ``--l2a-to-l1c``: the L2A windows mapped onto the
 L1C statistics the recipes normalise with (:func:`l2a_to_l1c`, issue 34's normalisation factor).
 
-The real-imagery variant of ``learning_signal.py`` (same recipes, same shrinking: its
-``METHODS`` / ``RUNTIME``). Per method, budget and seed: ``--windows`` random 66 px windows
-(the SSL4EO-S12 layout needs a side divisible by 6; EuroSAT patches are 64 px) of the real
-scenes of ``real_data.py`` (uniform over scene area, windows with over half nodata redrawn) are
-written in the SSL4EO-S12 ``s2c`` layout, unlabelled (SoftCon: ``unlabeled='keep'``, so its
-loss is the recipe's InfoNCE fallback). The shrunk recipe trains for a budget of **process CPU
+The real-imagery variant of ``learning_signal.py`` (same shrinking: the method's CPU size
+``'probe'`` and its ``RUNTIME``). Per method, budget and seed: ``--windows`` random 66 px
+windows (the SSL4EO-S12 layout needs a side divisible by 6; EuroSAT patches are 64 px) of the
+real scenes of ``real_data.py`` (uniform over scene area, windows with over half nodata
+redrawn; S1 / S2 methods: only scenes with co-registered S1, the same windows of both) are
+written unlabelled in the layout the method's recipe reads — what is method-specific (recipe,
+layout, how its S2 encoder sees EuroSAT) is one row of :data:`real_layouts.REAL_METHODS`. The
+shrunk recipe trains for a budget of **process CPU
 time** (robust to a shared machine's load): the number of epochs is calibrated from three
 epochs timed in CPU time, the schedule scaled to it (``learning_signal.scale_schedule``), and a
 hook stops after the epoch in which 1.25 × the budget was spent.
 
-Frozen features of the labelled EuroSAT-MS patches (the model's own data preprocessor, i.e. the
-recipe's normalisation; PerA: resized to the backbone's ``img_size``) are probed by 5-fold
+Frozen S2 features of the labelled EuroSAT-MS patches (normalised as the recipe normalises S2,
+:mod:`real_layouts`) are probed by 5-fold
 stratified cross-validation (fixed folds, the same for every encoder): L-BFGS logistic
 regression on standardised features with ``C`` chosen by an inner 3-fold CV over
 ``eossl.evaluation.probes.C_GRID``, and kNN-5. Beside them: the same architecture at its random
