@@ -4,8 +4,8 @@ Usage::
 
     python benchmarks/real_imagery.py --methods softcon,pera,mpmae,dual_simclr,decur \
         --cpu-minutes 1,3 --seeds 3 [--first-seed 0] [--windows 256] [--jobs 2] \
-        [--data /tmp/eossl_real_s2.npz] [--l2a-to-l1c] [--skip-random-init] [--no-bn-train] [--cfg-options KEY=VALUE ...] \
-        --out F.json
+        [--data /tmp/eossl_real_s2.npz] [--l2a-to-l1c] [--skip-random-init] [--no-bn-train] \
+        [--cfg-options KEY=VALUE ...] --out F.json
     python benchmarks/real_imagery.py --methods softcon,pera --collect --out F.json
     python benchmarks/real_imagery.py --table F.json G.json --out -
 
