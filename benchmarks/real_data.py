@@ -11,10 +11,10 @@ Nothing is downloaded here or by any test; where each source comes from (and its
 
 - ``--rico-hdl``: the ``integration_tests/tiffs`` folder of a clone of ``kai-tub/rico-hdl``
   (GitHub, MIT): two Major-TOM Core S2 L2A cells (1068 px, 10 m), SSL4EO-S12 location
-  0000200 (two L1C ``s2c`` and two L2A ``s2a`` seasons, 264 px) and one BigEarthNet-S2 L2A
-  patch (120 px).
+  0000200 (two L1C ``s2c`` and two L2A ``s2a`` seasons, 264 px; where the clone has its ``s1``
+  folder, the two S1 GRD seasons) and one BigEarthNet-S2 L2A patch (120 px).
 - ``--bigearthnet-common``: the six BigEarthNet-S2 L2A example patches that ship inside the
-  installed ``bigearthnet-common`` package.
+  installed ``bigearthnet-common`` package, and their six BigEarthNet-S1 counterparts.
 - ``--eurosat``: a folder holding ``<Class>/<Class>_<n>.tif`` EuroSAT-MS patches (13 bands,
   64 px, L1C, B8A stored last), at any depth — e.g. the 1 % sample of ``data/Euro_MS_Test_red``
   in ``shrey160/EuroSAT_MS_Deep_Learning`` (GitHub), or the full ``EuroSAT_MS`` release.
@@ -28,6 +28,13 @@ with a 0 in any band stays nodata. L2A products of processing baseline 04.00 or 
 ``BOA_ADD_OFFSET`` of -1000): ``--keep-l2a-offset`` keeps the stored numbers, by default the
 offset is removed so every L2A scene is reflectance × 10000 as in the SSL4EO-S12 / BigEarthNet
 statistics.
+
+Co-registered Sentinel-1 (for the S1/S2 methods) is kept as ``(2, H, W)`` float32 VV, VH
+backscatter in dB on the scene's grid, for the scenes that have it: SSL4EO-S12 ``s1`` season k
+beside ``s2c`` / ``s2a`` season k of the same location (sorted by date, the dataset's pairing),
+a BigEarthNet-S1 patch beside its ``corresponding_s2_patch``. The Major-TOM S1RTC cells of
+rico-hdl are not used (the 0U cell's GeoTIFFs are large files a shallow mirror may lack, the other
+cell has no S2 counterpart), nor rico-hdl's BigEarthNet-S1 patch (its S2 counterpart is absent).
 """
 import argparse
 import re
@@ -97,6 +104,33 @@ def _offset(name: str, keep: bool) -> int:
         L2A_OFFSET)
 
 
+def _read_s1_folder(folder: Path) -> np.ndarray:
+    """``(2, H, W)`` float32 VV, VH (dB) of the ``*VV.tif`` / ``*VH.tif`` files in ``folder``."""
+    import rasterio
+    out = []
+    for pol in ('VV', 'VH'):
+        files = sorted(folder.glob(f'*{pol}.tif'))
+        if not files:
+            raise FileNotFoundError(f'real_data: {folder} has no {pol} GeoTIFF (*{pol}.tif)')
+        with rasterio.open(files[0]) as src:
+            out.append(src.read(1).astype(np.float32))
+    return np.stack(out)
+
+
+def rico_hdl_s1(tiffs: Path) -> dict[str, np.ndarray]:
+    """``{S2 scene name: (2, H, W) dB}``: SSL4EO-S12 ``s1`` seasons beside the ``s2c`` / ``s2a``
+    seasons of the same location, paired in date order (empty without an ``s1`` folder)."""
+    out = {}
+    for location in sorted((tiffs / 'SSL4EO-S12' / 's1').glob('*')):
+        s1 = sorted(p for p in location.iterdir() if p.is_dir())
+        for modality in ('s2c', 's2a'):
+            s2 = sorted((tiffs / 'SSL4EO-S12' / modality / location.name).glob('*'))
+            for s1_season, s2_season in zip(s1, s2):
+                out[f'ssl4eo_{modality}/{location.name}/{s2_season.name[:8]}'] = (
+                    _read_s1_folder(s1_season))
+    return out
+
+
 def rico_hdl_scenes(tiffs: Path, keep_offset: bool = False) -> dict[str, tuple[str, np.ndarray]]:
     """``{name: (level, (13, H, W) uint16)}`` of the S2 scenes in rico-hdl's test tiffs."""
     scenes = {}
@@ -118,19 +152,30 @@ def rico_hdl_scenes(tiffs: Path, keep_offset: bool = False) -> dict[str, tuple[s
     return scenes
 
 
-def bigearthnet_common_scenes() -> dict[str, tuple[str, np.ndarray]]:
-    """The S2 example patches inside the installed ``bigearthnet-common`` package."""
+def bigearthnet_common_scenes() -> tuple[dict[str, tuple[str, np.ndarray]],
+                                         dict[str, np.ndarray]]:
+    """The S2 example patches inside the installed ``bigearthnet-common`` package, and the S1
+    example patches by the name of their ``corresponding_s2_patch``."""
+    import json
+
     import bigearthnet_common
-    archive = Path(bigearthnet_common.__file__).parent / 'BigEarthNet-S2-Example.tar.bz2'
-    if not archive.exists():
-        raise FileNotFoundError(f'real_data: {archive} not found (bigearthnet-common 2.8 ships it)')
-    scenes = {}
-    with tempfile.TemporaryDirectory() as tmp, tarfile.open(archive) as tar:
-        tar.extractall(tmp, filter='data')
-        for folder in sorted(p.parent for p in Path(tmp).rglob('*_B02.tif')):
-            scenes[f'bigearthnet/{folder.name}'] = ('L2A', _stack(_read_band_folder(folder),
-                                                                  'L2A', 0, folder))
-    return scenes
+    folder = Path(bigearthnet_common.__file__).parent
+    scenes, s1 = {}, {}
+    for sensor in ('S2', 'S1'):
+        archive = folder / f'BigEarthNet-{sensor}-Example.tar.bz2'
+        if not archive.exists():
+            raise FileNotFoundError(f'real_data: {archive} not found (bigearthnet-common 2.8 '
+                                    'ships it)')
+        with tempfile.TemporaryDirectory() as tmp, tarfile.open(archive) as tar:
+            tar.extractall(tmp, filter='data')
+            if sensor == 'S2':
+                for patch in sorted(p.parent for p in Path(tmp).rglob('*_B02.tif')):
+                    scenes[f'bigearthnet/{patch.name}'] = (
+                        'L2A', _stack(_read_band_folder(patch), 'L2A', 0, patch))
+            for meta in sorted(Path(tmp).rglob('*_labels_metadata.json')) if sensor == 'S1' else ():
+                partner = json.loads(meta.read_text())['corresponding_s2_patch']
+                s1[f'bigearthnet/{partner}'] = _read_s1_folder(meta.parent)
+    return scenes, s1
 
 
 def eurosat_patches(folder: Path) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -158,22 +203,30 @@ def eurosat_patches(folder: Path) -> tuple[np.ndarray, np.ndarray, list[str]]:
 def assemble(rico_hdl: Path, eurosat: Path, out: Path, bigearthnet_common: bool = True,
              keep_l2a_offset: bool = False) -> Path:
     """Read every source and write the cache ``out`` (see the module docstring)."""
-    scenes = rico_hdl_scenes(rico_hdl, keep_l2a_offset)
+    scenes, s1 = rico_hdl_scenes(rico_hdl, keep_l2a_offset), rico_hdl_s1(rico_hdl)
     if bigearthnet_common:
-        scenes.update(bigearthnet_common_scenes())
+        more, more_s1 = bigearthnet_common_scenes()
+        scenes.update(more)
+        s1.update(more_s1)
     images, labels, ids = eurosat_patches(eurosat)
     names = sorted(scenes)
+    for name, radar in s1.items():
+        if name not in scenes or radar.shape[1:] != scenes[name][1].shape[1:]:
+            raise ValueError(f'real_data: the S1 of {name} {radar.shape[1:]} has no S2 scene of '
+                             'that name and grid')
     out.parent.mkdir(parents=True, exist_ok=True)
     np.savez(out, scene_names=np.array(names), scene_levels=np.array([scenes[n][0] for n in names]),
              **{f'scene_{i}': scenes[n][1] for i, n in enumerate(names)},
+             **{f's1_{i}': s1[n] for i, n in enumerate(names) if n in s1},
              eurosat=images, eurosat_label=labels, eurosat_id=np.array(ids),
              eurosat_classes=np.array(EUROSAT_CLASSES), l2a_offset_removed=not keep_l2a_offset)
     return out
 
 
 def load(path: Path = DEFAULT_CACHE) -> dict:
-    """The cache as ``{'scenes': {name: (level, array)}, 'eurosat', 'eurosat_label', ...}``;
-    a missing cache is a clear error naming the command that builds it."""
+    """The cache as ``{'scenes': {name: (level, array)}, 's1': {name: (2, H, W) dB}, 'eurosat',
+    'eurosat_label', ...}`` (``'s1'``: the scenes with co-registered S1); a missing cache is a
+    clear error naming the command that builds it."""
     path = Path(path)
     if not path.exists():
         raise SystemExit(f'real-imagery data not found at {path}: build it with `python '
@@ -182,9 +235,10 @@ def load(path: Path = DEFAULT_CACHE) -> dict:
                          '"Real imagery")')
     with np.load(path) as data:
         names, levels = data['scene_names'].tolist(), data['scene_levels'].tolist()
-        out = {k: data[k] for k in data.files if not k.startswith('scene')}
+        out = {k: data[k] for k in data.files if not k.startswith(('scene', 's1_'))}
         out['scenes'] = {n: (lv, data[f'scene_{i}']) for i, (n, lv) in enumerate(zip(names,
                                                                                     levels))}
+        out['s1'] = {n: data[f's1_{i}'] for i, n in enumerate(names) if f's1_{i}' in data.files}
     return out
 
 
@@ -201,8 +255,11 @@ def main(argv=None) -> None:
     data = load(out)
     for name, (level, arr) in data['scenes'].items():
         valid = (arr > 0).all(0)
+        radar = (f" S1 VV p50 {np.median(data['s1'][name][0]):.1f} dB" if name in data['s1']
+                 else '')
         print(f'{name:60s} {level} {arr.shape[1]}x{arr.shape[2]} valid {valid.mean():.2f} '
-              f'B2 p1/p50 {np.percentile(arr[1][valid], 1):.0f}/{np.median(arr[1][valid]):.0f}')
+              f'B2 p1/p50 {np.percentile(arr[1][valid], 1):.0f}/{np.median(arr[1][valid]):.0f}'
+              f'{radar}')
     print(f'EuroSAT-MS: {len(data["eurosat"])} patches, per class '
           f'{np.bincount(data["eurosat_label"]).tolist()}; wrote {out}')
 

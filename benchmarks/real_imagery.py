@@ -2,10 +2,10 @@
 
 Usage::
 
-    python benchmarks/real_imagery.py --methods softcon,pera --cpu-minutes 1,3 --seeds 3 \
-        [--first-seed 0] [--windows 256] [--jobs 2] [--data /tmp/eossl_real_s2.npz] \
-        [--l2a-to-l1c] [--skip-random-init] [--no-bn-train] [--cfg-options KEY=VALUE ...] \
-        --out F.json
+    python benchmarks/real_imagery.py --methods softcon,pera,mpmae,dual_simclr,decur \
+        --cpu-minutes 1,3 --seeds 3 [--first-seed 0] [--windows 256] [--jobs 2] \
+        [--data /tmp/eossl_real_s2.npz] [--l2a-to-l1c] [--skip-random-init] [--no-bn-train] \
+        [--cfg-options KEY=VALUE ...] --out F.json
     python benchmarks/real_imagery.py --methods softcon,pera --collect --out F.json
     python benchmarks/real_imagery.py --table F.json G.json --out -
 
@@ -14,18 +14,20 @@ runs; one invocation per seed can share one ``--out``); ``--collect`` summarises
 ``F.json``, ``--table`` prints markdown rows. ``--l2a-to-l1c``: the L2A windows mapped onto the
 L1C statistics the recipes normalise with (:func:`l2a_to_l1c`, issue 34's normalisation factor).
 
-The real-imagery variant of ``learning_signal.py`` (same recipes, same shrinking: its
-``METHODS`` / ``RUNTIME``). Per method, budget and seed: ``--windows`` random 66 px windows
-(the SSL4EO-S12 layout needs a side divisible by 6; EuroSAT patches are 64 px) of the real
-scenes of ``real_data.py`` (uniform over scene area, windows with over half nodata redrawn) are
-written in the SSL4EO-S12 ``s2c`` layout, unlabelled (SoftCon: ``unlabeled='keep'``, so its
-loss is the recipe's InfoNCE fallback). The shrunk recipe trains for a budget of **process CPU
+The real-imagery variant of ``learning_signal.py`` (same shrinking: the method's CPU size
+``'probe'`` and its ``RUNTIME``). Per method, budget and seed: ``--windows`` random 66 px
+windows (the SSL4EO-S12 layout needs a side divisible by 6; EuroSAT patches are 64 px) of the
+real scenes of ``real_data.py`` (uniform over scene area, windows with over half nodata
+redrawn; S1 / S2 methods: only scenes with co-registered S1, the same windows of both) are
+written unlabelled in the layout the method's recipe reads — what is method-specific (recipe,
+layout, how its S2 encoder sees EuroSAT) is one row of :data:`real_layouts.REAL_METHODS`. The
+shrunk recipe trains for a budget of **process CPU
 time** (robust to a shared machine's load): the number of epochs is calibrated from three
 epochs timed in CPU time, the schedule scaled to it (``learning_signal.scale_schedule``), and a
 hook stops after the epoch in which 1.25 × the budget was spent.
 
-Frozen features of the labelled EuroSAT-MS patches (the model's own data preprocessor, i.e. the
-recipe's normalisation; PerA: resized to the backbone's ``img_size``) are probed by 5-fold
+Frozen S2 features of the labelled EuroSAT-MS patches (normalised as the recipe normalises S2,
+:mod:`real_layouts`) are probed by 5-fold
 stratified cross-validation (fixed folds, the same for every encoder): L-BFGS logistic
 regression on standardised features with ``C`` chosen by an inner 3-fold CV over
 ``eossl.evaluation.probes.C_GRID``, and kNN-5. Beside them: the same architecture at its random
@@ -43,36 +45,42 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from mmengine.config import Config, DictAction
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 import learning_signal as ls
 import real_data
+from real_layouts import REAL_METHODS
 from real_probe import effective_rank, floors, probe_cv
 
 WINDOW = 66
-# what the real windows need beyond learning_signal's shrinking (no labels exist)
-DATASET = {'softcon': {'train_dataloader.dataset.unlabeled': 'keep'}, 'pera': {}}
 
 
 def draw_windows(scenes: dict, num: int, seed: int, size: int = WINDOW,
-                 harmonise: bool = False) -> np.ndarray:
-    """``(num, 13, size, size)`` uint16 windows, uniform over the scenes' area; with
+                 harmonise: bool = False, s1: dict | None = None) -> dict[str, np.ndarray]:
+    """``{'s2': (num, 13, size, size) uint16}`` windows, uniform over the scenes' area; with
     ``harmonise`` the L2A windows are mapped band by band onto the L1C statistics
-    (:func:`l2a_to_l1c`)."""
+    (:func:`l2a_to_l1c`). With ``s1`` (``{scene: (2, H, W) dB}``) only the scenes that have S1
+    are drawn from, and ``'s1'``: ``(num, 2, size, size)`` float32 holds the same windows of
+    their S1."""
     rng = np.random.default_rng(seed)
-    items = [(lv, a) for lv, a in scenes.values() if min(a.shape[1:]) >= size]
-    weight = np.array([(a.shape[1] - size + 1) * (a.shape[2] - size + 1) for _, a in items])
-    out = []
-    while len(out) < num:
-        level, a = items[rng.choice(len(items), p=weight / weight.sum())]
+    items = [(n, lv, a) for n, (lv, a) in scenes.items()
+             if min(a.shape[1:]) >= size and (s1 is None or n in s1)]
+    if not items:
+        raise ValueError(f'draw_windows: no scene of at least {size} px'
+                         + ('' if s1 is None else ' with co-registered S1'))
+    weight = np.array([(a.shape[1] - size + 1) * (a.shape[2] - size + 1) for *_, a in items])
+    out: dict[str, list] = {'s2': []} if s1 is None else {'s2': [], 's1': []}
+    while len(out['s2']) < num:
+        name, level, a = items[rng.choice(len(items), p=weight / weight.sum())]
         y, x = rng.integers(0, a.shape[1] - size + 1), rng.integers(0, a.shape[2] - size + 1)
         window = a[:, y:y + size, x:x + size]
         if (window == 0).any(0).mean() <= 0.5:
-            out.append(l2a_to_l1c(window) if harmonise and level == 'L2A' else window)
-    return np.stack(out)
+            out['s2'].append(l2a_to_l1c(window) if harmonise and level == 'L2A' else window)
+            if s1 is not None:
+                out['s1'].append(s1[name][:, y:y + size, x:x + size])
+    return {k: np.stack(v) for k, v in out.items()}
 
 
 def l2a_to_l1c(window: np.ndarray) -> np.ndarray:
@@ -89,34 +97,17 @@ def l2a_to_l1c(window: np.ndarray) -> np.ndarray:
     return np.where(valid, out.clip(1, 65535), 0).round().astype(np.uint16)
 
 
-def write_windows(root: Path, windows: np.ndarray, seed: int) -> Path:
-    """The windows as unlabelled SSL4EO-S12 ``s2c`` locations; returns the split file."""
-    from eossl.testing.ssl4eo_s12 import make_fake_ssl4eo_s12
-
-    def pixels(n: int, _modality: str, _season: int, band: str, side: int) -> np.ndarray:
-        x = windows[n, real_data.L1C_BANDS.index(band)].astype(np.float32)
-        f = x.shape[0] // side
-        return x.reshape(side, f, side, f).mean((1, 3)).round().astype(np.uint16)
-
-    out = make_fake_ssl4eo_s12(root, len(windows), seasons=1, size=windows.shape[-1], seed=seed,
-                               modalities=('s2c',), pixel_source=pixels,
-                               label_source=lambda n, s: [])
-    split = root / 'split_train.txt'
-    split.write_text('\n'.join(out['locations']) + '\n')
-    return split
-
-
-def build_cfg(name: str, root: Path, split: Path, seed: int, work_dir: Path,
+def build_cfg(name: str, written: dict, seed: int, work_dir: Path,
               options: dict | None) -> Config:
-    """``learning_signal``'s shrunk recipe on the real windows."""
+    """``learning_signal``'s shrunk recipe (or the real-imagery one, :mod:`real_layouts`) on
+    the real windows (``written``: the writer's dataset options)."""
     from eossl.models.selfsup.cpu_sizes import apply_cpu_size
-    cfg = Config.fromfile(ls.REPO / ls.METHODS[name].recipe)
+    method = REAL_METHODS[name]
+    cfg = Config.fromfile(ls.REPO / (method.recipe or ls.METHODS[name].recipe))
     apply_cpu_size(cfg, 'probe')  # the method's own CPU size, as learning_signal shrinks it
-    cfg.merge_from_dict({**ls.RUNTIME, **ls.METHODS[name].options, **DATASET[name],
-                         'train_dataloader.dataset.pipeline.0.target_size': WINDOW,
-                         'train_dataloader.dataset.data_root': str(root),
-                         'train_dataloader.dataset.split_file': str(split),
-                         'randomness.seed': seed, **(options or {})})
+    run_options = ls.METHODS[name].options if method.options is None else method.options
+    cfg.merge_from_dict({**ls.RUNTIME, **run_options, **written, 'randomness.seed': seed,
+                         **(options or {})})
     pipeline = cfg.train_dataloader.dataset.pipeline
     pipeline[0] = dict(type='CachedLoad', transform=pipeline[0])
     cfg.work_dir = str(work_dir)
@@ -165,16 +156,13 @@ def calibrate(cfg: Config, budget_s: float) -> tuple[int, list[float]]:
 
 
 @torch.no_grad()
-def eurosat_features(model, name: str, images: np.ndarray, bn_train: bool = False) -> dict:
-    """``{'scene': (N, D)}`` (+ PerA ``'patch_mean'``) features of EuroSAT DN ``(N, 13, 64, 64)``
-    through the model's preprocessor; ``bn_train``: BatchNorm uses each batch's statistics."""
+def eurosat_features(model, cfg: Config, name: str, images: np.ndarray,
+                     bn_train: bool = False) -> dict:
+    """``{kind: (N, D)}`` features of EuroSAT DN ``(N, 13, 64, 64)`` as the method's S2 encoder
+    sees them (:attr:`real_layouts.RealMethod.features`); ``bn_train``: BatchNorm uses each
+    batch's statistics."""
     x = torch.from_numpy(images.astype(np.float32))
     x[x == 0] = float('nan')  # the loaders' nodata rule
-    if name == 'pera':
-        side = model.backbone.img_size if isinstance(model.backbone.img_size, int) else (
-            model.backbone.img_size[0])
-        x = F.interpolate(x, size=(side, side), mode='bilinear', antialias=True,
-                          align_corners=False)
     model.eval()
     momenta = {}
     if bn_train:
@@ -185,24 +173,21 @@ def eurosat_features(model, name: str, images: np.ndarray, bn_train: bool = Fals
                 m.momentum = 0.0  # batch statistics without touching the running ones
     out: dict[str, list] = {}
     for start in range(0, len(x), 64):
-        inputs = model.data_preprocessor({'inputs': list(x[start:start + 64])}, False)['inputs']
-        scene, dense = model.probe_features(inputs)['s2']
-        out.setdefault('scene', []).append(scene.float())
-        if name == 'pera':
-            out.setdefault('patch_mean', []).append(dense.float().mean((2, 3)))
+        for kind, feats in REAL_METHODS[name].features(model, cfg, x[start:start + 64]).items():
+            out.setdefault(kind, []).append(feats.float())
     for m, momentum in momenta.items():  # training goes on with the recipe's momentum
         m.momentum = momentum
     model.eval()
     return {k: torch.cat(v).numpy() for k, v in out.items()}
 
 
-def probe_model(model, name: str, data: dict, bn_train: bool = True) -> dict:
+def probe_model(model, cfg: Config, name: str, data: dict, bn_train: bool = True) -> dict:
     """Probe accuracies of every feature kind, eval- and (``bn_train``) train-mode BatchNorm,
     and spread."""
     labels, out = data['eurosat_label'], {}
     has_bn = any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in model.modules())
     for mode in (False, True) if has_bn and bn_train else (False,):
-        for kind, feats in eurosat_features(model, name, data['eurosat'], mode).items():
+        for kind, feats in eurosat_features(model, cfg, name, data['eurosat'], mode).items():
             key = kind + ('_bn_train' if mode else '')
             out[key] = probe_cv(feats, labels)
             out[key].update(feat_std=float(feats.std(0).mean()),
@@ -215,23 +200,25 @@ def run_one(name: str, args, seed: int, budget_min: float) -> dict:
     random initialisation."""
     data = real_data.load(args.data)
     root = Path(args.scratch) / f'{name}_{seed}_{budget_min}_{os.getpid()}'
-    windows = draw_windows(data['scenes'], args.windows, seed, harmonise=args.l2a_to_l1c)
-    split = write_windows(root / 'data', windows, seed)
+    method = REAL_METHODS[name]
+    windows = draw_windows(data['scenes'], args.windows, seed, harmonise=args.l2a_to_l1c,
+                           s1=data['s1'] if method.s1 else None)
+    written = method.write(root / 'data', windows, seed)
     options, budget_s = args.cfg_options, 60.0 * budget_min
-    epochs, epoch_cpu = calibrate(build_cfg(name, root / 'data', split, seed, root / 'calib',
-                                            options), budget_s)
-    cfg = build_cfg(name, root / 'data', split, seed, root / 'work', options)
+    epochs, epoch_cpu = calibrate(build_cfg(name, written, seed, root / 'calib', options),
+                                  budget_s)
+    cfg = build_cfg(name, written, seed, root / 'work', options)
     schedule = ls.scale_schedule(cfg, epochs)
     runner = Runner.from_cfg(cfg)
     runner.model.init_weights()
     random_init = ({} if args.skip_random_init else
-                   probe_model(runner.model, name, data, not args.no_bn_train))
+                   probe_model(runner.model, cfg, name, data, not args.no_bn_train))
     hook = CpuEpochs(1.25 * budget_s)
     runner.register_hook(hook)
     wall = time.perf_counter()
     runner.train()
     cpu_s, wall = hook.total, time.perf_counter() - wall
-    pretrained = probe_model(runner.model, name, data, not args.no_bn_train)
+    pretrained = probe_model(runner.model, cfg, name, data, not args.no_bn_train)
     losses, history = ls._loss_trace(runner), ls._monitor(runner).history
     run = dict(method=name, seed=seed, budget_cpu_min=budget_min, train_cpu_s=cpu_s,
                 train_wall_s=wall, iterations=hook.iters, schedule=schedule,
@@ -317,9 +304,9 @@ def main(argv=None) -> None:
             print(markdown(json.loads(path.read_text()), f' ({path.stem})'))
         return
     names = args.methods.split(',')
-    unknown = set(names) - set(DATASET)
+    unknown = set(names) - set(REAL_METHODS)
     if unknown:
-        raise SystemExit(f'unknown methods {sorted(unknown)}; choose from {sorted(DATASET)}')
+        raise SystemExit(f'unknown methods {sorted(unknown)}; choose from {sorted(REAL_METHODS)}')
     data = real_data.load(args.data)  # refuses with the build command when missing
     ls._start_worker(args.threads)
     from common import environment
