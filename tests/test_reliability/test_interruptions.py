@@ -142,6 +142,8 @@ def test_a_signal_after_training_failed_goes_to_the_previous_handler():
             os.kill(os.getpid(), signal.SIGINT)  # during train(): recorded, not raised
             assert signals.received() == 'SIGINT'
 
+    # Python's own Ctrl-C handler as the previous one, whatever earlier tests in this worker left
+    found = signal.signal(signal.SIGINT, signal.default_int_handler)
     runner, signals = Runner(), StopSignals(('SIGINT', 'SIGTERM'))
     assert signals.install(runner)
     try:
@@ -152,6 +154,7 @@ def test_a_signal_after_training_failed_goes_to_the_previous_handler():
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     finally:
         signals.restore()
+        signal.signal(signal.SIGINT, found)
 
 
 FORK_AFTER_FAILED_TRAINING = """
