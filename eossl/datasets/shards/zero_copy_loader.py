@@ -52,7 +52,9 @@ class PyTreeLoader(LitdataPyTreeLoader):
                                table_idx: int) -> Any:
         """Row ``table_idx`` of chunk ``chunk_index`` from its Arrow file footer (litdata's
         hook; litdata's own reading where there is no such footer)."""
-        if self._arrow_reader is None or self._arrow_reader_index != chunk_index:
+        # litdata's own attributes, untyped there
+        index_now = self._arrow_reader_index  # type: ignore[has-type]
+        if self._arrow_reader is None or index_now != chunk_index:  # type: ignore[has-type]
             opened = open_arrow_footer_reader(view)
             if opened is None or not opened[1]:
                 return super()._try_arrow_footer_rows(view, chunk_index, table_idx)
