@@ -46,7 +46,6 @@ from pathlib import Path
 import numpy as np
 import torch
 from mmengine.config import Config, DictAction
-from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 import learning_signal as ls
@@ -114,47 +113,6 @@ def build_cfg(name: str, written: dict, seed: int, work_dir: Path,
     return cfg
 
 
-class CpuEpochs(Hook):
-    """Process CPU seconds of each epoch and of the whole training; with ``budget_s``, stops
-    after the epoch in which ``budget_s`` CPU seconds have been spent."""
-
-    priority = 'LOWEST'
-
-    def __init__(self, budget_s: float = float('inf')) -> None:
-        self.budget_s, self.epochs, self.iters = budget_s, [], 0
-        self.start = self.epoch_start = 0.0
-
-    def before_train(self, runner) -> None:
-        self.start = time.process_time()
-
-    def before_train_epoch(self, runner) -> None:
-        self.epoch_start = time.process_time()
-
-    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
-        self.iters += 1
-        if time.process_time() - self.start > self.budget_s:
-            runner.train_loop._max_epochs = runner.epoch + 1
-
-    def after_train_epoch(self, runner) -> None:
-        self.epochs.append(time.process_time() - self.epoch_start)
-
-    @property
-    def total(self) -> float:
-        return time.process_time() - self.start
-
-
-def calibrate(cfg: Config, budget_s: float) -> tuple[int, list[float]]:
-    """Epochs that fit ``budget_s`` CPU seconds: ``1 + (budget − first) / min(later)`` from
-    three epochs timed in process CPU time (the first reads the files)."""
-    cfg.train_cfg.max_epochs = 3
-    runner = Runner.from_cfg(cfg)
-    hook = CpuEpochs()
-    runner.register_hook(hook)
-    runner.train()
-    first, cached = hook.epochs[0], min(hook.epochs[1:])
-    return max(1, 1 + int((budget_s - first) / cached)), hook.epochs
-
-
 @torch.no_grad()
 def eurosat_features(model, cfg: Config, name: str, images: np.ndarray,
                      bn_train: bool = False) -> dict:
@@ -205,15 +163,15 @@ def run_one(name: str, args, seed: int, budget_min: float) -> dict:
                            s1=data['s1'] if method.s1 else None)
     written = method.write(root / 'data', windows, seed)
     options, budget_s = args.cfg_options, 60.0 * budget_min
-    epochs, epoch_cpu = calibrate(build_cfg(name, written, seed, root / 'calib', options),
-                                  budget_s)
+    epochs, epoch_cpu = ls.calibrate(build_cfg(name, written, seed, root / 'calib', options),
+                                     budget_s, clock=time.process_time)
     cfg = build_cfg(name, written, seed, root / 'work', options)
     schedule = ls.scale_schedule(cfg, epochs)
     runner = Runner.from_cfg(cfg)
     runner.model.init_weights()
     random_init = ({} if args.skip_random_init else
                    probe_model(runner.model, cfg, name, data, not args.no_bn_train))
-    hook = CpuEpochs(1.25 * budget_s)
+    hook = ls.EpochClock(1.25 * budget_s, clock=time.process_time)
     runner.register_hook(hook)
     wall = time.perf_counter()
     runner.train()
