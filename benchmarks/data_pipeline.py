@@ -79,6 +79,8 @@ PATHS = {
              'files, views on GPU': (None, {PERA_BATCH: True}),
              'packed, views on CPU': (PACKED['pera'], {PERA_BATCH: False}),
              'packed, views on GPU': (PACKED['pera'], {PERA_BATCH: True}),
+             'packed, views on GPU, every read hashed': (PACKED['pera'], {
+                 PERA_BATCH: True, 'train_dataloader.dataset.check_checksum': 'every_read'}),
              'packed, views on GPU, no checksum': (PACKED['pera'], {
                  PERA_BATCH: True, 'train_dataloader.dataset.check_checksum': False})},
     'softcon': {'files': (None, {}), 'packed': (PACKED['softcon'], {})},
@@ -118,8 +120,9 @@ def payload_bytes(value: object) -> int:
     return 0
 
 
-def producer_row(cfg, batch_size: int, batches: int) -> dict:
-    """Producer CPU time and bytes per sample of the recipe's loader in this process."""
+def producer_row(cfg, batch_size: int, batches: int, after_epochs: int = 0) -> dict:
+    """Producer CPU time and bytes per sample of the recipe's loader in this process, in epoch
+    ``after_epochs`` (the epochs before it read whole, untimed)."""
     from mmengine.registry import DefaultScope
     from mmengine.runner import Runner
 
@@ -139,6 +142,8 @@ def producer_row(cfg, batch_size: int, batches: int) -> dict:
             epoch += 1
 
     stream = batches_forever()
+    for _ in range(after_epochs * len(loader)):  # whole earlier epochs (checksums recorded)
+        next(stream)
     next(stream)  # warm-up: open the chunk / files, first-call costs
     cpu, wall, seen, size = time.process_time(), time.perf_counter(), 0, 0
     for _ in range(batches):
@@ -165,14 +170,15 @@ def _process_cpu(pid: int) -> tuple[float, int]:
         return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK'), faults
 
 
-def worker_row(cfg, batch_size: int) -> dict:
+def worker_row(cfg, batch_size: int, after_epochs: int = 0) -> dict:
     """Producer CPU time per sample inside one DataLoader worker process (read from
     ``/proc``): the same work as :func:`producer_row` plus what only a worker pays, the batch
     collated into new shared memory (torch's ``default_collate`` in a worker) and its pickling.
     ``WORKER_WARMUP`` batches are consumed first (the worker's first batches fill its pool of
     reused batch buffers, each new one faulted in once: a per-worker start-up cost), the worker
     is left to fill its prefetch queue, then its CPU time is read and the rest of the epoch
-    consumed; the samples it made in between are counted."""
+    consumed; the samples it made in between are counted. ``after_epochs``: that many whole
+    epochs are read first (the same persistent worker), untimed."""
     from mmengine.registry import DefaultScope
     from mmengine.runner import Runner
 
@@ -183,9 +189,13 @@ def worker_row(cfg, batch_size: int) -> dict:
                       pin_memory=False, prefetch_factor=2)
     with DefaultScope.overwrite_default_scope('eossl'):
         loader = Runner.build_dataloader(loader_cfg, seed=0)
-    if hasattr(loader.dataset, 'set_epoch'):
-        loader.dataset.set_epoch(0, batch_size=batch_size)
-    iterator = iter(loader)
+    for epoch in range(after_epochs + 1):
+        if hasattr(loader.dataset, 'set_epoch'):
+            loader.dataset.set_epoch(epoch, batch_size=batch_size)
+        iterator = iter(loader)
+        if epoch < after_epochs:
+            for _ in iterator:
+                pass
     for _ in range(WORKER_WARMUP):
         next(iterator)
     time.sleep(2.0)  # the worker finishes its two prefetched batches, then idles
@@ -237,8 +247,10 @@ def producer_table(args: argparse.Namespace) -> None:
                 row = dict(method=method, path=path, recipe=recipe or METHODS[method].recipe,
                            options=options, gflop_per_sample=round(gflop, 2),
                            h100_samples_per_s=round(h100), load_average=os.getloadavg()[0],
-                           **producer_row(cfg, args.batch_size, args.batches),
-                           **(worker_row(cfg, args.batch_size) if args.in_worker else {}))
+                           after_epochs=args.after_epochs,
+                           **producer_row(cfg, args.batch_size, args.batches, args.after_epochs),
+                           **(worker_row(cfg, args.batch_size, args.after_epochs)
+                              if args.in_worker else {}))
                 row['cores_per_h100'] = round(h100 / row['samples_per_cpu_s'], 1)
                 in_worker = row.get('worker_samples_per_cpu_s')
                 if in_worker:
@@ -374,6 +386,10 @@ def main(argv: list[str] | None = None) -> None:
                         "'packed, views on GPU')")
     parser.add_argument('--repeat', type=int, default=1,
                         help='table: measure each row this many times (each one reported)')
+    parser.add_argument('--after-epochs', type=int, default=0,
+                        help='table: time epoch N, after N whole epochs read untimed (later '
+                        "epochs: samples checked in their chunk file already are not hashed "
+                        "again, ShardedDataset's check_checksum='first_read')")
     parser.add_argument('--tag', default='', help='table: suffix of the results file name')
     parser.add_argument('--data-cache', type=Path,
                         default=Path(tempfile.gettempdir()) / 'eossl-benchmark-data')

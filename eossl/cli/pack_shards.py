@@ -19,7 +19,8 @@ classes, float16 backscatter (dB); missing pixels are the integer dtype's extrem
 DN). MMEarth rows are stored raw, the input and every pretext target in one record. A worker then
 reads one blob instead of 13 files and hands the integers to the data preprocessor; read it with
 ``LoadPackedBands`` (``*-packed.py`` recipes). Each compact record carries an xxh3-64 checksum of
-its bytes (the files layout: CRC-32), checked on every read. The default ``--layout files`` keeps
+its bytes (the files layout: CRC-32), checked when read (``ShardedDataset``'s
+``check_checksum``). The default ``--layout files`` keeps
 every raster as stored (any pipeline reads it); both layouts stay readable by ``ShardedDataset``.
 
 ``--verify`` re-reads OUT_DIR and checks its counts (against CONFIG's dataset when given, not

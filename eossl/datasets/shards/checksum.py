@@ -1,4 +1,4 @@
-"""The per-record checksum of a packed sample's pixel bytes, checked on every read.
+"""The per-record checksum of a packed sample's pixel bytes, checked when read.
 
 A record's JSON carries exactly one of:
 
@@ -10,7 +10,9 @@ A record's JSON carries exactly one of:
 
 Which one is checked is decided by the key the record carries, so a folder never needs
 re-packing. Both catch a changed byte, which the litdata chunk layout alone cannot; neither is
-cryptographic (``eossl-pack-shards --verify`` checks every chunk's sha256).
+cryptographic (``eossl-pack-shards --verify`` checks every chunk's sha256). When the reader
+checks it (each sample once per chunk file by default, every read, or never) is
+``ShardedDataset``'s ``check_checksum``.
 """
 import zlib
 

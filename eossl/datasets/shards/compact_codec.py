@@ -14,7 +14,7 @@ are ordinary litdata chunks):
 - ``sample``: ``{"layout": "compact", "item": <item fields but paths and the shared ones>,
   "arrays": {key: {"offset", "dtype", "shape", "bands", "missing"}}, "xxh3_64": <of pixels>}``
   (``missing``: pixels missing in some band, so a reader can skip validity checks when 0;
-  ``xxh3_64``: the checksum checked on every read, 16 hex digits; compact records packed before
+  ``xxh3_64``: the checksum checked when read, 16 hex digits; compact records packed before
   it carry ``crc32`` instead and are checked with that: :mod:`.checksum`);
 - ``pixels``: each array ``(C, H, W)`` (image-level vectors ``(n,)``) contiguous in its compact
   dtype (:mod:`eossl.datasets.compact_arrays`: uint16 reflectance, int16 elevation, uint8

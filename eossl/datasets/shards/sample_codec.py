@@ -12,7 +12,7 @@
 ``"layout": "compact"`` in ``sample``.) Decoding puts an
 :class:`~eossl.datasets.array_raster.ArrayRaster` where the item had a path, so
 ``LoadMultiBandImage`` reads the sample exactly as it reads the files. The record's checksum of
-``pixels`` (checked on every read; CRC-32 here, xxh3-64 in compact records: :mod:`.checksum`)
+``pixels`` (checked when read; CRC-32 here, xxh3-64 in compact records: :mod:`.checksum`)
 catches a changed byte, which the litdata chunk layout alone cannot.
 """
 import json

@@ -16,9 +16,11 @@ from eossl.datasets.errors import InvalidSampleError
 
 from .engine import INDEX_FILE, ChunkedIndex, StreamingDataset, WorkerEnv
 from .sample_codec import ShardCorruptError, decode_sample
+from .verified_samples import VerifiedSamples
 from .zero_copy_loader import PyTreeLoader
 
 _EPOCH, _SKIP, _BATCH = range(3)
+CHECKSUM_MODES = ('first_read', 'every_read', True, False)
 
 
 class ShardStream(StreamingDataset):
@@ -60,12 +62,16 @@ class ShardStream(StreamingDataset):
             is logged in ``invalid_samples`` and replaced by another drawn from ``(seed, epoch,
             sample)``; when False the error propagates, naming the chunk file.
         max_refetch: replacement draws before giving up.
-        check_checksum: check every sample's pixel bytes against the checksum their record
-            carries when read (default): xxh3-64 in the compact layout (0.04–0.2 ms per 1.8 MB
-            PerA sample on one core), CRC-32 in the files layout and in compact shards packed
-            before xxh3-64 (0.33–1.1 ms for the same bytes; :mod:`.checksum`). False skips it;
-            chunk sizes are still checked on first use and ``eossl-pack-shards --verify`` still
-            checks every chunk's sha256.
+        check_checksum: when to check a sample's pixel bytes against the checksum its record
+            carries (xxh3-64 in the compact layout, 0.04–0.2 ms per 1.8 MB PerA sample on one
+            core; CRC-32 in the files layout and in compact shards packed before xxh3-64,
+            0.33–1.1 ms for the same bytes; :mod:`.checksum`). ``'first_read'`` (default):
+            once per sample and chunk file in this run — a sample read again from the same,
+            unchanged chunk file (later epochs) is not hashed again; a rewritten, replaced or
+            re-downloaded chunk file is checked anew (:class:`~.verified_samples.VerifiedSamples`).
+            ``'every_read'`` (or True): on every read. False: never; chunk sizes are still
+            checked on first use and ``eossl-pack-shards --verify`` still checks every chunk's
+            sha256.
         metainfo: overrides of the packed dataset's metainfo.
         storage_options: passed to litdata's object-store client.
     """
@@ -88,7 +94,7 @@ class ShardStream(StreamingDataset):
                  shuffle: bool = True, shuffle_buffer: int | None = None, seed: int = 0,
                  cache_dir: str | None = None, max_cache_size: str | int | None = None,
                  skip_invalid: bool = False,
-                 max_refetch: int = 100, check_checksum: bool = True,
+                 max_refetch: int = 100, check_checksum: bool | str = 'first_read',
                  metainfo: Mapping | None = None,
                  storage_options: dict | None = None) -> None:
         self.data_root = str(data_root)
@@ -102,7 +108,11 @@ class ShardStream(StreamingDataset):
                          item_shuffle_window=shuffle_buffer, item_loader=PyTreeLoader())
         self.pipeline = Compose(list(pipeline))
         self.skip_invalid, self.max_refetch = skip_invalid, max_refetch
-        self.check_checksum = check_checksum
+        if check_checksum not in CHECKSUM_MODES:
+            raise ValueError(f'ShardedDataset: check_checksum must be one of {CHECKSUM_MODES}, '
+                             f'got {check_checksum!r}')
+        self.check_checksum = ('every_read' if check_checksum is True else
+                               'off' if check_checksum is False else str(check_checksum))
         self._metainfo = dict(metainfo or {})
         self.invalid_samples: dict[str, str] = {}
         self._checked_chunks: set[int] = set()
@@ -114,6 +124,8 @@ class ShardStream(StreamingDataset):
         if 'eossl' not in self.index:
             raise ValueError(f'{self.data_root}: a litdata folder but not packed by eossl (its '
                              'index.json has no "eossl" section); pack it with pack_shards.py')
+        self._verified = (VerifiedSamples(self.num_samples)
+                          if self.check_checksum == 'first_read' else None)
 
     @property
     def metainfo(self) -> dict:
@@ -198,7 +210,13 @@ class ShardStream(StreamingDataset):
         except (OSError, ValueError, IndexError, KeyError, RuntimeError) as err:
             raise ShardCorruptError(f'{where}: litdata cannot read it ({err!r})') from err
         shared = self.index['eossl'].get('shared_fields', {})  # stored once (compact layout)
-        item = decode_sample(raw, where, self.check_checksum)
+        check, token = self.check_checksum != 'off', 0
+        if self._verified is not None:  # 'first_read': the local file litdata read it from
+            token = VerifiedSamples.file_token(self.cache._reader.config[index][0])
+            check = not self._verified.checked(index.index, token)
+        item = decode_sample(raw, where, check)
+        if check and token:
+            self._verified.mark(index.index, token)
         return {**shared, **item, 'sample_idx': index.index}
 
     def __getitem__(self, index: ChunkedIndex | int) -> dict:

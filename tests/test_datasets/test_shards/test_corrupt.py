@@ -1,10 +1,14 @@
 """Corrupt chunks are refused, naming the chunk file; verify finds them. Compact records are
-checked with their xxh3-64, files records and compact records packed before it with CRC-32."""
+checked with their xxh3-64, files records and compact records packed before it with CRC-32;
+by default once per sample and chunk file, again when the file changes."""
+import os
 import zlib
 
 import numpy as np
 import pytest
+import torch
 import xxhash
+from torch.utils.data import DataLoader
 
 from eossl.datasets import ShardedDataset
 from eossl.datasets.shards import ShardCorruptError, compact_codec, pack_dataset, verify_shards
@@ -122,3 +126,66 @@ def test_an_older_compact_record_with_crc32_is_still_checked_with_it(tmp_path, m
     with pytest.raises(ShardCorruptError, match=r'chunk-0-0\.bin sample 1: pixel bytes have '
                                                  r'CRC-32 \d+, the sample says \d+ \(the chunk'):
         read_all(tmp_path / 'old')
+
+
+def flip_keeping_the_file(path, value: int) -> None:
+    """Change the first stored pixel equal to ``value`` in place and set the modification time
+    back: the bytes change, the file (device, inode, size, mtime) does not."""
+    stat, at = path.stat(), path.read_bytes().find(np.full(9, value, np.uint16).tobytes())
+    with open(path, 'r+b') as f:
+        f.seek(at)
+        old = f.read(1)[0]
+        f.seek(at)
+        f.write(bytes([old ^ 0xFF]))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+def test_by_default_a_sample_is_hashed_once_per_chunk_file(compact):
+    """'first_read': the bytes a sample was checked in are not hashed again while its chunk is
+    the same file; once the file changes (here its mtime) they are, and the change is found."""
+    chunk, dataset = compact / 'chunk-0-1.bin', ShardedDataset(compact, shuffle=False)
+    assert dataset.check_checksum == 'first_read' and len(list(dataset)) == 4
+    flip_keeping_the_file(chunk, 1003)
+    dataset.set_epoch(1)
+    assert len(list(dataset)) == 4  # checked in this file already: not hashed again
+    with pytest.raises(ShardCorruptError, match=r'chunk-0-1\.bin sample 3: pixel bytes'):
+        read_all(compact, check_checksum='every_read')  # what hashing every read finds
+    with pytest.raises(ShardCorruptError, match=r'chunk-0-1\.bin sample 3: pixel bytes'):
+        read_all(compact)  # a new run checks every sample on its first read
+    stat = chunk.stat()
+    os.utime(chunk, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # another file now
+    dataset.set_epoch(2)
+    with pytest.raises(ShardCorruptError, match=r'chunk-0-1\.bin sample 3: pixel bytes'):
+        list(dataset)
+
+
+def _worker_and_samples(batch: list) -> tuple[int, list[int]]:
+    return torch.utils.data.get_worker_info().id, [item['sample_idx'] for item in batch]
+
+
+def test_workers_share_which_samples_were_checked(compact):
+    """A sample checked by one DataLoader worker is not hashed again by another: after every
+    sample's bytes changed under the same files, later epochs (samples moving between the two
+    persistent workers) read without error."""
+    dataset = ShardedDataset(compact, seed=3)
+    loader = DataLoader(dataset, batch_size=1, num_workers=2, persistent_workers=True,
+                        collate_fn=_worker_and_samples)
+    readers: dict[int, set[int]] = {}
+    for epoch in range(4):
+        dataset.set_epoch(epoch, batch_size=1)
+        for worker, samples in loader:
+            for sample in samples:
+                readers.setdefault(sample, set()).add(worker)
+        if epoch == 0:
+            for value, chunk in ((1000, 0), (1001, 0), (1002, 1), (1003, 1)):
+                flip_keeping_the_file(compact / f'chunk-0-{chunk}.bin', value)
+    assert sorted(readers) == [0, 1, 2, 3]
+    assert any(len(workers) == 2 for workers in readers.values())  # the premise: samples moved
+    with pytest.raises(ShardCorruptError):
+        read_all(compact)  # the bytes did change
+
+
+def test_check_checksum_names_its_modes(compact):
+    with pytest.raises(ValueError, match=r"check_checksum must be one of \('first_read', "
+                                         r"'every_read', True, False\), got 'always'"):
+        ShardedDataset(compact, check_checksum='always')
