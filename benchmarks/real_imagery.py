@@ -4,7 +4,8 @@ Usage::
 
     python benchmarks/real_imagery.py --methods softcon,pera,mpmae,dual_simclr,decur \
         --cpu-minutes 1,3 --seeds 3 [--first-seed 0] [--windows 256] [--jobs 2] \
-        [--data /tmp/eossl_real_s2.npz] [--l2a-to-l1c] [--skip-random-init] [--no-bn-train] \
+        [--data /tmp/eossl_real_s2.npz] [--l2a-to-l1c] [--s1-scenes] [--skip-random-init] \
+        [--no-bn-train] \
         [--cfg-options KEY=VALUE ...] --out F.json
     python benchmarks/real_imagery.py --methods softcon,pera --collect --out F.json
     python benchmarks/real_imagery.py --table F.json G.json --out -
@@ -13,6 +14,8 @@ Every finished run is also saved on its own under ``F.json.runs/`` (a sweep cut 
 runs; one invocation per seed can share one ``--out``); ``--collect`` summarises them into
 ``F.json``, ``--table`` prints markdown rows. ``--l2a-to-l1c``: the L2A windows mapped onto the
 L1C statistics the recipes normalise with (:func:`l2a_to_l1c`, issue 34's normalisation factor).
+``--s1-scenes``: an S2-only method pretrains on the pool of the S1 + S2 methods (the scenes with
+co-registered S1), to tell that pool's effect from the method's.
 
 The real-imagery variant of ``learning_signal.py`` (same shrinking: the method's CPU size
 ``'probe'`` and its ``RUNTIME``). Per method, budget and seed: ``--windows`` random 66 px
@@ -160,7 +163,9 @@ def run_one(name: str, args, seed: int, budget_min: float) -> dict:
     root = Path(args.scratch) / f'{name}_{seed}_{budget_min}_{os.getpid()}'
     method = REAL_METHODS[name]
     windows = draw_windows(data['scenes'], args.windows, seed, harmonise=args.l2a_to_l1c,
-                           s1=data['s1'] if method.s1 else None)
+                           s1=data['s1'] if method.s1 or args.s1_scenes else None)
+    if not method.s1:
+        windows.pop('s1', None)  # --s1-scenes: only where the windows come from
     written = method.write(root / 'data', windows, seed)
     options, budget_s = args.cfg_options, 60.0 * budget_min
     epochs, epoch_cpu = ls.calibrate(build_cfg(name, written, seed, root / 'calib', options),
@@ -246,6 +251,9 @@ def main(argv=None) -> None:
     parser.add_argument('--scratch', default='/tmp/eossl_real_imagery')
     parser.add_argument('--l2a-to-l1c', action='store_true',
                         help='map L2A windows onto the L1C statistics (l2a_to_l1c)')
+    parser.add_argument('--s1-scenes', action='store_true',
+                        help='draw the windows of every method from the scenes with '
+                        'co-registered S1 only (the S1 + S2 methods\' pool)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={})
     parser.add_argument('--out', required=True)
     parser.add_argument('--skip-random-init', action='store_true',
