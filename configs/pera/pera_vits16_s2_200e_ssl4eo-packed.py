@@ -4,7 +4,9 @@
 #       --layout compact --cfg-options train_dataloader.dataset.seasons=all --workers 16
 # Packing runs the recipe's LoadMultiBandImage once: 13 bands on the 264 px grid (20 / 60 m
 # bands resampled bilinearly, NaN-aware, rounded to whole DN), one uint16 array per sample.
-# A worker reads that blob, draws the view parameters and the disjoint patch sets, and hands
+# A worker reads that blob (its xxh3-64 checked on the run's first read of it from that chunk
+# file: ShardedDataset's default check_checksum='first_read'; 'every_read' re-hashes every
+# epoch), draws the view parameters and the disjoint patch sets, and hands
 # over the uint16 tile (1.8 MB) read straight from the chunk's memory map into shared memory
 # the worker reuses once the kernel proves the earlier batch in it released; index sets and
 # view parameters are stacked into tensors in the worker and cross as one storage
