@@ -205,15 +205,16 @@ class ShardStream(StreamingDataset):
         """The decoded dataset item of litdata sample ``index``."""
         self._check_chunk(index.chunk_index)
         where = f'{self._chunk_name(index.chunk_index)} sample {index.index}'
+        token = 0  # 'first_read': the local file litdata reads it from, before it is read
+        if self._verified is not None:
+            token = VerifiedSamples.file_token(self.cache._reader.config[index][0])
         try:
             raw = super().__getitem__(index)
         except (OSError, ValueError, IndexError, KeyError, RuntimeError) as err:
             raise ShardCorruptError(f'{where}: litdata cannot read it ({err!r})') from err
         shared = self.index['eossl'].get('shared_fields', {})  # stored once (compact layout)
-        check, token = self.check_checksum != 'off', 0
-        if self._verified is not None:  # 'first_read': the local file litdata read it from
-            token = VerifiedSamples.file_token(self.cache._reader.config[index][0])
-            check = not self._verified.checked(index.index, token)
+        check = self.check_checksum != 'off' and not (
+            token and self._verified.checked(index.index, token))
         item = decode_sample(raw, where, check)
         if check and token:
             self._verified.mark(index.index, token)

@@ -34,8 +34,15 @@ class VerifiedSamples:
 
     @staticmethod
     def file_token(path: str) -> int:
-        """A nonzero int64 naming the file now at ``path`` (the same in every process)."""
-        stat = os.stat(path)
+        """A nonzero int64 naming the file now at ``path`` (the same in every process); 0 when
+        there is none (a remote chunk not downloaded yet, or just evicted): check, don't mark.
+
+        Taken *before* the sample is read: if the file is replaced in between, the mark names
+        the older file and the next read hashes again (never the other way round)."""
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return 0
         return hash((stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)) & _MASK or 1
 
     def checked(self, sample: int, token: int) -> bool:
