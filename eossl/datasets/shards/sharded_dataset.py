@@ -178,6 +178,10 @@ class ShardStream(StreamingDataset):
     def __iter__(self):
         """This worker's share of the rest of the current epoch (see the class docstring)."""
         self.worker_env = WorkerEnv.detect()
+        if self.cache is not None:
+            # litdata replaces it (and its reader) below; the old reader, collected epochs
+            # later, would close the item loader's chunk under the epoch then being read
+            self.cache._reader._item_loader = None
         self.batch_size = int(self._shared[_BATCH])
         self._state_dict = self._elastic_state()
         self.current_epoch = self._state_dict['current_epoch']

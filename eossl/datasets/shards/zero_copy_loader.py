@@ -46,7 +46,23 @@ class PyTreeLoader(LitdataPyTreeLoader):
     without a footer, or with an Arrow stream footer of older litdata, are read by litdata's
     own code. The class keeps litdata's name because a chunk folder's ``index.json`` names the
     loader that must read it and litdata checks the class name against it.
+
+    A chunk closed from outside while being read is opened again: litdata (0.2.76) would
+    believe it still open and fail (``assert self._open_handle``) or read the whole chunk file
+    for every row. What did so: a reader of an earlier epoch (litdata builds one per epoch
+    around the dataset's one loader), freed epochs later by the cyclic garbage collector,
+    closing the loader's chunk on its way out, ~10 epochs into a run with persistent workers;
+    :class:`~.sharded_dataset.ShardStream` now detaches such readers from the loader.
     """
+
+    def load_item_from_chunk(self, index: int, chunk_index: int, chunk_filepath: str,
+                             begin: int, filesize_bytes: int, encryption: Any = None) -> Any:
+        """litdata's reading of item ``index``, after opening the chunk anew where it was
+        closed from outside (a collected reader of an earlier epoch; see the class docstring)."""
+        if self._mmap is None and self._open_handle is None:
+            self._chunk_filepath = None  # litdata opens the chunk when this differs
+        return super().load_item_from_chunk(index, chunk_index, chunk_filepath, begin,
+                                            filesize_bytes, encryption)
 
     def _try_arrow_footer_rows(self, view: bytes | memoryview, chunk_index: int,
                                table_idx: int) -> Any:

@@ -131,3 +131,37 @@ def test_streams_from_an_s3_compatible_server_into_a_bounded_cache(shards, tmp_p
     assert sum(p.stat().st_size for p in cached) <= 1_000_000  # within max_cache_size
     # every chunk came from the server (one GET each, more if the bound evicted it early)
     assert all(server.requests[('GET', f'chunk-0-{i}.bin')] >= 1 for i in range(5))
+
+
+
+@pytest.mark.parametrize('rows', ['1', '256'])
+def test_a_chunk_closed_from_outside_mid_epoch_is_opened_again(shards, rows, monkeypatch):
+    """litdata believes a chunk closed behind its back still open: reading one row at a time
+    (as for 1.8 MB compact tiles) it failed (``assert self._open_handle`` deep in litdata),
+    with windows of rows it read the whole chunk file for every row."""
+    monkeypatch.setenv('LITDATA_BATCH_ROWS', rows)
+    dataset = ShardedDataset(shards, shuffle=False)
+    epoch = iter(dataset)
+    seen = [next(epoch)['sample_idx']]
+    dataset.item_loader._close_open_chunk()  # e.g. a reader of an earlier epoch, collected
+    seen.append(next(epoch)['sample_idx'])  # the same chunk
+    assert dataset.item_loader._mmap is not None  # mapped again, not read whole per row
+    seen += [next(epoch)['sample_idx'] for _ in range(11)]  # (a for loop would restart it)
+    assert seen == list(range(13))
+
+
+def test_an_earlier_epochs_reader_collected_late_leaves_the_chunk_being_read_open(shards):
+    """litdata builds a new reader per epoch around the dataset's one item loader; a reader of
+    an epoch left before its end, freed epochs later by the cyclic garbage collector, closed
+    that loader's chunk under the epoch being read (a persistent worker failed ~10 epochs
+    into a run, and with the guard above re-mapped its chunks every epoch from then on)."""
+    dataset = ShardedDataset(shards, shuffle=False)
+    next(iter(dataset))  # epoch 0, broken off after one sample
+    stale = dataset.cache
+    dataset.set_epoch(1)
+    epoch = iter(dataset)  # a new cache and reader, the same item loader
+    next(epoch)
+    mapped = dataset.item_loader._mmap
+    stale._reader.__del__()  # what collecting the stale reader runs
+    assert mapped is not None and dataset.item_loader._mmap is mapped
+    assert [next(epoch)['sample_idx'] for _ in range(12)] == list(range(1, 13))
