@@ -55,14 +55,20 @@ def device_tag(device: torch.device) -> str:
 
 def environment(device: torch.device) -> dict:
     """What a reader needs to compare numbers: hardware, threads, load, software versions."""
+    import eossl
+    source = Path(eossl.__file__).resolve().parents[1]  # the eossl measured (PYTHONPATH)
     try:
         commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True,
-                                text=True, cwd=RESULTS.parent, check=True).stdout.strip()
+                                text=True, cwd=source, check=True).stdout.strip()
+        if subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no'],
+                          capture_output=True, text=True, cwd=source, check=True).stdout:
+            commit += '+uncommitted changes'
     except (OSError, subprocess.CalledProcessError):
         commit = None
     return dict(device=device.type, device_name=device_name(device), torch=torch.__version__,
                 cpu_count=os.cpu_count(), torch_threads=torch.get_num_threads(),
-                load_average=[round(v, 2) for v in os.getloadavg()], git_commit=commit)
+                load_average=[round(v, 2) for v in os.getloadavg()], git_commit=commit,
+                eossl_source=str(source))
 
 
 def synchronize(device: torch.device) -> None:

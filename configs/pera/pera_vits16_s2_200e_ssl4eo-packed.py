@@ -9,8 +9,8 @@
 # epoch), draws the view parameters and the disjoint patch sets, and hands
 # over the uint16 tile (1.8 MB) read straight from the chunk's memory map into shared memory
 # the worker reuses once the kernel proves the earlier batch in it released; index sets and
-# view parameters are stacked into tensors in the worker and cross as one storage
-# (eossl.collate_in_workers; docs/shards.md "Compact layout"). With CUDA (batch_augment='auto') the data
+# view parameters are stacked into tensors in the worker, in the same memory: a batch crosses
+# as one storage (eossl.collate_in_workers; docs/shards.md "Compact layout"). With CUDA (batch_augment='auto') the data
 # preprocessor converts, cuts, flips, jitters and normalizes on the GPU; without it the views
 # are cut in the workers as in the file recipe. Model and schedule are unchanged; an epoch sees
 # every season once (4x the samples of the seasons='random' file recipe).

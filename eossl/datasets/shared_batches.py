@@ -28,12 +28,11 @@ are not handed over by descriptor.
 """
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable
 from typing import Any, TypeAlias
 
 import torch
 from torch.multiprocessing import get_sharing_strategy
-from torch.utils.data import get_worker_info
 
 try:
     import fcntl
@@ -114,47 +113,42 @@ class SharedBatchPool:
             return buffer
         return None
 
-    def stack(self, tensors: Sequence[torch.Tensor]) -> torch.Tensor | None:
-        """``torch.stack(tensors)`` written into a free pooled buffer and returned as a tensor
-        on a new description of it, ready to be shared with the training process; None when
-        the pool is disabled, the tensors are not dense CPU tensors of one shape and dtype, or
-        every buffer is still held."""
-        first = tensors[0]
-        if not self.enabled or any(
-                t.device.type != 'cpu' or t.layout != torch.strided or t.is_nested
-                or t.dtype != first.dtype or t.shape != first.shape for t in tensors):
-            return None
-        shape = (len(tensors), *first.shape)
-        nbytes = first.element_size() * first.numel() * len(tensors)
-        buffer = self._free_buffer(nbytes) if nbytes else None
+    def take(self, nbytes: int) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """A free pooled buffer of ``nbytes`` as two flat ``uint8`` tensors of the same memory:
+        one to write through (the kept mapping, its pages faulted in already) and one on a new
+        description of it, to hand over; None when the pool is disabled or every buffer of
+        that size is still held (the caller then takes new shared memory)."""
+        buffer = self._free_buffer(nbytes) if self.enabled and nbytes else None
         if buffer is None:
             return None
         storage, fd = buffer
-        out = torch.empty(0, dtype=first.dtype).set_(storage, 0, shape)
-        torch.stack(list(tensors), out=out)
         handed = _second_description(fd)
         try:
             shared = torch.UntypedStorage._new_shared_fd_cpu(handed, nbytes)
         finally:
             os.close(handed)  # torch keeps its own duplicate of the description
-        return torch.empty(0, dtype=first.dtype).set_(shared, 0, shape)
+        flat = torch.empty(0, dtype=torch.uint8)
+        return flat.set_(storage, 0, (nbytes, )), torch.empty(0, dtype=torch.uint8).set_(
+            shared, 0, (nbytes, ))
 
 
 _POOL: tuple[int, SharedBatchPool] | None = None
 
 
-def stack_in_worker(tensors: Sequence[torch.Tensor],
-                    capacity: int = CAPACITY) -> torch.Tensor | None:
-    """``torch.stack(tensors)`` into this DataLoader worker's :class:`SharedBatchPool` of
-    ``capacity`` buffers per batch size; None outside a worker (there a batch is not shared and
-    the caller may keep it), with ``capacity=0``, or when the pool cannot take it (the caller
-    then stacks as torch does)."""
+def batch_memory(nbytes: int, capacity: int = CAPACITY) -> tuple[torch.Tensor, torch.Tensor]:
+    """Shared memory for a batch of ``nbytes`` in this DataLoader worker, as ``(written,
+    handed)`` flat ``uint8`` tensors of the same memory (see :meth:`SharedBatchPool.take`):
+    a buffer of the worker's pool of ``capacity`` buffers per size when one is free, else
+    new shared memory (``written is handed``; ``capacity=0``: always, as torch does)."""
     global _POOL
-    if get_worker_info() is None or capacity <= 0:
-        return None
     if _POOL is None or _POOL[0] != os.getpid() or _POOL[1].capacity != capacity:
         _POOL = (os.getpid(), SharedBatchPool(capacity))
-    return _POOL[1].stack(tensors)
+    taken = _POOL[1].take(nbytes) if capacity > 0 else None
+    if taken is not None:
+        return taken
+    fresh = torch.empty(0, dtype=torch.uint8).set_(torch.UntypedStorage._new_shared(nbytes),
+                                                   0, (nbytes, ))
+    return fresh, fresh
 
 
 # ('dict', keys, layouts) | ('list', layouts) | ('tensor', byte offset, dtype, shape)
@@ -177,7 +171,7 @@ def _layout(value: object, offset: int) -> tuple[Layout, int]:
             part, offset = _layout(item, offset)
             parts.append(part)
         return ('list', parts), offset
-    if not isinstance(value, torch.Tensor) or value.device.type != 'cpu' \
+    if not isinstance(value, torch.Tensor) or value.device.type not in ('cpu', 'meta') \
             or value.layout != torch.strided:
         raise TypeError(f'only dicts and lists of CPU tensors can be packed, got {type(value)}')
     start = -(-offset // ALIGN) * ALIGN
@@ -197,39 +191,54 @@ def _views(flat: torch.Tensor, layout: Layout) -> Any:
     return flat[start:start + size].view(dtype).view(shape)
 
 
-def _copy_into(views: Any, values: Any) -> None:
+class OneStorageBatch(dict):
+    """A batch whose tensors (nested in dicts / lists) are views of one shared byte storage, and
+    which crosses to another process as that one storage (one file descriptor) plus its other
+    values (data samples) pickled as usual.
+
+    torch shares every tensor handed from a DataLoader worker through its own descriptor, and
+    each descriptor crosses by a connection to the worker's descriptor-sharing thread: for
+    PerA's inputs and 39 index-set and view-parameter tensors per batch that cost ~0.15 ms of
+    worker CPU per sample even as two storages, most of it in the worker's main loop slowed by
+    the sharing threads' turns at the interpreter lock. Here a batch crosses as one; on the
+    other side (unpickling) it is a plain ``dict``, its tensors views of that storage, equal
+    in values, dtypes and shapes.
+
+    Args:
+        shapes: ``{key: nested dicts / lists of tensors}`` giving the shapes and dtypes of the
+            tensors (``meta`` tensors do; their values are not read).
+        write: called with the same nest of views of the storage, to fill them.
+        memory: ``(written, handed)`` flat ``uint8`` tensors of at least the bytes needed
+            (:func:`batch_memory`): filled through ``written``, handed over as ``handed``.
+        others: the batch's other values (``data_samples``).
+    """
+
+    def __init__(self, shapes: dict, write: Callable[[dict], None],
+                 memory: Callable[[int], tuple[torch.Tensor, torch.Tensor]],
+                 others: dict) -> None:
+        self.layout, nbytes = _layout(dict(shapes), 0)
+        written, self.flat = memory(nbytes)
+        write(_views(written, self.layout))
+        self.others = dict(others)
+        super().__init__({**_views(self.flat, self.layout), **self.others})
+
+    def __reduce__(self) -> tuple:
+        """Pickled as ``(flat storage, layout, other values)``; unpickled as a plain dict."""
+        return _rebuild, (self.flat, self.layout, self.others)
+
+
+def _rebuild(flat: torch.Tensor, layout: Layout, others: dict) -> dict:
+    """The plain batch dict of a pickled :class:`OneStorageBatch`."""
+    return {**_views(flat, layout), **others}
+
+
+def copy_into(views: Any, values: Any) -> None:
     """Copy the tensors of ``values`` into the same-shaped nested ``views``."""
     if isinstance(views, dict):
         for key in views:
-            _copy_into(views[key], values[key])
+            copy_into(views[key], values[key])
     elif isinstance(views, list):
         for view, value in zip(views, values):
-            _copy_into(view, value)
+            copy_into(view, value)
     else:
         views.copy_(values)
-
-
-class OneStorageFields(dict):
-    """A nested dict / list of CPU tensors whose tensors are views of one byte storage, and
-    which crosses to another process as that one storage.
-
-    torch shares every tensor handed from a DataLoader worker in its own new shared memory,
-    passing one file descriptor per tensor (PerA's index sets and view parameters: 39 tensors
-    per batch, ~0.25 ms of worker CPU per sample for all of them). Packed here, they cross as
-    one; on the other side (unpickling) they become a plain ``dict`` of views of it, equal in
-    values, dtypes and shapes.
-
-    Args:
-        fields: ``{name: nested dicts / lists of CPU tensors}``.
-    """
-
-    def __init__(self, fields: dict) -> None:
-        self.layout, nbytes = _layout(dict(fields), 0)
-        self.flat = torch.empty(nbytes, dtype=torch.uint8)
-        views = _views(self.flat, self.layout)
-        _copy_into(views, dict(fields))
-        super().__init__(views)
-
-    def __reduce__(self) -> tuple:
-        """Pickled as ``(flat storage, layout)``; unpickled as a plain ``dict`` of views."""
-        return _views, (self.flat, self.layout)

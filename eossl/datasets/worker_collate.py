@@ -17,7 +17,7 @@ from torch.utils.data import get_worker_info
 
 from eossl.registry import FUNCTIONS
 
-from .shared_batches import CAPACITY, OneStorageFields, stack_in_worker
+from .shared_batches import CAPACITY, OneStorageBatch, batch_memory, copy_into
 
 Field: TypeAlias = torch.Tensor | np.ndarray | Mapping | Sequence
 
@@ -42,17 +42,40 @@ def stack_field(values: list, name: str) -> Field:
             else torch.from_numpy(np.stack(values)))
 
 
-def _collate(items: list, reused_batches: int) -> dict:
-    """``default_collate(items)``, with the ``inputs`` tensors stacked into the worker's reused
-    shared memory (:func:`eossl.datasets.shared_batches.stack_in_worker`) where it can."""
-    if all(isinstance(item, Mapping) and isinstance(item.get('inputs'), torch.Tensor)
-           for item in items):
-        inputs = stack_in_worker([item['inputs'] for item in items], reused_batches)
+def _stackable_inputs(items: list) -> list[torch.Tensor] | None:
+    """The items' ``inputs`` when they are dense CPU tensors of one shape and dtype (stacked
+    into ``(B, ...)``), else None (left to ``default_collate``)."""
+    if not all(isinstance(item, Mapping) and isinstance(item.get('inputs'), torch.Tensor)
+               for item in items):
+        return None
+    inputs = [item['inputs'] for item in items]
+    first = inputs[0]
+    if any(t.device.type != 'cpu' or t.layout != torch.strided or t.is_nested
+           or t.dtype != first.dtype or t.shape != first.shape for t in inputs):
+        return None
+    return inputs
+
+
+def _in_one_storage(batch: dict, inputs: list[torch.Tensor] | None, collated: dict,
+                    reused_batches: int) -> OneStorageBatch:
+    """``batch`` with the stacked ``inputs`` (if any) and the ``collated`` fields written into
+    one piece of shared memory of this worker (:func:`batch_memory`)."""
+    shapes: dict = {}
+    if inputs is not None:
+        first = inputs[0]
+        shapes['inputs'] = torch.empty((len(inputs), *first.shape), dtype=first.dtype,
+                                       device='meta')
+    if collated:
+        shapes['collated'] = collated
+
+    def write(views: dict) -> None:
         if inputs is not None:
-            rest = default_collate([{k: v for k, v in item.items() if k != 'inputs'}
-                                    for item in items])
-            return {k: inputs if k == 'inputs' else rest[k] for k in items[0]}
-    return default_collate(items)
+            torch.stack(inputs, out=views['inputs'])
+        if collated:
+            copy_into(views['collated'], collated)
+
+    return OneStorageBatch(shapes, write, lambda n: batch_memory(n, reused_batches),
+                           {k: v for k, v in batch.items() if k not in shapes})
 
 
 @FUNCTIONS.register_module()
@@ -64,26 +87,30 @@ def collate_in_workers(data_batch: Sequence[dict], fields: Sequence[str] = (),
     the samples hold (removed from the samples). Recipes name it
     ``collate_fn=dict(type='eossl.collate_in_workers', fields=(...))``.
 
-    Inside a DataLoader worker the inputs go into shared memory the worker reuses once the
-    kernel proves that no earlier batch in it is still seen anywhere
+    Inside a DataLoader worker the whole batch's tensors, inputs and fields, are written into
+    one piece of shared memory and cross to the training process as that one storage
+    (:class:`~eossl.datasets.shared_batches.OneStorageBatch`: one file descriptor per batch
+    instead of one per tensor), memory the worker reuses once the kernel proves that no earlier
+    batch in it is still seen anywhere
     (:class:`~eossl.datasets.shared_batches.SharedBatchPool`: no ~450 page faults per 1.8 MB
-    PerA tile), and the fields cross to the training process as one storage
-    (:class:`~eossl.datasets.shared_batches.OneStorageFields`) instead of one shared file per
-    tensor; the batch is the same, bit for bit, as outside a worker.
+    PerA tile); the batch is the same, bit for bit, as outside a worker.
 
     Args:
         data_batch: the samples of one batch.
         fields: sample fields stacked into ``batch['collated']``.
         reused_batches: shared-memory batch buffers each worker keeps and reuses (eossl's
-            option; memory: this many batches of inputs per worker for the worker's life, e.g.
+            option; memory: this many batches per worker for the worker's life, e.g.
             5 × 64 × 1.8 MB ≈ 580 MB for PerA's packed tiles; between 4 and 5 the worker ran
             ahead of its buffers now and then). ``0``: new shared memory for every batch, as
-            torch's own collate (~450 page faults per 1.8 MB tile).
+            torch's own collate (~450 page faults per 1.8 MB tile), still one storage.
 
     Raises:
         KeyError: a field that some samples hold and others do not (naming them).
     """
-    batch = _collate(list(data_batch), reused_batches)
+    items = list(data_batch)
+    inputs = _stackable_inputs(items)
+    batch = default_collate(items if inputs is None else
+                            [{k: v for k, v in item.items() if k != 'inputs'} for item in items])
     samples = batch['data_samples']
     collated = {}
     for name in fields:
@@ -97,6 +124,10 @@ def collate_in_workers(data_batch: Sequence[dict], fields: Sequence[str] = (),
         collated[name] = stack_field([sample.get(name) for sample in samples], name)
         for sample in samples:
             sample.pop(name)
-    if collated:  # in a worker the fields cross to the training process as one storage
-        batch['collated'] = collated if get_worker_info() is None else OneStorageFields(collated)
+    if get_worker_info() is not None and (inputs is not None or collated):
+        return _in_one_storage(batch, inputs, collated, reused_batches)
+    if inputs is not None:
+        batch = {'inputs': torch.stack(inputs), **batch}
+    if collated:
+        batch['collated'] = collated
     return batch
