@@ -16,6 +16,35 @@ def pytest_configure(config) -> None:
         torch.set_num_threads(max(1, (os.cpu_count() or 1) // workers))
 
 
+@pytest.hookimpl(trylast=True)  # after -m has deselected
+def pytest_collection_modifyitems(items: list) -> None:
+    """Under pytest-xdist, tests marked ``weight(seconds)`` (multi-process runs of 20 s or more)
+    start first, spread over the workers so that a parallel run does not end with one core idle
+    while the other finishes one of them (at the end of collection they made the tail of both
+    CI steps). xdist's ``load`` scheduling gives each worker a first chunk of consecutive tests
+    (``len(items) // workers // 4``, at least 2); each heavy test, heaviest first, goes to the
+    head of the chunk whose heavy tests weigh least. Collection stays deterministic, as xdist
+    requires; a change in xdist's chunking only makes the spread less even."""
+    workers = int(os.environ.get('PYTEST_XDIST_WORKER_COUNT', '0'))
+
+    def weight(item) -> float:
+        marker = item.get_closest_marker('weight')
+        return marker.args[0] if marker else 0.0
+
+    heavy = sorted((item for item in items if weight(item)), key=weight, reverse=True)
+    chunk = max(len(items) // max(workers, 1) // 4, 2)
+    if workers < 2 or not heavy or len(heavy) > workers * chunk:
+        return
+    heads: list[list] = [[] for _ in range(workers)]
+    for item in heavy:
+        min(heads, key=lambda head: sum(map(weight, head))).append(item)
+    rest = iter([item for item in items if not weight(item)])
+    ordered = []
+    for head in heads:
+        ordered += head + [item for _, item in zip(range(chunk - len(head)), rest)]
+    items[:] = ordered + list(rest)
+
+
 @pytest.fixture(scope='session')
 def repo_root() -> Path:
     """The eossl checkout (tools/ and configs/ live here)."""

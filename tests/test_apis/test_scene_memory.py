@@ -47,6 +47,7 @@ def _run(repo_root: Path, scene: Path, out: Path) -> dict:
 
 @pytest.mark.skipif(not Path('/proc/self/clear_refs').exists(),
                     reason='peak-RSS reset needs Linux /proc/self/clear_refs')
+@pytest.mark.weight(40)
 @pytest.mark.slow  # two scene predictions in fresh processes, ~50 s on 2 cores
 def test_four_times_the_area_needs_less_than_1_3_times_the_memory(repo_root, tmp_path):
     small = make_fake_scene(tmp_path / 'small.tif', 1152, 1152)

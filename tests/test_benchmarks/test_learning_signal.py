@@ -69,6 +69,7 @@ def test_cell_labels_take_the_majority_class():
 # below at the benchmark's 60 s size, MP-MAE not at all (at 200 iterations its seg mIoU was 16.6
 # vs 18.1 on the first and only run at its base lr, metric fixed first, 2026-12-03; it needs the
 # benchmark's ~800 iterations, beyond CI's budget).
+@pytest.mark.weight(20)
 @pytest.mark.slow
 def test_short_softcon_pretraining_beats_random_init(tmp_path):
     # fixed before any run: seed 0, 128 train + 64 held-out scenes, a fixed epoch count (not a
@@ -90,7 +91,8 @@ def test_short_softcon_pretraining_beats_random_init(tmp_path):
 # seeds beat (+3.4 / +2.1 / +3.2); the weaker signal is an open finding (closing note).
 @pytest.mark.slow
 @pytest.mark.parametrize('name, epochs, modality, metric', [
-    ('pera', 74, 's2', 'linear_mAP'), ('dual_simclr', 155, 's2', 'seg_mIoU')])
+    pytest.param('pera', 74, 's2', 'linear_mAP', marks=pytest.mark.weight(107)),
+    pytest.param('dual_simclr', 155, 's2', 'seg_mIoU', marks=pytest.mark.weight(81))])
 def test_benchmark_config_beats_random_init(tmp_path, name, epochs, modality, metric):
     args = argparse.Namespace(epochs=epochs, num_train=256, num_test=128,
                               cfg_options=None)

@@ -9,6 +9,7 @@ from eossl.testing.ssl4eo_s12 import make_fake_ssl4eo_s12
 from .training_runs import logged_losses, run_train
 
 
+@pytest.mark.weight(22)
 @pytest.mark.slow
 def test_dist_train_decur_recipe_with_the_cpu_tiny_preset_on_two_processes(tmp_path):
     data_root = tmp_path / 'ssl4eo'

@@ -68,6 +68,7 @@ def _dist_train(recipe: str, work_dir, data_root, restarts: int) -> subprocess.C
     return proc
 
 
+@pytest.mark.weight(50)
 @pytest.mark.slow
 def test_a_killed_rank_is_restarted_and_resumes_to_the_same_weights(tmp_path,
                                                                    bigearthnet_example):

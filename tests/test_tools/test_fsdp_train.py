@@ -4,6 +4,7 @@ backbone loads into a downstream ViT."""
 import json
 import math
 
+import pytest
 import torch
 
 from eossl.datasets import SSL4EOS12
@@ -32,6 +33,7 @@ SMALL_VIEWS = [
 ]
 
 
+@pytest.mark.weight(29)
 def test_fsdp_trains_saves_resumes_and_exports_a_backbone(tmp_path):
     make_fake_ssl4eo_s12(tmp_path / 'ssl4eo', num_locations=4, seasons=1, size=66,
                          modalities=('s2c',))

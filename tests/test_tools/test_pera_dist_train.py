@@ -2,6 +2,8 @@
 size: two processes train PerA end to end on generated SSL4EO-S12 data."""
 import math
 
+import pytest
+
 from eossl.testing.ssl4eo_s12 import make_fake_ssl4eo_s12
 
 from .training_runs import logged_losses, run_train
@@ -18,6 +20,7 @@ TINY = [
 ]
 
 
+@pytest.mark.weight(25)
 def test_dist_train_pera_vits_on_two_cpu_processes(tmp_path):
     data_root = tmp_path / 'ssl4eo'
     make_fake_ssl4eo_s12(data_root, num_locations=4, size=66)

@@ -21,6 +21,7 @@ def demo_options(bigearthnet_example) -> list[str]:
             'randomness.deterministic=True']
 
 
+@pytest.mark.weight(34)
 def test_two_processes_match_one_process_with_the_same_global_batch(tmp_path, demo_options):
     # BatchNorm statistics depend on the per-process batch, so this comparison uses GroupNorm;
     # Adam divides by the gradient's magnitude, which turns float32 summation-order noise in
@@ -50,6 +51,7 @@ def _wait_for_step(work_dir, step: int, proc: subprocess.Popen, log: Path,
         time.sleep(0.2)
 
 
+@pytest.mark.weight(37)
 def test_kill_and_resume_continues_the_loss_curve_exactly(tmp_path, demo_options):
     run_train(DEMO, tmp_path / 'straight', *demo_options)
     straight = logged_losses(tmp_path / 'straight')
@@ -75,6 +77,7 @@ def test_kill_and_resume_continues_the_loss_curve_exactly(tmp_path, demo_options
         assert resumed[step] == straight[step], step
 
 
+@pytest.mark.weight(25)
 def test_yaml_export_trains_like_the_python_recipe(tmp_path, demo_options):
     exported = tmp_path / 'demo.yaml'
     subprocess.run([sys.executable, '-m', 'eossl.cli.print_config', DEMO, '--out',
