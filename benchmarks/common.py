@@ -55,8 +55,14 @@ def device_tag(device: torch.device) -> str:
 
 def environment(device: torch.device) -> dict:
     """What a reader needs to compare numbers: hardware, threads, load, software versions."""
-    import eossl
-    source = Path(eossl.__file__).resolve().parents[1]  # the eossl measured (PYTHONPATH)
+    source = RESULTS.parent  # this checkout, unless the eossl measured is another one
+    try:
+        import eossl
+        checkout = Path(eossl.__file__).resolve().parents[1]
+        if (checkout / '.git').exists():  # not an installed wheel in site-packages
+            source = checkout
+    except ImportError:
+        pass
     try:
         commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True,
                                 text=True, cwd=source, check=True).stdout.strip()

@@ -173,7 +173,8 @@ def _layout(value: object, offset: int) -> tuple[Layout, int]:
         return ('list', parts), offset
     if not isinstance(value, torch.Tensor) or value.device.type not in ('cpu', 'meta') \
             or value.layout != torch.strided:
-        raise TypeError(f'only dicts and lists of CPU tensors can be packed, got {type(value)}')
+        raise TypeError(f'only dicts and lists of CPU (or meta) tensors can be packed, '
+                        f'got {type(value)}')
     start = -(-offset // ALIGN) * ALIGN
     return ('tensor', start, value.dtype, tuple(value.shape)), start + value.nbytes
 
